@@ -1,0 +1,280 @@
+// Activities: every piece of I/O a review does. Built by a factory so production passes real clients
+// and tests pass a Statsig client pointed at the sandbox. Errors leave here as Temporal failures with
+// stable types, so the workflow's retry policies (not ad-hoc loops) decide what is retried.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { findBenchmark, planReview } from '../src/gate/define';
+import type { GateDefinition, Metrics, ReviewPlan, Target } from '../src/gate/types';
+import type { StatsigConsoleClient, StatsigEventsClient } from '../src/statsig/console-client';
+import { StatsigApiError } from '../src/statsig/errors';
+import type { DynamicConfig, Gate, ReleasePipelineTrigger } from '../src/statsig/schemas';
+import type { ReviewReport, ReviewRequest } from '../workflows/types';
+
+export interface ActivityDependencies {
+  statsig: StatsigConsoleClient;
+  /** Present when STATSIG_SERVER_SECRET is set. */
+  events?: StatsigEventsClient;
+  gate: GateDefinition;
+}
+
+/** The trigger fields the workflow decides on; the rest stays out of history. */
+export interface TriggerState {
+  id: string;
+  releasePipelineID: string;
+  status: ReleasePipelineTrigger['status'];
+  currentPhaseID: string | null;
+  gateID: string | null;
+  dynamicConfigID: string | null;
+}
+
+export interface LoadedTarget {
+  trigger: TriggerState;
+  target: Target;
+}
+
+export type WriteResult = 'done' | 'already-done';
+
+/** Failure types the workflow and its retry policies key on. */
+export const FAILURE = {
+  statsigRejected: 'StatsigRejected',
+  triggerHasNoEntity: 'TriggerHasNoEntity',
+  benchmarkNotFound: 'BenchmarkNotFound',
+  benchmarkInvalidResult: 'BenchmarkInvalidResult',
+  benchmarkFailed: 'BenchmarkFailed',
+} as const;
+
+function toFailure(error: unknown): never {
+  if (error instanceof StatsigApiError) {
+    if (error.retryable) {
+      throw ApplicationFailure.create({
+        type: error.code,
+        message: error.message,
+        // Honour Retry-After over the policy's own backoff when Statsig names a time.
+        nextRetryDelay: error.details.retryAfterMs,
+      });
+    }
+    throw ApplicationFailure.create({
+      type: FAILURE.statsigRejected,
+      message: error.message,
+      nonRetryable: true,
+      details: [{ code: error.code, status: error.details.status ?? null }],
+    });
+  }
+  throw error;
+}
+
+function summarizeTrigger(trigger: ReleasePipelineTrigger): TriggerState {
+  return {
+    id: trigger.id,
+    releasePipelineID: trigger.releasePipelineID,
+    status: trigger.status,
+    currentPhaseID: trigger.currentPhaseID ?? null,
+    gateID: trigger.gateID ?? null,
+    dynamicConfigID: trigger.dynamicConfigID ?? null,
+  };
+}
+
+function gateTarget(gate: Gate): Target {
+  return {
+    kind: 'gate',
+    id: gate.id,
+    name: gate.name ?? gate.id,
+    version: gate.version,
+    value: null,
+    rules: gate.rules,
+    raw: gate,
+  };
+}
+
+function dynamicConfigTarget(config: DynamicConfig): Target {
+  return {
+    kind: 'dynamic_config',
+    id: config.id,
+    name: config.name ?? config.id,
+    version: config.version,
+    value: config.defaultValue,
+    rules: config.rules,
+    raw: config,
+  };
+}
+
+function validMetrics(value: unknown): value is Metrics {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return Object.values(value).every((metric) => typeof metric === 'number' && Number.isFinite(metric));
+}
+
+export function createActivities(deps: ActivityDependencies) {
+  const { statsig, events, gate } = deps;
+  const signal = () => Context.current().cancellationSignal;
+
+  async function readTrigger(triggerID: string): Promise<TriggerState> {
+    try {
+      return summarizeTrigger(await statsig.getTrigger(triggerID, signal()));
+    } catch (error) {
+      return toFailure(error);
+    }
+  }
+
+  return {
+    readTrigger,
+
+    async loadReviewTarget(request: ReviewRequest): Promise<LoadedTarget> {
+      try {
+        const trigger = await statsig.getTrigger(request.triggerID, signal());
+        // The trigger is the source of truth for what it releases; the webhook's gateID is a hint.
+        const gateID = trigger.gateID ?? request.gateID;
+        let target: Target;
+        if (gateID) target = gateTarget(await statsig.getGate(gateID, signal()));
+        else if (trigger.dynamicConfigID) {
+          target = dynamicConfigTarget(
+            await statsig.getDynamicConfig(trigger.dynamicConfigID, signal()),
+          );
+        } else {
+          throw ApplicationFailure.nonRetryable(
+            `Trigger ${trigger.id} names neither a gate nor a dynamic config`,
+            FAILURE.triggerHasNoEntity,
+          );
+        }
+        return { trigger: summarizeTrigger(trigger), target };
+      } catch (error) {
+        return toFailure(error);
+      }
+    },
+
+    async planReview(_target: Target): Promise<ReviewPlan> {
+      return planReview(gate);
+    },
+
+    async runBenchmark(input: {
+      suite: string;
+      benchmark: string;
+      target: Target;
+    }): Promise<{ metrics: Metrics; durationMs: number }> {
+      const definition = findBenchmark(gate, input.suite, input.benchmark);
+      if (!definition) {
+        throw ApplicationFailure.nonRetryable(
+          `Benchmark ${input.suite}/${input.benchmark} is not registered on this worker`,
+          FAILURE.benchmarkNotFound,
+        );
+      }
+      const context = Context.current();
+      // Heartbeat on a timer as well as on request: a benchmark that never calls heartbeat() still
+      // proves its worker is alive, and a dead worker is noticed within the heartbeat timeout.
+      let lastProgress: unknown;
+      const timer = setInterval(() => context.heartbeat(lastProgress), 1_000);
+      const started = Date.now();
+      try {
+        const output = await definition.run({
+          target: input.target,
+          signal: context.cancellationSignal,
+          heartbeat: (progress?: unknown) => {
+            lastProgress = progress;
+            context.heartbeat(progress);
+          },
+          log: {
+            info: (message, fields) => context.log.info(message, fields),
+            warn: (message, fields) => context.log.warn(message, fields),
+          },
+        });
+        if (!validMetrics(output?.metrics)) {
+          throw ApplicationFailure.nonRetryable(
+            `Benchmark ${input.suite}/${input.benchmark} must return { metrics: { name: finite number } }`,
+            FAILURE.benchmarkInvalidResult,
+          );
+        }
+        return { metrics: output.metrics, durationMs: Date.now() - started };
+      } catch (error) {
+        if (error instanceof ApplicationFailure) throw error;
+        throw ApplicationFailure.create({
+          type: FAILURE.benchmarkFailed,
+          message: `${input.suite}/${input.benchmark} threw: ${(error as Error)?.message ?? String(error)}`,
+        });
+      } finally {
+        clearInterval(timer);
+      }
+    },
+
+    /**
+     * Approves the phase at most once. A retry first looks at the trigger: if an earlier attempt's
+     * call reached Statsig (and only its answer was lost), the trigger already records the approval.
+     */
+    async approvePhase(input: { triggerID: string; phaseID: string }): Promise<WriteResult> {
+      const alreadyApproved = async () => {
+        const trigger = await statsig.getTrigger(input.triggerID, signal());
+        return trigger.actions.some(
+          (action) => action.type === 'APPROVED_FOR' && action.phaseID === input.phaseID,
+        );
+      };
+      try {
+        if (Context.current().info.attempt > 1 && (await alreadyApproved())) return 'already-done';
+        await statsig.approvePhase(input.triggerID, input.phaseID, signal());
+        return 'done';
+      } catch (error) {
+        if (
+          error instanceof StatsigApiError &&
+          error.code === 'STATSIG_BAD_REQUEST' &&
+          (await alreadyApproved().catch(() => false))
+        ) {
+          return 'already-done';
+        }
+        return toFailure(error);
+      }
+    },
+
+    /** Aborts the trigger at most once; an already-aborted trigger counts as done. */
+    async abortRollout(input: { triggerID: string }): Promise<WriteResult> {
+      const alreadyAborted = async () =>
+        (await statsig.getTrigger(input.triggerID, signal())).status === 'ABORTED';
+      try {
+        if (Context.current().info.attempt > 1 && (await alreadyAborted())) return 'already-done';
+        await statsig.abortTrigger(input.triggerID, signal());
+        return 'done';
+      } catch (error) {
+        if (
+          error instanceof StatsigApiError &&
+          error.code === 'STATSIG_BAD_REQUEST' &&
+          (await alreadyAborted().catch(() => false))
+        ) {
+          return 'already-done';
+        }
+        return toFailure(error);
+      }
+    },
+
+    /** Records the review beside the rollout in Statsig; a no-op without STATSIG_SERVER_SECRET. */
+    async recordReviewResult(report: ReviewReport): Promise<'recorded' | 'skipped'> {
+      if (!events) return 'skipped';
+      const metadata: Record<string, string> = {
+        releasePipelineID: report.request.releasePipelineID,
+        triggerID: report.request.triggerID,
+        phaseID: report.request.phaseID,
+        outcome: report.outcome,
+        verdict: report.verdict ?? 'none',
+        action: report.action,
+        entity: report.target?.name ?? '',
+        version: String(report.target?.version ?? ''),
+      };
+      for (const criterion of report.criteria) {
+        metadata[`${criterion.suite}.${criterion.metric}`] = String(criterion.observed);
+      }
+      try {
+        await events.logEvents(
+          [
+            {
+              eventName: 'rollout_gate_review',
+              value: report.verdict ?? report.outcome,
+              time: report.decidedAtMs,
+              user: { userID: 'rollout-gate' },
+              metadata,
+            },
+          ],
+          signal(),
+        );
+        return 'recorded';
+      } catch (error) {
+        return toFailure(error);
+      }
+    },
+  };
+}
+
+export type ReviewActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,124 @@
+// `npm run demo`: the whole loop on one machine with no credentials. A Statsig sandbox plays Statsig;
+// everything else (Temporal, the workers, the receiver, the signed webhooks) is the real thing.
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../config';
+import { startService } from '../runtime';
+import { startSandbox } from '../sandbox/app';
+import { reviewEvent, sendWebhook } from '../sandbox/webhook-sender';
+import { createClient } from '../temporal/connection';
+import type { ReviewReport } from '../../workflows/types';
+import { DEMO_PIPELINES, demoSeed, IMPROVED_PROMPT, REGRESSED_PROMPT } from './seed';
+
+export interface DemoOptions {
+  /** Exit after the two reviews instead of staying up for the Temporal UI. */
+  once: boolean;
+  sandboxPort: number;
+  print?: (line: string) => void;
+}
+
+function describeReport(report: ReviewReport): string[] {
+  const lines = report.criteria.map(
+    (criterion) =>
+      `     ${criterion.verdict === 'pass' ? 'ok  ' : 'FAIL'} ${criterion.suite}: ${criterion.reason}`,
+  );
+  const took = ((report.decidedAtMs - report.request.receivedAtMs) / 1000).toFixed(1);
+  lines.push(`   verdict: ${report.verdict ?? 'none'}, action: ${report.action} (${took} s after the webhook)`);
+  return lines;
+}
+
+export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewReport[] }> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const webhookSecret = randomBytes(24).toString('hex');
+  const consoleApiKey = `console-demo-${randomBytes(8).toString('hex')}`;
+  const serverSecret = `secret-demo-${randomBytes(8).toString('hex')}`;
+
+  const sandbox = await startSandbox({
+    port: options.sandboxPort,
+    consoleApiKey,
+    serverSecret,
+    seed: demoSeed(),
+  });
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    ...process.env,
+    STATSIG_WEBHOOK_SECRET: webhookSecret,
+    STATSIG_CONSOLE_API_KEY: consoleApiKey,
+    STATSIG_CONSOLE_API_URL: sandbox.consoleApiUrl,
+    STATSIG_SERVER_SECRET: serverSecret,
+    STATSIG_EVENTS_API_URL: sandbox.eventsApiUrl,
+  });
+  print('rollout-gate demo: starting Temporal, the workers and the receiver…');
+  const service = await startService(config, { worker: true, receiver: true });
+  const client = createClient({ address: service.temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
+  const ui = service.temporalUiUrl;
+  const webhookUrl = `${service.receiverUrl}/webhooks/statsig`;
+  print(`  Temporal        ${service.temporalAddress}${ui ? `  (UI ${ui})` : ''}`);
+  print(`  Receiver        ${webhookUrl}`);
+  print(`  Statsig sandbox ${sandbox.url} (stands in for statsigapi.net)`);
+
+  const stories = [
+    {
+      title: 'chat_assistant_prompt: a teammate tightens the prompt and lowers the temperature',
+      pipelineID: DEMO_PIPELINES.chat,
+      configID: 'chat_assistant_prompt',
+      value: IMPROVED_PROMPT,
+    },
+    {
+      title: 'search_summary_prompt: a change drops {question} from the template and raises the temperature',
+      pipelineID: DEMO_PIPELINES.summary,
+      configID: 'search_summary_prompt',
+      value: REGRESSED_PROMPT,
+    },
+  ];
+
+  const reports: ReviewReport[] = [];
+  try {
+    for (const [index, story] of stories.entries()) {
+      print('');
+      print(`${index + 1}. ${story.title}`);
+      const trigger = sandbox.sandbox.startRelease({
+        pipelineID: story.pipelineID,
+        entity: { kind: 'dynamic_config', id: story.configID, defaultValue: story.value },
+        creatorName: 'Demo User',
+      });
+      print(
+        `   Statsig: trigger ${trigger.id} is ${trigger.status} for phase ${trigger.currentPhaseID}; sending the signed webhook`,
+      );
+      const response = await sendWebhook({
+        url: webhookUrl,
+        secret: webhookSecret,
+        payload: reviewEvent({ ...trigger, currentPhaseID: trigger.currentPhaseID ?? '' }),
+      });
+      const summary = (response.body as { events?: Array<{ status: string; workflowId?: string }> })
+        ?.events?.[0];
+      if (response.status !== 200 || !summary?.workflowId) {
+        throw new Error(`the receiver answered ${response.status}: ${response.text}`);
+      }
+      print(`   receiver: ${response.status} ${summary.status}, review ${summary.workflowId}`);
+      const report = (await client.workflow.getHandle(summary.workflowId).result()) as ReviewReport;
+      reports.push(report);
+      for (const line of describeReport(report)) print(line);
+      const after = sandbox.sandbox.getTrigger(trigger.id);
+      print(`   Statsig now: trigger ${trigger.id} is ${after?.status}`);
+      if (ui) {
+        print(`   Temporal UI: ${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${summary.workflowId}`);
+      }
+    }
+    const writes = sandbox.sandbox.successfulWrites().map((call) => `${call.method} ${call.path}`);
+    print('');
+    print(`Statsig received ${writes.length} write(s): ${writes.join(', ')}`);
+    if (!options.once) {
+      print('');
+      print('Everything keeps running so you can look around in the Temporal UI. Ctrl-C stops it.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
+    return { reports };
+  } finally {
+    await client.connection.close();
+    await service.stop();
+    await sandbox.close();
+  }
+}

@@ -1,0 +1,131 @@
+// Everything Statsig posts to the webhook URL, recognised and validated with zod. One delivery can be
+// a bare event, `{"data": [...]}`, or a bare JSON array, with events of mixed kinds; unknown fields
+// are accepted and unknown event kinds are classified, never refused.
+import { z } from 'zod';
+import type { ReviewRequest } from '../../workflows/types';
+
+export const REVIEW_EVENT = 'ReleasePipelineWaitingForReview';
+
+const id = z.string().trim().min(1).max(200);
+
+const reviewEventSchema = z.looseObject({
+  event: z.literal(REVIEW_EVENT),
+  releasePipelineMetadata: z.looseObject({
+    releasePipelineID: id,
+    phaseID: id,
+    triggerID: id,
+    gateID: id.nullish(),
+  }),
+});
+
+const configChangeSchema = z.looseObject({
+  eventName: z.literal('statsig::config_change'),
+  timestamp: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number),
+  user: z.looseObject({ name: z.string().optional(), email: z.string().optional() }).optional(),
+  metadata: z.looseObject({
+    // Documented kinds are Gate, DynamicConfig, Experiment, Segment, Layer, Holdout and Autotune;
+    // Statsig adds kinds over time, so any name is accepted.
+    type: z.string().min(1),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    action: z.string().min(1),
+    environment: z.string().optional(),
+  }),
+});
+export type ConfigChangeEvent = z.infer<typeof configChangeSchema>;
+
+const verificationSchema = z.object({
+  data: z.looseObject({ event: z.literal('url_verification'), verification_code: z.string().min(1) }),
+});
+
+export type ReviewTrigger = Omit<ReviewRequest, 'receivedAtMs'>;
+
+export type StatsigEvent =
+  | { kind: 'review'; review: ReviewTrigger }
+  | { kind: 'config_change'; change: ConfigChangeEvent }
+  | { kind: 'exposure'; eventName: string }
+  | { kind: 'custom'; eventName: string }
+  | { kind: 'unknown' };
+
+export type Delivery =
+  | { kind: 'url_verification'; verificationCode: string }
+  | { kind: 'events'; events: StatsigEvent[] };
+
+export class DeliverySchemaError extends Error {
+  readonly code = 'WEBHOOK_SCHEMA_INVALID';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path || '(body)'}: ${message}`);
+    this.name = 'DeliverySchemaError';
+  }
+}
+
+function joinPath(prefix: string, path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>(
+    (acc, segment) => (typeof segment === 'number' ? `${acc}[${segment}]` : `${acc}.${String(segment)}`),
+    prefix,
+  );
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new DeliverySchemaError(joinPath(path, issue?.path ?? []), issue?.message ?? 'invalid');
+}
+
+/** The handshake Statsig sends, unsigned, when the integration is saved. */
+export function asVerification(body: unknown): string | undefined {
+  const parsed = verificationSchema.safeParse(body);
+  return parsed.success ? parsed.data.data.verification_code : undefined;
+}
+
+function classify(item: unknown, path: string): StatsigEvent {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    throw new DeliverySchemaError(path, 'each event must be a JSON object');
+  }
+  const record = item as Record<string, unknown>;
+  if (record.event === REVIEW_EVENT) {
+    const { releasePipelineMetadata: meta } = parseWith(reviewEventSchema, item, path);
+    return {
+      kind: 'review',
+      review: {
+        releasePipelineID: meta.releasePipelineID,
+        triggerID: meta.triggerID,
+        phaseID: meta.phaseID,
+        ...(meta.gateID ? { gateID: meta.gateID } : {}),
+      },
+    };
+  }
+  const eventName = record.eventName;
+  if (eventName === 'statsig::config_change') {
+    return { kind: 'config_change', change: parseWith(configChangeSchema, item, path) };
+  }
+  if (typeof eventName === 'string' && eventName.length > 0) {
+    return /^statsig::.*_exposure$/.test(eventName)
+      ? { kind: 'exposure', eventName }
+      : { kind: 'custom', eventName };
+  }
+  return { kind: 'unknown' };
+}
+
+export function parseDelivery(body: unknown): Delivery {
+  const verificationCode = asVerification(body);
+  if (verificationCode !== undefined) return { kind: 'url_verification', verificationCode };
+  if (Array.isArray(body)) {
+    return { kind: 'events', events: body.map((item, index) => classify(item, `[${index}]`)) };
+  }
+  if (body !== null && typeof body === 'object') {
+    const data = (body as { data?: unknown }).data;
+    if (Array.isArray(data)) {
+      return { kind: 'events', events: data.map((item, index) => classify(item, `data[${index}]`)) };
+    }
+    if (data !== undefined && !('event' in body) && !('eventName' in body)) {
+      throw new DeliverySchemaError('data', 'expected an array of events');
+    }
+    return { kind: 'events', events: [classify(body, '')] };
+  }
+  throw new DeliverySchemaError('', 'expected a JSON object or array');
+}

@@ -1,0 +1,192 @@
+// A small client for the Statsig Console API endpoints rollout-gate uses. It performs exactly one HTTP
+// request per call: retries belong to Temporal's activity retry policy, so that every attempt is
+// visible in the workflow history and survives a worker crash.
+import type { z } from 'zod';
+import { codeForStatus, parseRetryAfter, StatsigApiError } from './errors';
+import {
+  type DynamicConfig,
+  dynamicConfigSchema,
+  errorBodySchema,
+  type Gate,
+  gateSchema,
+  type LogEventBody,
+  type ReleasePipelineTrigger,
+  releasePipelineTriggerSchema,
+  STATSIG_API_VERSION,
+  successBody,
+} from './schemas';
+
+export interface StatsigConsoleOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+}
+
+export class StatsigConsoleClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: StatsigConsoleOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  getTrigger(triggerID: string, signal?: AbortSignal): Promise<ReleasePipelineTrigger> {
+    return this.call(
+      'GET',
+      `/release_pipeline_triggers/${encodeURIComponent(triggerID)}`,
+      releasePipelineTriggerSchema,
+      { signal },
+    );
+  }
+
+  approvePhase(
+    triggerID: string,
+    phaseID: string,
+    signal?: AbortSignal,
+  ): Promise<ReleasePipelineTrigger> {
+    return this.call(
+      'PUT',
+      `/release_pipeline_triggers/${encodeURIComponent(triggerID)}/approve`,
+      releasePipelineTriggerSchema,
+      { body: { phaseID }, signal },
+    );
+  }
+
+  abortTrigger(triggerID: string, signal?: AbortSignal): Promise<ReleasePipelineTrigger> {
+    return this.call(
+      'PUT',
+      `/release_pipeline_triggers/${encodeURIComponent(triggerID)}/abort`,
+      releasePipelineTriggerSchema,
+      { signal },
+    );
+  }
+
+  getGate(gateID: string, signal?: AbortSignal): Promise<Gate> {
+    return this.call('GET', `/gates/${encodeURIComponent(gateID)}`, gateSchema, { signal });
+  }
+
+  disableGate(gateID: string, signal?: AbortSignal): Promise<Gate> {
+    return this.call('PUT', `/gates/${encodeURIComponent(gateID)}/disable`, gateSchema, { signal });
+  }
+
+  getDynamicConfig(configID: string, signal?: AbortSignal): Promise<DynamicConfig> {
+    return this.call('GET', `/dynamic_configs/${encodeURIComponent(configID)}`, dynamicConfigSchema, {
+      signal,
+    });
+  }
+
+  disableDynamicConfig(configID: string, signal?: AbortSignal): Promise<DynamicConfig> {
+    return this.call(
+      'PUT',
+      `/dynamic_configs/${encodeURIComponent(configID)}/disable`,
+      dynamicConfigSchema,
+      { signal },
+    );
+  }
+
+  private async call<T extends z.ZodType>(
+    method: string,
+    path: string,
+    dataSchema: T,
+    { body, signal }: { body?: unknown; signal?: AbortSignal | undefined },
+  ): Promise<z.infer<T>> {
+    const headers: Record<string, string> = {
+      'STATSIG-API-KEY': this.options.apiKey,
+      'STATSIG-API-VERSION': STATSIG_API_VERSION,
+      accept: 'application/json',
+    };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const json = await fetchJson(`${this.baseUrl}${path}`, {
+      method,
+      path,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: this.options.timeoutMs,
+      signal,
+    });
+    const parsed = successBody(dataSchema).safeParse(json);
+    if (!parsed.success) {
+      throw new StatsigApiError(
+        'STATSIG_BAD_RESPONSE',
+        `Statsig ${method} ${path} answered a body that does not match the documented shape`,
+        { method, path },
+      );
+    }
+    return parsed.data.data as z.infer<T>;
+  }
+}
+
+export interface StatsigEventsOptions {
+  baseUrl: string;
+  serverSecret: string;
+  timeoutMs: number;
+}
+
+/** Records review results beside the rollout through the Events API (`log_event`). */
+export class StatsigEventsClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: StatsigEventsOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  async logEvents(events: LogEventBody['events'], signal?: AbortSignal): Promise<void> {
+    await fetchJson(`${this.baseUrl}/log_event`, {
+      method: 'POST',
+      path: '/log_event',
+      headers: { 'statsig-api-key': this.options.serverSecret, 'content-type': 'application/json' },
+      body: JSON.stringify({ events }),
+      timeoutMs: this.options.timeoutMs,
+      signal,
+    });
+  }
+}
+
+interface FetchJsonInput {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+async function fetchJson(url: string, input: FetchJsonInput): Promise<unknown> {
+  const { method, path } = input;
+  const timeout = AbortSignal.timeout(input.timeoutMs);
+  const signal = input.signal ? AbortSignal.any([timeout, input.signal]) : timeout;
+  let response: Response;
+  try {
+    response = await fetch(url, { method, headers: input.headers, body: input.body, signal });
+  } catch (error) {
+    if (timeout.aborted) {
+      throw new StatsigApiError(
+        'STATSIG_TIMEOUT',
+        `Statsig ${method} ${path} timed out after ${input.timeoutMs} ms`,
+        { method, path },
+      );
+    }
+    if (input.signal?.aborted) throw error;
+    throw new StatsigApiError(
+      'STATSIG_NETWORK',
+      `Statsig ${method} ${path} failed: ${(error as Error).message}`,
+      { method, path },
+    );
+  }
+  const text = await response.text().catch(() => '');
+  let json: unknown = null;
+  try {
+    json = text === '' ? null : JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  if (response.ok) return json;
+  const code = codeForStatus(response.status);
+  const documented = errorBodySchema.safeParse(json);
+  const reason = documented.success ? documented.data.message : `HTTP ${response.status}`;
+  throw new StatsigApiError(code, `Statsig ${method} ${path} → ${response.status}: ${reason}`, {
+    method,
+    path,
+    status: response.status,
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+  });
+}

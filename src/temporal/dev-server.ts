@@ -1,0 +1,329 @@
+// Runs a local Temporal dev server (`temporal server start-dev`) for development, demos and the test
+// suite, with this project's search attributes registered. Falls back to the SDK's own download when
+// no CLI can be found or installed.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { locateTemporalCli, TEMPORAL_MISSING_HELP } from './cli-locator';
+import { SEARCH_ATTRIBUTES, searchAttributeFlags } from './search-attributes';
+
+export interface DevServer {
+  /** host:port of the frontend gRPC service. */
+  address: string;
+  uiUrl?: string;
+  /** Where the server came from: a `locateTemporalCli` source, or `sdk-download`. */
+  source: string;
+  /** Stops the server and waits for it to exit; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface StartDevServerOptions {
+  projectRoot: string;
+  port: number;
+  /** Defaults to port + 1000 (the CLI's own default) unless headless. */
+  uiPort?: number;
+  headless?: boolean;
+  /** Default 127.0.0.1. */
+  ip?: string;
+  /** Created at startup in addition to `default`, which always exists. */
+  namespace?: string;
+  /** SQLite file to persist to; undefined keeps everything in memory. */
+  dbFilename?: string;
+  /** Server log level: debug, info, warn (default), error or never. */
+  logLevel?: string;
+  log?: (line: string) => void;
+  /** Default 60 s: a cold start on a loaded 2-core machine can take a while. */
+  readyTimeoutMs?: number;
+}
+
+export class DevServerError extends Error {
+  constructor(
+    readonly code:
+      | 'DEV_SERVER_PORT_IN_USE'
+      | 'DEV_SERVER_EXITED'
+      | 'DEV_SERVER_TIMEOUT'
+      | 'TEMPORAL_MISSING',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DevServerError';
+  }
+}
+
+const OUTPUT_LINES_KEPT = 60;
+const STOP_GRACE_MS = 10_000;
+const POLL_INTERVAL_MS = 250;
+
+export async function startDevServer(options: StartDevServerOptions): Promise<DevServer> {
+  const log = options.log ?? (() => {});
+  const ip = options.ip ?? '127.0.0.1';
+  const namespace = options.namespace ?? 'default';
+  const headless = options.headless ?? false;
+  const uiPort = headless ? undefined : (options.uiPort ?? options.port + 1000);
+
+  // Checked up front because a server already on the port would answer our readiness probe before
+  // our own child had time to fail, and we would hand out someone else's server.
+  await assertPortFree(ip, options.port, 'gRPC');
+  if (uiPort !== undefined) await assertPortFree(ip, uiPort, 'web UI');
+  if (options.dbFilename !== undefined) {
+    await fs.mkdir(path.dirname(path.resolve(options.dbFilename)), { recursive: true });
+  }
+
+  const locatorLines: string[] = [];
+  const cli = await locateTemporalCli({
+    projectRoot: options.projectRoot,
+    log: (line) => {
+      locatorLines.push(line);
+      log(line);
+    },
+  });
+  if (cli === undefined)
+    return startWithSdkDownload(options, { ip, namespace, uiPort, log }, locatorLines);
+
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port)];
+  args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));
+  args.push('--namespace', namespace);
+  if (options.dbFilename !== undefined) args.push('--db-filename', options.dbFilename);
+  args.push('--log-level', options.logLevel ?? 'warn');
+  for (const flag of searchAttributeFlags()) args.push('--search-attribute', flag);
+
+  const address = `${connectHost(ip)}:${options.port}`;
+  log(`temporal dev server: starting ${cli.path} (${cli.source}) on ${address}`);
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = new OutputTail(OUTPUT_LINES_KEPT);
+  // Always drain: a full pipe would block the server on its next log write.
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (error) => resolve(`could not be started: ${error.message}`));
+    child.once('exit', (code, signal) =>
+      resolve(signal ? `was killed by ${signal}` : `exited with code ${code}`),
+    );
+  });
+  // Only a synchronous kill is possible from an 'exit' handler; SIGTERM still lets the server flush
+  // its SQLite file on its own after we are gone.
+  const killOnParentExit = () => child.kill('SIGTERM');
+  process.on('exit', killOnParentExit);
+  void exited.then(() => process.off('exit', killOnParentExit));
+
+  const stop = once(() => stopChild(child, exited));
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  const started = Date.now();
+  // Aborted once the race is decided so a probe in flight doesn't hold the event loop open.
+  const polling = new AbortController();
+  const outcome = await Promise.race([
+    waitUntilReady(address, namespace, started + timeoutMs, polling.signal),
+    exited.then((reason) => ({ failed: reason })),
+  ]);
+  polling.abort();
+  if (outcome !== 'ready') {
+    await stop();
+    const reason = outcome === 'timeout' ? `did not answer within ${timeoutMs} ms` : outcome.failed;
+    const code = outcome === 'timeout' ? 'DEV_SERVER_TIMEOUT' : 'DEV_SERVER_EXITED';
+    const portHint = /address already in use/i.test(output.text())
+      ? ` (a port it needs is already in use: choose another port, or stop what is listening)`
+      : '';
+    throw new DevServerError(
+      code,
+      `Temporal dev server (${cli.path}) ${reason}${portHint}. Last output:\n${output.text() || '(none)'}`,
+    );
+  }
+
+  const uiUrl = uiPort === undefined ? undefined : `http://${connectHost(ip)}:${uiPort}`;
+  log(
+    `temporal dev server: ready on ${address} in ${Date.now() - started} ms${uiUrl ? `, UI ${uiUrl}` : ''}`,
+  );
+  return { address, uiUrl, source: cli.source, stop };
+}
+
+/** A port the OS just handed out on 127.0.0.1; free at the moment of return. */
+export async function getFreePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string')
+    throw new Error('could not read a free port');
+  return address.port;
+}
+
+async function assertPortFree(ip: string, port: number, what: string): Promise<void> {
+  const server = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, ip, resolve);
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new DevServerError(
+        'DEV_SERVER_PORT_IN_USE',
+        `Cannot start the Temporal dev server: ${what} port ${port} on ${ip} is already in use. ` +
+          'Stop whatever listens there (perhaps another dev server), choose another port, or set ' +
+          'TEMPORAL_ADDRESS to use a server that is already running.',
+      );
+    }
+    throw error;
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Polls until the namespace exists with our search attributes, so callers can start at once. */
+async function waitUntilReady(
+  address: string,
+  namespace: string,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<'ready' | 'timeout'> {
+  while (!signal.aborted && Date.now() < deadline) {
+    const attemptDeadline = Math.min(deadline, Date.now() + 2_000);
+    if (await answersWithSearchAttributes(address, namespace, attemptDeadline, signal)) {
+      return 'ready';
+    }
+    await sleep(POLL_INTERVAL_MS, signal);
+  }
+  return 'timeout';
+}
+
+async function answersWithSearchAttributes(
+  address: string,
+  namespace: string,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  // A fresh connection per attempt: a reused gRPC channel backs off (up to minutes) after the
+  // refused connects of a server that is still starting, which would delay noticing it is up.
+  // No retry interceptor: we poll ourselves, and its backoff timers outlive an abort.
+  const connection = Connection.lazy({ address, interceptors: [] });
+  try {
+    return await connection.withAbortSignal(signal, () =>
+      connection.withDeadline(deadline, async () => {
+        await connection.workflowService.describeNamespace({ namespace });
+        const { customAttributes } = await connection.operatorService.listSearchAttributes({
+          namespace,
+        });
+        return Object.values(SEARCH_ATTRIBUTES).every(
+          (key) => customAttributes?.[key.name] !== undefined,
+        );
+      }),
+    );
+  } catch {
+    // Not listening yet, or the namespace is still being created.
+    return false;
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+function stopChild(child: ChildProcess, exited: Promise<string>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  return exited.then(() => clearTimeout(killer));
+}
+
+async function startWithSdkDownload(
+  options: StartDevServerOptions,
+  resolved: {
+    ip: string;
+    namespace: string;
+    uiPort: number | undefined;
+    log: (line: string) => void;
+  },
+  locatorLines: string[],
+): Promise<DevServer> {
+  resolved.log('temporal dev server: no CLI found; trying the SDK download of the dev server');
+  try {
+    // Loaded only here: it brings in the native SDK runtime, which the CLI path never needs.
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download' },
+        ip: resolved.ip,
+        port: options.port,
+        namespace: resolved.namespace,
+        ui: resolved.uiPort !== undefined,
+        uiPort: resolved.uiPort,
+        dbFilename: options.dbFilename,
+        log: { format: 'pretty', level: options.logLevel ?? 'warn' },
+        searchAttributes: Object.values(SEARCH_ATTRIBUTES),
+      },
+    });
+    const uiUrl =
+      resolved.uiPort === undefined
+        ? undefined
+        : `http://${connectHost(resolved.ip)}:${resolved.uiPort}`;
+    return {
+      address: env.address,
+      uiUrl,
+      source: 'sdk-download',
+      stop: once(() => env.teardown()),
+    };
+  } catch (error) {
+    const causes = [...locatorLines, `SDK download: ${describe(error)}`];
+    throw new DevServerError(
+      'TEMPORAL_MISSING',
+      `${TEMPORAL_MISSING_HELP}\nCauses:\n${causes.map((cause) => `  - ${cause}`).join('\n')}`,
+    );
+  }
+}
+
+/** A server bound to every interface is still reached through loopback. */
+function connectHost(ip: string): string {
+  if (ip === '0.0.0.0' || ip === '') return '127.0.0.1';
+  if (ip === '::') return '[::1]';
+  return ip.includes(':') ? `[${ip}]` : ip;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause === undefined ? error.message : `${error.message} (${describe(error.cause)})`;
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let promise: Promise<void> | undefined;
+  return () => {
+    promise ??= fn();
+    return promise;
+  };
+}
+
+/** Keeps the last lines of a child's combined output for error messages. */
+class OutputTail {
+  private readonly lines: string[] = [];
+  private partial = '';
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer): void {
+    const parts = (this.partial + chunk.toString()).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) {
+      this.lines.push(line);
+      if (this.lines.length > this.limit) this.lines.shift();
+    }
+  }
+
+  text(): string {
+    return [...this.lines, this.partial].join('\n').trim();
+  }
+}

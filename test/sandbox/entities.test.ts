@@ -1,0 +1,129 @@
+// Gates and dynamic configs: reads, the enable/disable kill switches, and config version history.
+import { z } from 'zod';
+import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
+import {
+  dynamicConfigSchema,
+  errorBodySchema,
+  gateSchema,
+  ruleSchema,
+  successBody,
+} from '../../src/statsig/schemas';
+import { CONSOLE_API_KEY, http, PROMPT_CONFIG_V1, T0, testSeed } from './helpers';
+
+const gateBody = successBody(gateSchema);
+const configBody = successBody(dynamicConfigSchema);
+const versionsBody = successBody(
+  z.array(
+    z.object({
+      version: z.number(),
+      defaultValue: z.unknown(),
+      rules: z.array(ruleSchema),
+      createdTime: z.number(),
+    }),
+  ),
+);
+
+let server: StartedSandbox;
+let clock = T0;
+
+beforeAll(async () => {
+  server = await startSandbox({ consoleApiKey: CONSOLE_API_KEY, seed: testSeed(), now: () => clock });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+beforeEach(() => {
+  clock = T0;
+  server.sandbox.reset();
+});
+
+const put = (path: string) => http(`${server.consoleApiUrl}${path}`, { method: 'PUT' });
+
+describe('gates', () => {
+  test('disable turns the gate off and bumps its version', async () => {
+    const response = await put('/gates/kill_me/disable');
+    expect(response.status).toBe(200);
+    expect(gateBody.parse(response.body).data).toMatchObject({ isEnabled: false, version: 2 });
+    expect(server.sandbox.getGate('kill_me')).toMatchObject({ isEnabled: false, version: 2 });
+  });
+
+  test('disabling a disabled gate is 200 and changes nothing', async () => {
+    await put('/gates/kill_me/disable');
+    const again = await put('/gates/kill_me/disable');
+    expect(again.status).toBe(200);
+    expect(gateBody.parse(again.body).data).toMatchObject({ isEnabled: false, version: 2 });
+  });
+
+  test('enable turns it back on', async () => {
+    await put('/gates/kill_me/disable');
+    const response = await put('/gates/kill_me/enable');
+    expect(gateBody.parse(response.body).data).toMatchObject({ isEnabled: true, version: 3 });
+  });
+
+  test('an unknown gate is 404, for reads and writes', async () => {
+    for (const response of [
+      await http(`${server.consoleApiUrl}/gates/nope`),
+      await put('/gates/nope/disable'),
+    ]) {
+      expect(response.status).toBe(404);
+      expect(errorBodySchema.parse(response.body).message).toMatch(/nope/);
+    }
+  });
+
+  test('a kill switch flipped during a release survives the release being aborted', async () => {
+    const { id } = server.sandbox.startRelease({
+      pipelineID: 'rp_checkout',
+      entity: { kind: 'gate', id: 'new_checkout', rules: [] },
+    });
+    await put('/gates/new_checkout/disable');
+    await put(`/release_pipeline_triggers/${id}/abort`);
+    const gate = gateBody.parse((await http(`${server.consoleApiUrl}/gates/new_checkout`)).body).data;
+    expect(gate.isEnabled).toBe(false);
+    expect(gate.rules.map((rule) => rule.id)).toEqual(['rule_staff']);
+  });
+});
+
+describe('dynamic configs', () => {
+  test('read returns the seeded value', async () => {
+    const response = await http(`${server.consoleApiUrl}/dynamic_configs/support_prompt`);
+    expect(configBody.parse(response.body).data).toMatchObject({
+      defaultValue: PROMPT_CONFIG_V1,
+      isEnabled: true,
+      version: 7,
+    });
+  });
+
+  test('disable and enable work like the gate ones', async () => {
+    const off = await put('/dynamic_configs/support_prompt/disable');
+    expect(configBody.parse(off.body).data).toMatchObject({ isEnabled: false, version: 8 });
+    const on = await put('/dynamic_configs/support_prompt/enable');
+    expect(configBody.parse(on.body).data).toMatchObject({ isEnabled: true, version: 9 });
+    expect((await put('/dynamic_configs/nope/disable')).status).toBe(404);
+  });
+
+  test('versions lists every version, newest first', async () => {
+    clock = T0 + 1_000;
+    const { id } = server.sandbox.startRelease({
+      pipelineID: 'rp_prompt',
+      entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: { model: 'model-b' } },
+    });
+    clock = T0 + 2_000;
+    await put(`/release_pipeline_triggers/${id}/abort`);
+
+    const response = await http(`${server.consoleApiUrl}/dynamic_configs/support_prompt/versions`);
+    expect(response.status).toBe(200);
+    expect(versionsBody.parse(response.body).data).toEqual([
+      { version: 9, defaultValue: PROMPT_CONFIG_V1, rules: [], createdTime: T0 + 2_000 },
+      { version: 8, defaultValue: { model: 'model-b' }, rules: [], createdTime: T0 + 1_000 },
+      { version: 7, defaultValue: PROMPT_CONFIG_V1, rules: [], createdTime: T0 },
+    ]);
+  });
+
+  test('versions of an unknown config is 404', async () => {
+    const response = await http(`${server.consoleApiUrl}/dynamic_configs/nope/versions`);
+    expect(response.status).toBe(404);
+    expect(errorBodySchema.parse(response.body).status).toBe(404);
+  });
+});

@@ -1,0 +1,49 @@
+// What goes into and comes out of a review. Shared by the receiver (which starts reviews), the
+// activities and the workflow; type-only, so the workflow bundle stays free of runtime imports.
+import type { BenchmarkOutcome, CriterionResult, Target, Verdict } from '../src/gate/types';
+
+/** Where the workflow ID comes from: one review per trigger and phase, whatever the deliveries. */
+export function reviewWorkflowId(triggerID: string, phaseID: string): string {
+  return `review-${triggerID}-${phaseID}`;
+}
+
+/** The suffix of the task queue whose worker rate-limits every write to Statsig. */
+export const STATSIG_WRITES_QUEUE_SUFFIX = '-statsig-writes';
+
+/** The `releasePipelineMetadata` of a ReleasePipelineWaitingForReview webhook. */
+export interface ReviewRequest {
+  releasePipelineID: string;
+  triggerID: string;
+  phaseID: string;
+  gateID?: string;
+  /** When the receiver accepted the webhook (ms); lets the report show webhook-to-decision time. */
+  receivedAtMs: number;
+}
+
+export type ReviewAction = 'approved' | 'aborted' | 'none';
+
+export type ReviewOutcome =
+  /** The verdict was acted on (or deliberately not acted on, for inconclusive verdicts). */
+  | 'decided'
+  /** Someone moved the trigger on before the review finished; rollout-gate called nothing. */
+  | 'superseded';
+
+export interface TargetSummary {
+  kind: Target['kind'];
+  id: string;
+  name: string;
+  version: number;
+}
+
+export interface ReviewReport {
+  request: ReviewRequest;
+  outcome: ReviewOutcome;
+  target?: TargetSummary;
+  verdict?: Verdict;
+  criteria: CriterionResult[];
+  benchmarks: BenchmarkOutcome[];
+  action: ReviewAction;
+  reason: string;
+  startedAtMs: number;
+  decidedAtMs: number;
+}
