@@ -63,10 +63,11 @@ export class DeliverySchemaError extends Error {
 }
 
 function joinPath(prefix: string, path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>(
+  const joined = path.reduce<string>(
     (acc, segment) => (typeof segment === 'number' ? `${acc}[${segment}]` : `${acc}.${String(segment)}`),
     prefix,
   );
+  return joined.startsWith('.') ? joined.slice(1) : joined;
 }
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, path: string): T {

@@ -1,8 +1,8 @@
 // Connections to Temporal for the two roles, and registration of the review search attributes on a
 // cluster that does not have them yet (the embedded dev server registers them at start).
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { NativeConnection } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export interface TemporalTarget {
@@ -30,7 +30,10 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
     await operator.addSearchAttributes({
       namespace,
       searchAttributes: Object.fromEntries(
-        missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+        missing.map((name) => [
+          name,
+          temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        ]),
       ),
     });
   }

@@ -52,7 +52,7 @@ export class DevServerError extends Error {
   }
 }
 
-const OUTPUT_LINES_KEPT = 60;
+const OUTPUT_LINES_KEPT = 40;
 const STOP_GRACE_MS = 10_000;
 const POLL_INTERVAL_MS = 250;
 

@@ -4,16 +4,24 @@ import golden from '../fixtures/golden-signatures.json';
 
 const NOW = Number(golden.timestampMs);
 const options = { secrets: [golden.secret], toleranceMs: 5 * 60 * 1000, nowMs: NOW };
-const [review, multibyte] = golden.vectors as [(typeof golden.vectors)[0], (typeof golden.vectors)[0]];
+const [review, multibyte] = golden.vectors as [
+  (typeof golden.vectors)[0],
+  (typeof golden.vectors)[0],
+];
 
 /** `null` leaves the timestamp header out. */
 function headers(signature: string | undefined, timestamp: string | null = golden.timestampMs) {
-  return { 'x-statsig-signature': signature, 'x-statsig-request-timestamp': timestamp ?? undefined };
+  return {
+    'x-statsig-signature': signature,
+    'x-statsig-request-timestamp': timestamp ?? undefined,
+  };
 }
 
 describe('computeSignature', () => {
   it.each(golden.vectors)('matches openssl for the $name', ({ body, signature }) => {
-    expect(computeSignature(golden.secret, golden.timestampMs, Buffer.from(body, 'utf8'))).toBe(signature);
+    expect(computeSignature(golden.secret, golden.timestampMs, Buffer.from(body, 'utf8'))).toBe(
+      signature,
+    );
   });
 });
 
@@ -24,12 +32,20 @@ describe('verifySignature', () => {
   });
 
   it('accepts a multibyte UTF-8 body signed over its bytes', () => {
-    const result = verifySignature(Buffer.from(multibyte.body, 'utf8'), headers(multibyte.signature), options);
+    const result = verifySignature(
+      Buffer.from(multibyte.body, 'utf8'),
+      headers(multibyte.signature),
+      options,
+    );
     expect(result.ok).toBe(true);
   });
 
   it('rejects the multibyte body when it was signed as Latin-1', () => {
-    const result = verifySignature(Buffer.from(multibyte.body, 'latin1'), headers(multibyte.signature), options);
+    const result = verifySignature(
+      Buffer.from(multibyte.body, 'latin1'),
+      headers(multibyte.signature),
+      options,
+    );
     expect(result).toEqual({ ok: false, code: 'SIGNATURE_MISMATCH' });
   });
 
@@ -45,14 +61,25 @@ describe('verifySignature', () => {
     ['missing signature', headers(undefined), 'SIGNATURE_MISSING'],
     ['empty signature', headers(''), 'SIGNATURE_MISSING'],
     ['missing timestamp', headers(review.signature, null), 'TIMESTAMP_MISSING'],
-    ['timestamp in seconds', headers(review.signature, golden.timestampMs.slice(0, 10)), 'TIMESTAMP_INVALID'],
+    [
+      'timestamp in seconds',
+      headers(review.signature, golden.timestampMs.slice(0, 10)),
+      'TIMESTAMP_INVALID',
+    ],
     ['non-numeric timestamp', headers(review.signature, 'yesterday'), 'TIMESTAMP_INVALID'],
     ['garbled signature', headers('v0=not-hex-at-all'), 'SIGNATURE_MALFORMED'],
     ['truncated signature', headers(review.signature.slice(0, 40)), 'SIGNATURE_MALFORMED'],
     ['signature without v0=', headers(review.signature.slice(3)), 'SIGNATURE_MALFORMED'],
-    ['uppercase hex', headers(`v0=${review.signature.slice(3).toUpperCase()}`), 'SIGNATURE_MALFORMED'],
+    [
+      'uppercase hex',
+      headers(`v0=${review.signature.slice(3).toUpperCase()}`),
+      'SIGNATURE_MALFORMED',
+    ],
   ])('rejects a %s', (_name, requestHeaders, code) => {
-    expect(verifySignature(Buffer.from(review.body), requestHeaders, options)).toEqual({ ok: false, code });
+    expect(verifySignature(Buffer.from(review.body), requestHeaders, options)).toEqual({
+      ok: false,
+      code,
+    });
   });
 
   it('rejects a wrong secret', () => {
@@ -76,7 +103,10 @@ describe('verifySignature', () => {
     ['stale', NOW + 5 * 60 * 1000 + 1],
     ['future', NOW - 5 * 60 * 1000 - 1],
   ])('rejects a %s timestamp just outside the tolerance', (_name, nowMs) => {
-    const result = verifySignature(Buffer.from(review.body), headers(review.signature), { ...options, nowMs });
+    const result = verifySignature(Buffer.from(review.body), headers(review.signature), {
+      ...options,
+      nowMs,
+    });
     expect(result).toEqual({ ok: false, code: 'TIMESTAMP_OUT_OF_TOLERANCE' });
   });
 
@@ -90,7 +120,11 @@ describe('verifySignature', () => {
 
   it('never treats a zero tolerance or no secrets as "skip the check"', () => {
     const body = Buffer.from(review.body);
-    expect(() => verifySignature(body, headers(review.signature), { ...options, toleranceMs: 0 })).toThrow();
-    expect(() => verifySignature(body, headers(review.signature), { ...options, secrets: [] })).toThrow();
+    expect(() =>
+      verifySignature(body, headers(review.signature), { ...options, toleranceMs: 0 }),
+    ).toThrow();
+    expect(() =>
+      verifySignature(body, headers(review.signature), { ...options, secrets: [] }),
+    ).toThrow();
   });
 });

@@ -27,7 +27,11 @@ let server: StartedSandbox;
 let clock = T0;
 
 beforeAll(async () => {
-  server = await startSandbox({ consoleApiKey: CONSOLE_API_KEY, seed: testSeed(), now: () => clock });
+  server = await startSandbox({
+    consoleApiKey: CONSOLE_API_KEY,
+    seed: testSeed(),
+    now: () => clock,
+  });
 });
 
 afterAll(async () => {
@@ -79,7 +83,9 @@ describe('gates', () => {
     });
     await put('/gates/new_checkout/disable');
     await put(`/release_pipeline_triggers/${id}/abort`);
-    const gate = gateBody.parse((await http(`${server.consoleApiUrl}/gates/new_checkout`)).body).data;
+    const gate = gateBody.parse(
+      (await http(`${server.consoleApiUrl}/gates/new_checkout`)).body,
+    ).data;
     expect(gate.isEnabled).toBe(false);
     expect(gate.rules.map((rule) => rule.id)).toEqual(['rule_staff']);
   });

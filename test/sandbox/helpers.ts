@@ -59,7 +59,13 @@ export function testSeed(): SandboxSeed {
         id: 'rp_prompt',
         name: 'Prompt rollout',
         phases: [
-          { id: 'phase_dev', name: 'Dev', timeIntervalMs: 10 * MINUTE, requiredReview: true, rules: [] },
+          {
+            id: 'phase_dev',
+            name: 'Dev',
+            timeIntervalMs: 10 * MINUTE,
+            requiredReview: true,
+            rules: [],
+          },
           {
             id: 'phase_staging',
             name: 'Staging',
@@ -80,7 +86,13 @@ export function testSeed(): SandboxSeed {
         id: 'rp_checkout',
         name: 'Checkout rollout',
         phases: [
-          { id: 'phase_all', name: 'Everyone', timeIntervalMs: null, requiredReview: true, rules: [] },
+          {
+            id: 'phase_all',
+            name: 'Everyone',
+            timeIntervalMs: null,
+            requiredReview: true,
+            rules: [],
+          },
         ],
       },
     ],

@@ -75,7 +75,9 @@ test.each([
 
 test('log_event is recorded as a call but is not a Console API write', async () => {
   await logEvent(body);
-  expect(server.sandbox.calls).toMatchObject([{ method: 'POST', path: '/v1/log_event', status: 202 }]);
+  expect(server.sandbox.calls).toMatchObject([
+    { method: 'POST', path: '/v1/log_event', status: 202 },
+  ]);
   expect(server.sandbox.successfulWrites()).toHaveLength(0);
 });
 

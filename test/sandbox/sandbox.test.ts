@@ -48,7 +48,10 @@ describe('authentication', () => {
     const { id } = startPromptRelease();
     const response = await http(triggerUrl(id), { apiKey: null });
     expect(response.status).toBe(401);
-    expect(errorBodySchema.parse(response.body)).toEqual({ status: 401, message: expect.any(String) });
+    expect(errorBodySchema.parse(response.body)).toEqual({
+      status: 401,
+      message: expect.any(String),
+    });
   });
 
   test('a wrong key gets 401 and changes nothing', async () => {
@@ -157,7 +160,9 @@ describe('approve', () => {
       requestBody: { phaseID: 'phase_dev' },
       status: 200,
     });
-    const approvals = server.sandbox.getTrigger(id)?.actions.filter((a) => a.type === 'APPROVED_FOR');
+    const approvals = server.sandbox
+      .getTrigger(id)
+      ?.actions.filter((a) => a.type === 'APPROVED_FOR');
     expect(approvals).toHaveLength(1);
   });
 

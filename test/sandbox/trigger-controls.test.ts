@@ -13,7 +13,11 @@ let server: StartedSandbox;
 let clock = T0;
 
 beforeAll(async () => {
-  server = await startSandbox({ consoleApiKey: CONSOLE_API_KEY, seed: testSeed(), now: () => clock });
+  server = await startSandbox({
+    consoleApiKey: CONSOLE_API_KEY,
+    seed: testSeed(),
+    now: () => clock,
+  });
 });
 
 afterAll(async () => {

@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# rollout-gate: one image, two roles. The default command runs the webhook receiver on :3000;
+# `worker` runs the Temporal workers (docker-compose.yml starts both from this file).
+#   docker build -t rollout-gate .
+#   docker run --env-file .env -p 3000:3000 rollout-gate            # receiver
+#   docker run --env-file .env rollout-gate worker                   # worker
+# Debian (glibc) rather than Alpine: the Temporal worker's native core bridge ships glibc builds.
+
+# --- every dependency, dev included: the compiler and type packages the build needs ---
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+# --- compile TypeScript to dist/ (tsconfig.build.json: src, workflows, activities, examples) ---
+FROM deps AS build
+COPY . .
+RUN npm run build
+
+# --- production dependencies only, installed apart so no dev package reaches the runtime ---
+# tsx stays: it is a runtime dependency that loads gate configs written in TypeScript.
+FROM node:20-bookworm-slim AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# --- runtime ---
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Everything stays owned by root: the service runs as `node` and cannot rewrite its own code.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /app/dist ./dist
+# The example gate sources go next to their compiled copies: config.ts resolves its default
+# GATE_CONFIG relative to the compiled tree (dist/examples/prompt-gate.ts), and the example's
+# `import '../src/index'` only resolves there, to dist/src/index.js.
+COPY --from=build /app/examples ./dist/examples
+USER node
+EXPOSE 3000
+# Node's fetch, as the slim image has no curl. The worker serves no HTTP: compose disables this
+# check for it.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/src/cli.js"]
+CMD ["receiver"]

@@ -1,0 +1,100 @@
+// GATE_CONFIG modules in every supported form load and run; broken ones fail with the file and name.
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const LOADER = path.join(ROOT, 'test', 'fixtures', 'load-gate.ts');
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'gate-config-'));
+});
+
+async function load(fileName: string, source: string) {
+  const file = path.join(dir, fileName);
+  await writeFile(file, source);
+  try {
+    const { stdout } = await run(TSX, [LOADER, file], { cwd: ROOT });
+    return { ok: true as const, result: JSON.parse(stdout) };
+  } catch (error) {
+    const failed = error as { code: number; stderr: string };
+    return { ok: false as const, code: failed.code, stderr: failed.stderr };
+  }
+}
+
+// The minimal shape the README promises will keep working as the API grows.
+const MINIMAL = `export default {
+  suites: [{
+    name: 'prompt-quality',
+    benchmarks: [{ name: 'score', run: async ({ target }) => ({ metrics: { quality: 0.91 } }) }],
+    criteria: [{ metric: 'quality', op: '>=', threshold: 0.8 }],
+  }],
+};
+`;
+
+describe('loadGateConfig', () => {
+  it('loads the minimal plain-object .mjs module and runs its benchmark', async () => {
+    const loaded = await load('minimal.mjs', MINIMAL);
+    expect(loaded).toEqual({
+      ok: true,
+      result: {
+        plan: {
+          benchmarks: [{ suite: 'prompt-quality', benchmark: 'score', timeoutMs: 300_000, retries: 2 }],
+          criteria: [{ suite: 'prompt-quality', metric: 'quality', op: '>=', threshold: 0.8 }],
+        },
+        metrics: { quality: 0.91 },
+      },
+    });
+  });
+
+  it('loads a TypeScript module written with defineGate', async () => {
+    const source = `import { defineGate } from '${path.join(ROOT, 'src', 'index')}';
+export default defineGate({
+  suites: [{
+    name: 'latency',
+    benchmarks: [{ name: 'probe', timeoutMs: 1000, retries: 0, run: async ({ target }) => ({ metrics: { p95: (target.value as { quality: number }).quality * 100 } }) }],
+    criteria: [{ metric: 'p95', op: '<', threshold: 250 }],
+  }],
+});
+`;
+    const loaded = await load('typed.ts', source);
+    expect(loaded.ok && loaded.result.metrics).toEqual({ p95: 90 });
+    expect(loaded.ok && loaded.result.plan.benchmarks[0]).toMatchObject({ timeoutMs: 1000, retries: 0 });
+  });
+
+  it('loads a CommonJS module', async () => {
+    const loaded = await load('plain.cjs', MINIMAL.replace('export default', 'module.exports ='));
+    expect(loaded.ok && loaded.result.metrics).toEqual({ quality: 0.91 });
+  });
+
+  it('loads the example gate shipped with the repo', async () => {
+    const { stdout } = await run(TSX, [LOADER, path.join(ROOT, 'examples', 'prompt-gate.ts'), '--plan-only'], { cwd: ROOT });
+    expect(JSON.parse(stdout).plan.criteria.map((c: { metric: string }) => c.metric)).toEqual(['quality', 'latency_p95_ms']);
+  });
+
+  it('names the file, the suite and the problem for a bad operator', async () => {
+    const loaded = await load('bad-op.mjs', MINIMAL.replace("op: '>='", "op: '=>'"));
+    expect(loaded.ok).toBe(false);
+    expect(!loaded.ok && loaded.stderr).toContain(path.join(dir, 'bad-op.mjs'));
+    expect(!loaded.ok && loaded.stderr).toContain('suites[prompt-quality].criteria[0].op: op must be one of >= > <= < ==');
+  });
+
+  it('names duplicate benchmark names', async () => {
+    const duplicated = MINIMAL.replace(
+      "benchmarks: [{ name: 'score', run: async ({ target }) => ({ metrics: { quality: 0.91 } }) }]",
+      "benchmarks: [{ name: 'score', run: async () => ({ metrics: {} }) }, { name: 'score', run: async () => ({ metrics: {} }) }]",
+    );
+    const loaded = await load('dupes.mjs', duplicated);
+    expect(!loaded.ok && loaded.stderr).toContain('suites[prompt-quality].benchmarks[score]: duplicate benchmark name');
+  });
+
+  it('explains a missing file', async () => {
+    const { stderr } = await run(TSX, [LOADER, path.join(dir, 'nope.ts')], { cwd: ROOT }).catch((e) => e);
+    expect(stderr).toContain('file not found (check GATE_CONFIG)');
+  });
+});

@@ -1,0 +1,131 @@
+// The whole product wired for a test: the Statsig sandbox, real workers and a real receiver on
+// loopback, against the dev server that test/global-setup.ts started for the run.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { GateDefinition } from '../../src/gate/types';
+import { buildReceiver } from '../../src/receiver/app';
+import { createReviewStarter } from '../../src/receiver/review-starter';
+import { type SandboxSeed, type StartedSandbox, startSandbox } from '../../src/sandbox/app';
+import { sendWebhook, type WebhookResponse } from '../../src/sandbox/webhook-sender';
+import { StatsigConsoleClient, StatsigEventsClient } from '../../src/statsig/console-client';
+import { createClient } from '../../src/temporal/connection';
+import { createReviewWorkers, type ReviewWorkers } from '../../src/worker';
+import { testTemporalAddress, workflowBundleOption } from './temporal';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
+export interface WorkerHandle {
+  stop(): Promise<void>;
+}
+
+export interface Stack {
+  sandbox: StartedSandbox;
+  receiverUrl: string;
+  webhookUrl: string;
+  webhookSecret: string;
+  client: Client;
+  taskQueue: string;
+  send(
+    payload: unknown,
+    options?: { secret?: string; headers?: Record<string, string> },
+  ): Promise<WebhookResponse>;
+  startWorker(gate?: GateDefinition): Promise<WorkerHandle>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  gate: GateDefinition;
+  seed?: SandboxSeed;
+  /** Start a worker with the stack (default true). */
+  worker?: boolean;
+  recordResults?: boolean;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  quietRuntime();
+  const address = testTemporalAddress();
+  const namespace = 'default';
+  const taskQueue = `test-${randomUUID()}`;
+  const webhookSecret = randomBytes(24).toString('hex');
+  const consoleApiKey = `console-test-${randomBytes(6).toString('hex')}`;
+  const serverSecret = `secret-test-${randomBytes(6).toString('hex')}`;
+  const sandbox = await startSandbox({
+    consoleApiKey,
+    serverSecret,
+    ...(options.seed ? { seed: options.seed } : {}),
+  });
+  const client = createClient({ address, namespace });
+  const app = buildReceiver({
+    webhookSecrets: [webhookSecret],
+    toleranceMs: 5 * 60 * 1000,
+    bodyLimitBytes: 1024 * 1024,
+    reviews: createReviewStarter(client, { taskQueue }),
+  });
+  const receiverUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const webhookUrl = `${receiverUrl}/webhooks/statsig`;
+  const workers: WorkerHandle[] = [];
+
+  async function startWorker(gate: GateDefinition = options.gate): Promise<WorkerHandle> {
+    const connection = await NativeConnection.connect({ address });
+    const statsig = new StatsigConsoleClient({
+      baseUrl: sandbox.consoleApiUrl,
+      apiKey: consoleApiKey,
+      timeoutMs: 5_000,
+    });
+    const events = options.recordResults
+      ? new StatsigEventsClient({ baseUrl: sandbox.eventsApiUrl, serverSecret, timeoutMs: 5_000 })
+      : undefined;
+    const reviewWorkers: ReviewWorkers = await createReviewWorkers({
+      connection,
+      namespace,
+      taskQueue,
+      dependencies: events ? { statsig, events, gate } : { statsig, gate },
+      workflows: workflowBundleOption(),
+    });
+    const running = reviewWorkers.run();
+    let stopped: Promise<void> | undefined;
+    const handle: WorkerHandle = {
+      stop() {
+        stopped ??= (async () => {
+          reviewWorkers.shutdown();
+          await running;
+          await connection.close();
+        })();
+        return stopped;
+      },
+    };
+    workers.push(handle);
+    return handle;
+  }
+
+  if (options.worker ?? true) await startWorker();
+
+  return {
+    sandbox,
+    receiverUrl,
+    webhookUrl,
+    webhookSecret,
+    client,
+    taskQueue,
+    send: (payload, sendOptions = {}) =>
+      sendWebhook({
+        url: webhookUrl,
+        secret: sendOptions.secret ?? webhookSecret,
+        payload,
+        ...(sendOptions.headers ? { headers: sendOptions.headers } : {}),
+      }),
+    startWorker,
+    async stop() {
+      await app.close();
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await client.connection.close();
+      await sandbox.close();
+    },
+  };
+}

@@ -1,0 +1,209 @@
+// Fault injection: failures, Retry-After, delays and chance, and the promise that a faulted request
+// never changes the sandbox's state.
+import { performance } from 'node:perf_hooks';
+import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
+import {
+  errorBodySchema,
+  releasePipelineTriggerSchema,
+  successBody,
+} from '../../src/statsig/schemas';
+import { CONSOLE_API_KEY, http, SERVER_SECRET, T0, testSeed } from './helpers';
+
+let server: StartedSandbox;
+// Probability rolls the sandbox will draw, in order; drawing one more than planned fails the test.
+let rolls: number[] = [];
+
+beforeAll(async () => {
+  server = await startSandbox({
+    consoleApiKey: CONSOLE_API_KEY,
+    serverSecret: SERVER_SECRET,
+    seed: testSeed(),
+    random: () => {
+      const roll = rolls.shift();
+      if (roll === undefined) throw new Error('the sandbox drew an unplanned random number');
+      return roll;
+    },
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+beforeEach(() => {
+  rolls = [];
+  server.sandbox.reset();
+});
+
+function startPromptRelease(): string {
+  return server.sandbox.startRelease({
+    pipelineID: 'rp_prompt',
+    entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: { model: 'model-b' } },
+  }).id;
+}
+
+const approve = (id: string) =>
+  http(`${server.consoleApiUrl}/release_pipeline_triggers/${id}/approve`, {
+    method: 'PUT',
+    body: { phaseID: 'phase_dev' },
+  });
+
+test('a status fault answers `times` times, then the API answers again', async () => {
+  const id = startPromptRelease();
+  server.sandbox.addFault({ method: 'PUT', path: '/approve$', status: 503, times: 2 });
+
+  const first = await approve(id);
+  expect(first.status).toBe(503);
+  expect(errorBodySchema.parse(first.body)).toEqual({ status: 503, message: expect.any(String) });
+  expect((await approve(id)).status).toBe(503);
+  expect(server.sandbox.getTrigger(id)?.status).toBe('WAITING_FOR_REVIEW');
+
+  const third = await approve(id);
+  expect(third.status).toBe(200);
+  expect(successBody(releasePipelineTriggerSchema).parse(third.body).data.status).toBe(
+    'IN_PROGRESS',
+  );
+  expect(server.sandbox.calls.map((call) => [call.status, call.faulted])).toEqual([
+    [503, true],
+    [503, true],
+    [200, false],
+  ]);
+  expect(server.sandbox.successfulWrites()).toHaveLength(1);
+});
+
+test('a rule only hits requests whose method (any case) and path match', async () => {
+  const id = startPromptRelease();
+  server.sandbox.addFault({
+    method: 'put',
+    path: '^/console/v1/release_pipeline_triggers/',
+    status: 500,
+  });
+  expect((await http(`${server.consoleApiUrl}/release_pipeline_triggers/${id}`)).status).toBe(200);
+  expect(
+    (await http(`${server.consoleApiUrl}/gates/kill_me/disable`, { method: 'PUT' })).status,
+  ).toBe(200);
+  expect((await approve(id)).status).toBe(500);
+});
+
+test('fault headers such as Retry-After pass through with a custom body', async () => {
+  server.sandbox.addFault({
+    path: '^/console/v1/gates/',
+    status: 429,
+    headers: { 'Retry-After': '7' },
+    body: { status: 429, message: 'Too many requests' },
+  });
+  const response = await http(`${server.consoleApiUrl}/gates/kill_me`);
+  expect(response.status).toBe(429);
+  expect(response.headers.get('retry-after')).toBe('7');
+  expect(errorBodySchema.parse(response.body)).toEqual({
+    status: 429,
+    message: 'Too many requests',
+  });
+});
+
+test('a delay-only rule slows the request down and then handles it', async () => {
+  const id = startPromptRelease();
+  server.sandbox.addFault({ path: '/approve$', delayMs: 150, times: 1 });
+  const started = performance.now();
+  const response = await approve(id);
+  expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+  expect(response.status).toBe(200);
+  expect(server.sandbox.getTrigger(id)?.status).toBe('IN_PROGRESS');
+  expect(server.sandbox.calls[0]).toMatchObject({ status: 200, faulted: false });
+});
+
+test('a delay with a status waits, then fails', async () => {
+  server.sandbox.addFault({ path: '/gates/', delayMs: 100, status: 504, times: 1 });
+  const started = performance.now();
+  const response = await http(`${server.consoleApiUrl}/gates/kill_me`);
+  expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+  expect(response.status).toBe(504);
+});
+
+test('probability: a rule applies only when the roll is below it', async () => {
+  server.sandbox.addFault({ path: '/gates/', status: 500, probability: 0.3 });
+  rolls = [0.9, 0.1, 0.3, 0.29];
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i += 1) {
+    statuses.push((await http(`${server.consoleApiUrl}/gates/kill_me`)).status);
+  }
+  expect(statuses).toEqual([200, 500, 200, 500]);
+  expect(rolls).toEqual([]);
+});
+
+test('a failed roll falls through to the next matching rule', async () => {
+  server.sandbox.addFault({ path: '/gates/', status: 500, probability: 0.5 });
+  server.sandbox.addFault({ path: '/gates/', status: 429 });
+  rolls = [0.7];
+  expect((await http(`${server.consoleApiUrl}/gates/kill_me`)).status).toBe(429);
+});
+
+test('faulted writes change nothing: no abort, no revert, no disable', async () => {
+  const id = startPromptRelease();
+  const configBefore = server.sandbox.getDynamicConfig('support_prompt');
+  server.sandbox.addFault({ method: 'PUT', path: '.*', status: 500 });
+
+  expect(
+    (await http(`${server.consoleApiUrl}/release_pipeline_triggers/${id}/abort`, { method: 'PUT' }))
+      .status,
+  ).toBe(500);
+  expect(
+    (await http(`${server.consoleApiUrl}/gates/kill_me/disable`, { method: 'PUT' })).status,
+  ).toBe(500);
+
+  expect(server.sandbox.getTrigger(id)?.status).toBe('WAITING_FOR_REVIEW');
+  expect(server.sandbox.getDynamicConfig('support_prompt')).toEqual(configBefore);
+  expect(server.sandbox.getGate('kill_me')?.isEnabled).toBe(true);
+  expect(server.sandbox.successfulWrites()).toHaveLength(0);
+  expect(server.sandbox.calls.every((call) => call.faulted)).toBe(true);
+});
+
+test('faults come before authentication', async () => {
+  server.sandbox.addFault({ path: '.*', status: 503, times: 1 });
+  const response = await http(`${server.consoleApiUrl}/gates/kill_me`, { apiKey: null });
+  expect(response.status).toBe(503);
+});
+
+test('faults apply to the Events API too, and nothing is logged', async () => {
+  server.sandbox.addFault({ path: '^/v1/log_event$', status: 503, times: 1 });
+  const response = await http(`${server.eventsApiUrl}/log_event`, {
+    method: 'POST',
+    apiKey: SERVER_SECRET,
+    body: { events: [{ eventName: 'e', time: T0, user: { userID: 'u' } }] },
+  });
+  expect(response.status).toBe(503);
+  expect(server.sandbox.loggedEvents).toHaveLength(0);
+});
+
+test('admin routes are never faulted nor recorded', async () => {
+  server.sandbox.addFault({ path: '.*', status: 500 });
+  const calls = await http(`${server.url}/_sandbox/calls`, { apiKey: null });
+  expect(calls.status).toBe(200);
+  expect(calls.body).toEqual([]);
+});
+
+test('faults can be added and cleared over HTTP, and a bad rule is a 400', async () => {
+  const admin = `${server.url}/_sandbox/faults`;
+  const bad = await http(admin, { method: 'POST', apiKey: null, body: { path: '(', status: 500 } });
+  expect(bad.status).toBe(400);
+  expect(errorBodySchema.parse(bad.body).message).toMatch(/regular expression/);
+  const useless = await http(admin, { method: 'POST', apiKey: null, body: { path: '.*' } });
+  expect(useless.status).toBe(400);
+
+  const added = await http(admin, {
+    method: 'POST',
+    apiKey: null,
+    body: { path: '/gates/', status: 502 },
+  });
+  expect(added.status).toBe(201);
+  expect((await http(`${server.consoleApiUrl}/gates/kill_me`)).status).toBe(502);
+
+  expect((await http(admin, { method: 'DELETE', apiKey: null })).status).toBe(204);
+  expect((await http(`${server.consoleApiUrl}/gates/kill_me`)).status).toBe(200);
+});
+
+test('clearFaults drops every rule', async () => {
+  server.sandbox.addFault({ path: '.*', status: 500 });
+  server.sandbox.clearFaults();
+  expect((await http(`${server.consoleApiUrl}/gates/kill_me`)).status).toBe(200);
+});
