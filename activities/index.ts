@@ -99,7 +99,9 @@ function dynamicConfigTarget(config: DynamicConfig): Target {
 
 function validMetrics(value: unknown): value is Metrics {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  return Object.values(value).every((metric) => typeof metric === 'number' && Number.isFinite(metric));
+  return Object.values(value).every(
+    (metric) => typeof metric === 'number' && Number.isFinite(metric),
+  );
 }
 
 export function createActivities(deps: ActivityDependencies) {

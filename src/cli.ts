@@ -2,10 +2,10 @@
 // the package's bin all run the same code.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, PROJECT_ROOT } from './config';
-import { GateConfigError } from './gate/define';
-import { startService } from './runtime';
 import { runDemo } from './demo/run';
 import { demoSeed } from './demo/seed';
+import { GateConfigError } from './gate/define';
+import { startService } from './runtime';
 import { startSandbox } from './sandbox/app';
 import { locateTemporalCli, TEMPORAL_MISSING_HELP } from './temporal/cli-locator';
 import { DevServerError } from './temporal/dev-server';
@@ -33,8 +33,12 @@ async function runRoles(roles: { worker: boolean; receiver: boolean }): Promise<
   const config = loadConfig();
   const service = await startService(config, roles);
   const ui = service.temporalUiUrl ? `, Temporal UI ${service.temporalUiUrl}` : '';
-  const receiver = service.receiverUrl ? `, webhooks at ${service.receiverUrl}/webhooks/statsig` : '';
-  console.error(`rollout-gate running (Temporal ${service.temporalAddress}${ui}${receiver}). Ctrl-C stops it.`);
+  const receiver = service.receiverUrl
+    ? `, webhooks at ${service.receiverUrl}/webhooks/statsig`
+    : '';
+  console.error(
+    `rollout-gate running (Temporal ${service.temporalAddress}${ui}${receiver}). Ctrl-C stops it.`,
+  );
   const signal = await waitForSignal();
   console.error(`${signal}: stopping…`);
   await service.stop();
@@ -67,7 +71,10 @@ async function main(argv: string[]): Promise<number> {
       await runRoles({ worker: false, receiver: true });
       return 0;
     case 'demo':
-      await runDemo({ once: values.once, sandboxPort: Number(values.port ?? process.env.SANDBOX_PORT ?? 4100) });
+      await runDemo({
+        once: values.once,
+        sandboxPort: Number(values.port ?? process.env.SANDBOX_PORT ?? 4100),
+      });
       return 0;
     case 'sandbox': {
       const key = values.key ?? process.env.SANDBOX_CONSOLE_API_KEY ?? 'console-sandbox-key';
@@ -78,13 +85,18 @@ async function main(argv: string[]): Promise<number> {
         seed: demoSeed(),
         logger: true,
       });
-      console.error(`Statsig sandbox: Console API ${started.consoleApiUrl} (STATSIG-API-KEY: ${key})`);
+      console.error(
+        `Statsig sandbox: Console API ${started.consoleApiUrl} (STATSIG-API-KEY: ${key})`,
+      );
       await waitForSignal();
       await started.close();
       return 0;
     }
     case 'ensure-temporal': {
-      const cli = await locateTemporalCli({ projectRoot: PROJECT_ROOT, log: (line) => console.error(line) });
+      const cli = await locateTemporalCli({
+        projectRoot: PROJECT_ROOT,
+        log: (line) => console.error(line),
+      });
       if (!cli) {
         console.error(TEMPORAL_MISSING_HELP);
         return 1;
@@ -102,7 +114,11 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     // Configuration and setup problems are the user's to fix: print them plainly, without a stack.
-    if (error instanceof ConfigError || error instanceof GateConfigError || error instanceof DevServerError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof GateConfigError ||
+      error instanceof DevServerError
+    ) {
       console.error(error.message);
       process.exit(1);
     }

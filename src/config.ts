@@ -32,7 +32,11 @@ export const configSchema = z.object({
   STATSIG_EVENTS_API_URL: z.url().default('https://events.statsigapi.net/v1'),
   STATSIG_TIMEOUT_MS: positiveMs.default(10_000),
   WEBHOOK_TOLERANCE_MS: positiveMs.default(5 * 60 * 1000),
-  WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  WEBHOOK_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('rollout-gate'),

@@ -1,5 +1,11 @@
 // The package's public API: what a team imports to write a gate config.
-export { defineBenchmark, defineGate, defineSuite, GateConfigError, validateGate } from './gate/define';
+export {
+  defineBenchmark,
+  defineGate,
+  defineSuite,
+  GateConfigError,
+  validateGate,
+} from './gate/define';
 export type {
   BenchmarkContext,
   BenchmarkDefinition,

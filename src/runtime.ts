@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
-import { type ActivityDependencies } from '../activities';
+import type { ActivityDependencies } from '../activities';
 import type { Config } from './config';
 import { PROJECT_ROOT } from './config';
 import { loadGateConfig } from './gate/load';
@@ -56,7 +56,11 @@ export async function ensureTemporal(
     log: (line) => log.info(line),
   });
   log.info({ address: devServer.address, ui: devServer.uiUrl }, 'embedded Temporal dev server up');
-  return { address: devServer.address, uiUrl: config.TEMPORAL_UI_URL ?? devServer.uiUrl, devServer };
+  return {
+    address: devServer.address,
+    uiUrl: config.TEMPORAL_UI_URL ?? devServer.uiUrl,
+    devServer,
+  };
 }
 
 export function statsigDependencies(config: Config): Omit<ActivityDependencies, 'gate'> {
@@ -88,7 +92,10 @@ export async function startService(config: Config, roles: ServiceRoles): Promise
     let workersDone: Promise<void> | undefined;
     if (roles.worker) {
       const gate = await loadGateConfig(config.GATE_CONFIG);
-      log.info({ gateConfig: config.GATE_CONFIG, suites: gate.suites.length }, 'gate config loaded');
+      log.info(
+        { gateConfig: config.GATE_CONFIG, suites: gate.suites.length },
+        'gate config loaded',
+      );
       const connection = await connectWorker(target);
       if (!temporal.devServer) {
         const added = await ensureSearchAttributes(createClient(target), config.TEMPORAL_NAMESPACE);
@@ -102,7 +109,9 @@ export async function startService(config: Config, roles: ServiceRoles): Promise
         workflows: { workflowsPath: require.resolve('../workflows') },
       });
       workersDone = workers.run();
-      workersDone.catch((error: unknown) => log.error({ err: error }, 'worker stopped with an error'));
+      workersDone.catch((error: unknown) =>
+        log.error({ err: error }, 'worker stopped with an error'),
+      );
       stops.unshift(async () => {
         workers?.shutdown();
         await workersDone?.catch(() => undefined);
@@ -138,7 +147,8 @@ export async function startService(config: Config, roles: ServiceRoles): Promise
       receiverUrl,
       stop() {
         stopping ??= (async () => {
-          for (const stop of stops) await stop().catch((error: unknown) => log.warn({ err: error }));
+          for (const stop of stops)
+            await stop().catch((error: unknown) => log.warn({ err: error }));
         })();
         return stopping;
       },

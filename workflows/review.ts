@@ -3,7 +3,6 @@
 // reconcile → act → record.
 import {
   ActivityFailure,
-
   defineQuery,
   proxyActivities,
   setHandler,
@@ -35,7 +34,11 @@ export type ReviewStage =
 export interface ReviewProgress {
   stage: ReviewStage;
   target?: TargetSummary;
-  benchmarks: Array<{ suite: string; benchmark: string; status: 'pending' | BenchmarkOutcome['status'] }>;
+  benchmarks: Array<{
+    suite: string;
+    benchmark: string;
+    status: 'pending' | BenchmarkOutcome['status'];
+  }>;
   judgement?: Judgement;
   action?: ReviewAction;
 }
@@ -100,7 +103,9 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     },
   });
 
-  const report = (fields: Partial<ReviewReport> & Pick<ReviewReport, 'outcome' | 'action' | 'reason'>) => {
+  const report = (
+    fields: Partial<ReviewReport> & Pick<ReviewReport, 'outcome' | 'action' | 'reason'>,
+  ) => {
     progress.stage = 'done';
     return {
       request,
@@ -234,4 +239,3 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     return final;
   }
 }
-

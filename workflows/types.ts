@@ -7,6 +7,22 @@ export function reviewWorkflowId(triggerID: string, phaseID: string): string {
   return `review-${triggerID}-${phaseID}`;
 }
 
+/**
+ * Signal the receiver sends to every running review of an entity when Statsig reports a change to it
+ * (a `statsig::config_change` event). The name is a plain string so the receiver, which must not
+ * import workflow code, can signal by name.
+ */
+export const CONFIG_CHANGED_SIGNAL = 'configChanged';
+
+export interface ConfigChangedSignal {
+  /** Statsig's entity type, e.g. Gate or DynamicConfig. */
+  type: string;
+  /** The entity's name, as in the RolloutEntity search attribute. */
+  name: string;
+  action: string;
+  happenedAtMs: number;
+}
+
 /** The suffix of the task queue whose worker rate-limits every write to Statsig. */
 export const STATSIG_WRITES_QUEUE_SUFFIX = '-statsig-writes';
 

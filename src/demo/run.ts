@@ -1,12 +1,12 @@
 // `npm run demo`: the whole loop on one machine with no credentials. A Statsig sandbox plays Statsig;
 // everything else (Temporal, the workers, the receiver, the signed webhooks) is the real thing.
 import { randomBytes } from 'node:crypto';
+import type { ReviewReport } from '../../workflows/types';
 import { loadConfig } from '../config';
 import { startService } from '../runtime';
 import { startSandbox } from '../sandbox/app';
 import { reviewEvent, sendWebhook } from '../sandbox/webhook-sender';
 import { createClient } from '../temporal/connection';
-import type { ReviewReport } from '../../workflows/types';
 import { DEMO_PIPELINES, demoSeed, IMPROVED_PROMPT, REGRESSED_PROMPT } from './seed';
 
 export interface DemoOptions {
@@ -22,7 +22,9 @@ function describeReport(report: ReviewReport): string[] {
       `     ${criterion.verdict === 'pass' ? 'ok  ' : 'FAIL'} ${criterion.suite}: ${criterion.reason}`,
   );
   const took = ((report.decidedAtMs - report.request.receivedAtMs) / 1000).toFixed(1);
-  lines.push(`   verdict: ${report.verdict ?? 'none'}, action: ${report.action} (${took} s after the webhook)`);
+  lines.push(
+    `   verdict: ${report.verdict ?? 'none'}, action: ${report.action} (${took} s after the webhook)`,
+  );
   return lines;
 }
 
@@ -49,7 +51,10 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
   });
   print('rollout-gate demo: starting Temporal, the workers and the receiver…');
   const service = await startService(config, { worker: true, receiver: true });
-  const client = createClient({ address: service.temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
+  const client = createClient({
+    address: service.temporalAddress,
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
   const ui = service.temporalUiUrl;
   const webhookUrl = `${service.receiverUrl}/webhooks/statsig`;
   print(`  Temporal        ${service.temporalAddress}${ui ? `  (UI ${ui})` : ''}`);
@@ -64,7 +69,8 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
       value: IMPROVED_PROMPT,
     },
     {
-      title: 'search_summary_prompt: a change drops {question} from the template and raises the temperature',
+      title:
+        'search_summary_prompt: a change drops {question} from the template and raises the temperature',
       pipelineID: DEMO_PIPELINES.summary,
       configID: 'search_summary_prompt',
       value: REGRESSED_PROMPT,
@@ -101,7 +107,9 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
       const after = sandbox.sandbox.getTrigger(trigger.id);
       print(`   Statsig now: trigger ${trigger.id} is ${after?.status}`);
       if (ui) {
-        print(`   Temporal UI: ${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${summary.workflowId}`);
+        print(
+          `   Temporal UI: ${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${summary.workflowId}`,
+        );
       }
     }
     const writes = sandbox.sandbox.successfulWrites().map((call) => `${call.method} ${call.path}`);

@@ -1,7 +1,8 @@
 // The Statsig project the demo (and the end-to-end tests) start from: two prompt configurations kept
 // in dynamic configs, each rolled out by a three-phase release pipeline that requires review.
-import type { DynamicConfig, ReleasePipeline } from '../statsig/schemas';
+
 import type { SandboxSeed } from '../sandbox/app';
+import type { DynamicConfig, ReleasePipeline } from '../statsig/schemas';
 
 function pipeline(id: string, name: string): ReleasePipeline {
   const phase = (suffix: string, label: string, percent: number) => ({
@@ -14,7 +15,11 @@ function pipeline(id: string, name: string): ReleasePipeline {
   return {
     id,
     name,
-    phases: [phase('dev', 'Dev (10%)', 10), phase('staging', 'Staging (50%)', 50), phase('prod', 'Production (100%)', 100)],
+    phases: [
+      phase('dev', 'Dev (10%)', 10),
+      phase('staging', 'Staging (50%)', 50),
+      phase('prod', 'Production (100%)', 100),
+    ],
   };
 }
 

@@ -84,7 +84,9 @@ export function validateGate(value: unknown, source = 'gate config'): GateDefini
     const benchmarkNames = new Set<string>();
     for (const benchmark of suite.benchmarks) {
       if (benchmarkNames.has(benchmark.name)) {
-        problems.push(`suites[${suite.name}].benchmarks[${benchmark.name}]: duplicate benchmark name`);
+        problems.push(
+          `suites[${suite.name}].benchmarks[${benchmark.name}]: duplicate benchmark name`,
+        );
       }
       benchmarkNames.add(benchmark.name);
     }

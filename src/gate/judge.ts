@@ -56,7 +56,9 @@ export function judge(
     }
     // Several benchmarks may report the same metric; each must meet the threshold on its own.
     const observations = reporting.map((outcome) =>
-      outcome.status === 'completed' ? (outcome.metrics[criterion.metric] ?? Number.NaN) : Number.NaN,
+      outcome.status === 'completed'
+        ? (outcome.metrics[criterion.metric] ?? Number.NaN)
+        : Number.NaN,
     );
     const failing = observations.find(
       (value) => !Number.isFinite(value) || !compare(value, criterion.op, criterion.threshold),

@@ -15,7 +15,10 @@ export async function loadGateConfig(modulePath: string): Promise<GateDefinition
   try {
     if (/\.[cm]?ts$/.test(absolute)) {
       const { tsImport } = await import('tsx/esm/api');
-      loaded = (await tsImport(pathToFileURL(absolute).href, __filename)) as Record<string, unknown>;
+      loaded = (await tsImport(pathToFileURL(absolute).href, __filename)) as Record<
+        string,
+        unknown
+      >;
     } else {
       loaded = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
     }

@@ -1,7 +1,11 @@
 // The webhook receiver as a Fastify app built by a function: tests `inject` into it or listen on
 // loopback; src/receiver/server.ts owns the process. It verifies, parses and hands reviews to
 // Temporal, and acknowledges a review only after Temporal has durably accepted it.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import { DeliverySchemaError, parseDelivery, type StatsigEvent } from './events';
 import { type ReviewStarter, TemporalUnavailableError } from './review-starter';
 import { verifySignature } from './signature';
@@ -30,7 +34,12 @@ export const ERROR_CODES = {
 } as const;
 
 export type EventSummary =
-  | { index: number; kind: StatsigEvent['kind']; status: 'accepted' | 'duplicate'; workflowId: string }
+  | {
+      index: number;
+      kind: StatsigEvent['kind'];
+      status: 'accepted' | 'duplicate';
+      workflowId: string;
+    }
   | { index: number; kind: StatsigEvent['kind']; status: 'ignored' };
 
 /** Headers and fields that must never reach a log line. */
@@ -86,7 +95,9 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       return reply.code(415).send(errorBody(ERROR_CODES.mediaType, 'content type must be JSON'));
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send(errorBody(error.code ?? 'BAD_REQUEST', error.message));
+      return reply
+        .code(error.statusCode)
+        .send(errorBody(error.code ?? 'BAD_REQUEST', error.message));
     }
     request.log.error({ err: error, code: ERROR_CODES.internal }, 'unhandled error');
     // 5xx detail stays in the log.
@@ -97,7 +108,9 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
 
   app.get('/readyz', async (_request, reply) => {
     const temporal = await options.reviews.ready();
-    return reply.code(temporal ? 200 : 503).send({ status: temporal ? 'ready' : 'not ready', temporal });
+    return reply
+      .code(temporal ? 200 : 503)
+      .send({ status: temporal ? 'ready' : 'not ready', temporal });
   });
 
   app.post('/webhooks/statsig', async (request, reply) => {
@@ -136,7 +149,10 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       events = delivery.kind === 'events' ? delivery.events : [];
     } catch (error) {
       if (!(error instanceof DeliverySchemaError)) throw error;
-      request.log.warn({ code: ERROR_CODES.schema, path: error.path }, 'webhook body failed validation');
+      request.log.warn(
+        { code: ERROR_CODES.schema, path: error.path },
+        'webhook body failed validation',
+      );
       return reply
         .code(400)
         .send(errorBody(ERROR_CODES.schema, error.message, { path: error.path || '(body)' }));

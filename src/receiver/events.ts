@@ -35,7 +35,10 @@ const configChangeSchema = z.looseObject({
 export type ConfigChangeEvent = z.infer<typeof configChangeSchema>;
 
 const verificationSchema = z.object({
-  data: z.looseObject({ event: z.literal('url_verification'), verification_code: z.string().min(1) }),
+  data: z.looseObject({
+    event: z.literal('url_verification'),
+    verification_code: z.string().min(1),
+  }),
 });
 
 export type ReviewTrigger = Omit<ReviewRequest, 'receivedAtMs'>;
@@ -64,7 +67,8 @@ export class DeliverySchemaError extends Error {
 
 function joinPath(prefix: string, path: ReadonlyArray<PropertyKey>): string {
   const joined = path.reduce<string>(
-    (acc, segment) => (typeof segment === 'number' ? `${acc}[${segment}]` : `${acc}.${String(segment)}`),
+    (acc, segment) =>
+      typeof segment === 'number' ? `${acc}[${segment}]` : `${acc}.${String(segment)}`,
     prefix,
   );
   return joined.startsWith('.') ? joined.slice(1) : joined;
@@ -121,7 +125,10 @@ export function parseDelivery(body: unknown): Delivery {
   if (body !== null && typeof body === 'object') {
     const data = (body as { data?: unknown }).data;
     if (Array.isArray(data)) {
-      return { kind: 'events', events: data.map((item, index) => classify(item, `data[${index}]`)) };
+      return {
+        kind: 'events',
+        events: data.map((item, index) => classify(item, `data[${index}]`)),
+      };
     }
     if (data !== undefined && !('event' in body) && !('eventName' in body)) {
       throw new DeliverySchemaError('data', 'expected an array of events');

@@ -7,8 +7,8 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { type ReviewRequest, reviewWorkflowId } from '../../workflows/types';
+import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import type { ReviewTrigger } from './events';
 
 export type StartResult = { status: 'accepted' | 'duplicate'; workflowId: string };

@@ -26,7 +26,11 @@ const SIGNATURE_FORMAT = /^v0=[0-9a-f]{64}$/;
 // Statsig does not send; rejecting it by shape gives a clearer code than "out of tolerance".
 const TIMESTAMP_FORMAT = /^[0-9]{13}$/;
 
-export function computeSignature(secret: string, timestamp: string, rawBody: Buffer | string): string {
+export function computeSignature(
+  secret: string,
+  timestamp: string,
+  rawBody: Buffer | string,
+): string {
   const hmac = createHmac('sha256', secret);
   hmac.update(`v0:${timestamp}:`);
   hmac.update(rawBody);

@@ -1,5 +1,6 @@
 // The sandbox's in-memory Statsig project: gates, dynamic configs, release pipelines and the trigger
 // state machine. Every method returns copies, so callers never hold a live reference to the state.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
   type DynamicConfig,
@@ -102,7 +103,6 @@ export class SandboxStore {
   private readonly pipelines = new Map<string, ReleasePipeline>();
   private readonly triggers = new Map<string, TriggerState>();
   // Never reset: a trigger ID must not come back after a reset, because workflows are keyed on it.
-  private triggerCounter = 0;
 
   constructor(private readonly now: () => number) {}
 
@@ -433,11 +433,12 @@ export class SandboxStore {
     return state;
   }
 
+  // Random like Statsig's own IDs: review workflow IDs derive from trigger IDs, and a counter would
+  // repeat across sandbox processes that share one Temporal server (demo reruns, parallel tests).
   private nextTriggerID(): string {
     let id: string;
     do {
-      this.triggerCounter += 1;
-      id = `rpt_${this.triggerCounter}`;
+      id = `rpt_${randomBytes(8).toString('hex')}`;
     } while (this.triggers.has(id));
     return id;
   }

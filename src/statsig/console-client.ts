@@ -69,9 +69,14 @@ export class StatsigConsoleClient {
   }
 
   getDynamicConfig(configID: string, signal?: AbortSignal): Promise<DynamicConfig> {
-    return this.call('GET', `/dynamic_configs/${encodeURIComponent(configID)}`, dynamicConfigSchema, {
-      signal,
-    });
+    return this.call(
+      'GET',
+      `/dynamic_configs/${encodeURIComponent(configID)}`,
+      dynamicConfigSchema,
+      {
+        signal,
+      },
+    );
   }
 
   disableDynamicConfig(configID: string, signal?: AbortSignal): Promise<DynamicConfig> {

@@ -99,9 +99,16 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
 
   const exited = new Promise<string>((resolve) => {
     child.once('error', (error) => resolve(`could not be started: ${error.message}`));
-    child.once('exit', (code, signal) =>
-      resolve(signal ? `was killed by ${signal}` : `exited with code ${code}`),
-    );
+    child.once('exit', (code, signal) => {
+      const reason = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      // 'exit' can come before the last output is read, and that last line is usually the error;
+      // 'close' waits for the pipes, bounded in case something else still holds them open.
+      const grace = setTimeout(() => resolve(reason), 2_000);
+      child.once('close', () => {
+        clearTimeout(grace);
+        resolve(reason);
+      });
+    });
   });
   // Only a synchronous kill is possible from an 'exit' handler; SIGTERM still lets the server flush
   // its SQLite file on its own after we are gone.

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { reviewEvent } from '../../src/sandbox/webhook-sender';
 import type { ReviewReport } from '../../workflows/types';
 import { qualityGate } from '../helpers/gates';
-import { testSeed } from '../helpers/seed';
+import { releaseConfig as release, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 
 let stack: Stack;
@@ -18,10 +18,7 @@ afterAll(async () => {
 });
 
 function releaseConfig(quality: number) {
-  return stack.sandbox.sandbox.startRelease({
-    pipelineID: 'rp_config',
-    entity: { kind: 'dynamic_config', id: 'model_config', defaultValue: { quality } },
-  });
+  return release(stack.sandbox.sandbox, { quality });
 }
 
 function eventFor(trigger: ReturnType<typeof releaseConfig>) {
@@ -51,7 +48,11 @@ describe('review loop', () => {
 
     const report = await resultOf(workflowId);
     expect(report).toMatchObject({ outcome: 'decided', verdict: 'pass', action: 'approved' });
-    expect(report.target).toMatchObject({ kind: 'dynamic_config', id: 'model_config', version: 2 });
+    expect(report.target).toMatchObject({
+      kind: 'dynamic_config',
+      id: trigger.dynamicConfigID,
+      version: 2,
+    });
     expect(report.criteria).toEqual([
       expect.objectContaining({
         metric: 'quality',

@@ -44,7 +44,9 @@ describe('loadGateConfig', () => {
       ok: true,
       result: {
         plan: {
-          benchmarks: [{ suite: 'prompt-quality', benchmark: 'score', timeoutMs: 300_000, retries: 2 }],
+          benchmarks: [
+            { suite: 'prompt-quality', benchmark: 'score', timeoutMs: 300_000, retries: 2 },
+          ],
           criteria: [{ suite: 'prompt-quality', metric: 'quality', op: '>=', threshold: 0.8 }],
         },
         metrics: { quality: 0.91 },
@@ -64,7 +66,10 @@ export default defineGate({
 `;
     const loaded = await load('typed.ts', source);
     expect(loaded.ok && loaded.result.metrics).toEqual({ p95: 90 });
-    expect(loaded.ok && loaded.result.plan.benchmarks[0]).toMatchObject({ timeoutMs: 1000, retries: 0 });
+    expect(loaded.ok && loaded.result.plan.benchmarks[0]).toMatchObject({
+      timeoutMs: 1000,
+      retries: 0,
+    });
   });
 
   it('loads a CommonJS module', async () => {
@@ -73,15 +78,24 @@ export default defineGate({
   });
 
   it('loads the example gate shipped with the repo', async () => {
-    const { stdout } = await run(TSX, [LOADER, path.join(ROOT, 'examples', 'prompt-gate.ts'), '--plan-only'], { cwd: ROOT });
-    expect(JSON.parse(stdout).plan.criteria.map((c: { metric: string }) => c.metric)).toEqual(['quality', 'latency_p95_ms']);
+    const { stdout } = await run(
+      TSX,
+      [LOADER, path.join(ROOT, 'examples', 'prompt-gate.ts'), '--plan-only'],
+      { cwd: ROOT },
+    );
+    expect(JSON.parse(stdout).plan.criteria.map((c: { metric: string }) => c.metric)).toEqual([
+      'quality',
+      'latency_p95_ms',
+    ]);
   });
 
   it('names the file, the suite and the problem for a bad operator', async () => {
     const loaded = await load('bad-op.mjs', MINIMAL.replace("op: '>='", "op: '=>'"));
     expect(loaded.ok).toBe(false);
     expect(!loaded.ok && loaded.stderr).toContain(path.join(dir, 'bad-op.mjs'));
-    expect(!loaded.ok && loaded.stderr).toContain('suites[prompt-quality].criteria[0].op: op must be one of >= > <= < ==');
+    expect(!loaded.ok && loaded.stderr).toContain(
+      'suites[prompt-quality].criteria[0].op: op must be one of >= > <= < ==',
+    );
   });
 
   it('names duplicate benchmark names', async () => {
@@ -90,11 +104,15 @@ export default defineGate({
       "benchmarks: [{ name: 'score', run: async () => ({ metrics: {} }) }, { name: 'score', run: async () => ({ metrics: {} }) }]",
     );
     const loaded = await load('dupes.mjs', duplicated);
-    expect(!loaded.ok && loaded.stderr).toContain('suites[prompt-quality].benchmarks[score]: duplicate benchmark name');
+    expect(!loaded.ok && loaded.stderr).toContain(
+      'suites[prompt-quality].benchmarks[score]: duplicate benchmark name',
+    );
   });
 
   it('explains a missing file', async () => {
-    const { stderr } = await run(TSX, [LOADER, path.join(dir, 'nope.ts')], { cwd: ROOT }).catch((e) => e);
+    const { stderr } = await run(TSX, [LOADER, path.join(dir, 'nope.ts')], { cwd: ROOT }).catch(
+      (e) => e,
+    );
     expect(stderr).toContain('file not found (check GATE_CONFIG)');
   });
 });

@@ -1,6 +1,9 @@
-// A minimal Statsig project: one dynamic config and one gate, each with a 3-phase pipeline.
-import type { SandboxSeed } from '../../src/sandbox/app';
-import type { ReleasePipeline } from '../../src/statsig/schemas';
+// A Statsig project for tests: many dynamic configs, each with its own 3-phase pipeline (Statsig runs
+// one release per entity at a time), plus one gate. `releaseConfig` takes the next unused config.
+import type { Sandbox, SandboxSeed } from '../../src/sandbox/app';
+import type { ReleasePipeline, ReleasePipelineTrigger } from '../../src/statsig/schemas';
+
+export const CONFIG_COUNT = 40;
 
 function pipeline(id: string): ReleasePipeline {
   return {
@@ -17,19 +20,18 @@ function pipeline(id: string): ReleasePipeline {
 }
 
 export function testSeed(): SandboxSeed {
+  const indexes = Array.from({ length: CONFIG_COUNT }, (_, index) => index);
   return {
-    pipelines: [pipeline('rp_config'), pipeline('rp_gate')],
-    dynamicConfigs: [
-      {
-        id: 'model_config',
-        name: 'model_config',
-        isEnabled: true,
-        version: 1,
-        defaultValue: { quality: 0.85 },
-        rules: [],
-        releasePipelineID: 'rp_config',
-      },
-    ],
+    pipelines: [...indexes.map((index) => pipeline(`rp_config_${index}`)), pipeline('rp_gate')],
+    dynamicConfigs: indexes.map((index) => ({
+      id: `model_config_${index}`,
+      name: `model_config_${index}`,
+      isEnabled: true,
+      version: 1,
+      defaultValue: { quality: 0.85 },
+      rules: [],
+      releasePipelineID: `rp_config_${index}`,
+    })),
     gates: [
       {
         id: 'new_ranker',
@@ -41,4 +43,18 @@ export function testSeed(): SandboxSeed {
       },
     ],
   };
+}
+
+const used = new WeakMap<Sandbox, number>();
+
+/** Simulates a person saving `{ quality }` to the next unused dynamic config. */
+export function releaseConfig(sandbox: Sandbox, value: unknown): ReleasePipelineTrigger {
+  const index = used.get(sandbox) ?? 0;
+  if (index >= CONFIG_COUNT)
+    throw new Error('test seed ran out of dynamic configs; raise CONFIG_COUNT');
+  used.set(sandbox, index + 1);
+  return sandbox.startRelease({
+    pipelineID: `rp_config_${index}`,
+    entity: { kind: 'dynamic_config', id: `model_config_${index}`, defaultValue: value },
+  });
 }

@@ -1,0 +1,62 @@
+// `npm run demo` as a new user runs it: its own embedded dev server, its own sandbox, one approve and
+// one abort, and Temporal UI links that open.
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { getFreePort } from '../../src/temporal/dev-server';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['src/cli.ts', 'demo', '--once', '--port', env.SANDBOX_PORT ?? ''],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+it('shows one approve and one abort, with Temporal UI links that open', async () => {
+  const [grpc, ui, receiver, sandbox] = [
+    await getFreePort(),
+    await getFreePort(),
+    await getFreePort(),
+    await getFreePort(),
+  ];
+  const { code, output } = await runDemo({
+    TEMPORAL_DEV_PORT: String(grpc),
+    TEMPORAL_DEV_UI_PORT: String(ui),
+    PORT: String(receiver),
+    SANDBOX_PORT: String(sandbox),
+    TEMPORAL_DATA_DIR: await mkdtemp(path.join(tmpdir(), 'demo-data-')),
+    TEMPORAL_ADDRESS: '',
+  });
+  expect(code).toBe(0);
+  expect(output).toMatch(/verdict: pass, action: approved/);
+  expect(output).toMatch(/verdict: fail, action: aborted/);
+  expect(output).toMatch(/trigger \S+ is IN_PROGRESS/);
+  expect(output).toMatch(/trigger \S+ is ABORTED/);
+  expect(output).toMatch(/Statsig received 2 write\(s\): PUT \S+\/approve, PUT \S+\/abort/);
+  const links = [...output.matchAll(/Temporal UI: (http\S+)/g)].map((match) => match[1]);
+  expect(links).toHaveLength(2);
+  expect(
+    links.every((link) =>
+      link?.startsWith(`http://127.0.0.1:${ui}/namespaces/default/workflows/review-`),
+    ),
+  ).toBe(true);
+}, 180_000);
