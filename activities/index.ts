@@ -142,8 +142,21 @@ export function createActivities(deps: ActivityDependencies) {
       }
     },
 
-    async planReview(_target: Target): Promise<ReviewPlan> {
-      return planReview(gate);
+    async planReview(input: { target: Target; releasePipelineID: string }): Promise<ReviewPlan> {
+      return planReview(gate, input.target, input.releasePipelineID);
+    },
+
+    /** The entity's current version, to notice a change saved while benchmarks ran. */
+    async readEntityVersion(input: { kind: Target['kind']; id: string }): Promise<number> {
+      try {
+        const entity =
+          input.kind === 'gate'
+            ? await statsig.getGate(input.id, signal())
+            : await statsig.getDynamicConfig(input.id, signal());
+        return entity.version;
+      } catch (error) {
+        return toFailure(error);
+      }
     },
 
     async runBenchmark(input: {
@@ -242,6 +255,22 @@ export function createActivities(deps: ActivityDependencies) {
       }
     },
 
+    /** The other kill switch: switches the whole gate or dynamic config off, outside the pipeline. */
+    async disableEntity(input: { kind: Target['kind']; id: string }): Promise<WriteResult> {
+      const read = () =>
+        input.kind === 'gate'
+          ? statsig.getGate(input.id, signal())
+          : statsig.getDynamicConfig(input.id, signal());
+      try {
+        if (Context.current().info.attempt > 1 && !(await read()).isEnabled) return 'already-done';
+        if (input.kind === 'gate') await statsig.disableGate(input.id, signal());
+        else await statsig.disableDynamicConfig(input.id, signal());
+        return 'done';
+      } catch (error) {
+        return toFailure(error);
+      }
+    },
+
     /** Records the review beside the rollout in Statsig; a no-op without STATSIG_SERVER_SECRET. */
     async recordReviewResult(report: ReviewReport): Promise<'recorded' | 'skipped'> {
       if (!events) return 'skipped';
@@ -258,6 +287,26 @@ export function createActivities(deps: ActivityDependencies) {
       for (const criterion of report.criteria) {
         metadata[`${criterion.suite}.${criterion.metric}`] = String(criterion.observed);
       }
+      if (report.override) {
+        metadata.overrideBy = report.override.actor;
+        metadata.overrideDecision = report.override.decision;
+      }
+      const user = { userID: 'rollout-gate' };
+      const perBenchmark = report.benchmarks.map((outcome) => ({
+        eventName: 'rollout_gate_benchmark',
+        value: outcome.status,
+        time: report.decidedAtMs,
+        user,
+        metadata: {
+          triggerID: report.request.triggerID,
+          phaseID: report.request.phaseID,
+          suite: outcome.suite,
+          benchmark: outcome.benchmark,
+          ...(outcome.status === 'completed'
+            ? Object.fromEntries(Object.entries(outcome.metrics).map(([k, v]) => [k, String(v)]))
+            : { error: outcome.error.slice(0, 500) }),
+        },
+      }));
       try {
         await events.logEvents(
           [
@@ -265,9 +314,10 @@ export function createActivities(deps: ActivityDependencies) {
               eventName: 'rollout_gate_review',
               value: report.verdict ?? report.outcome,
               time: report.decidedAtMs,
-              user: { userID: 'rollout-gate' },
+              user,
               metadata,
             },
+            ...perBenchmark,
           ],
           signal(),
         );

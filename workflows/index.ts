@@ -1,2 +1,2 @@
 // Everything the worker's workflow bundle registers.
-export { progressQuery, releasePipelineReview } from './review';
+export { configChangedSignal, decideUpdate, progressQuery, releasePipelineReview } from './review';

@@ -1,19 +1,38 @@
 // The review workflow: one per release-pipeline trigger and phase. It decides; activities do the I/O.
 // Stages, in the order the Temporal UI shows them: load target → plan → run benchmarks → evaluate →
-// reconcile → act → record.
+// reconcile → (wait for a person) → act → record. Whatever fails around it, it acts at most once.
 import {
   ActivityFailure,
+  CancellationScope,
+  condition,
   defineQuery,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LoadedTarget, ReviewActivities, TriggerState } from '../activities';
 import { judge } from '../src/gate/judge';
-import type { BenchmarkOutcome, Judgement, PlannedBenchmark } from '../src/gate/types';
+import { killSwitchFor } from '../src/gate/policy';
+import type {
+  BenchmarkOutcome,
+  Judgement,
+  KillSwitch,
+  PlannedBenchmark,
+  ReviewPlan,
+} from '../src/gate/types';
 import { SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
 import {
+  CONFIG_CHANGED_SIGNAL,
+  type ConfigChangedSignal,
+  DECIDE_UPDATE,
+  type DecideInput,
+  type Override,
+  PROGRESS_QUERY,
   type ReviewAction,
   type ReviewReport,
   type ReviewRequest,
@@ -27,6 +46,7 @@ export type ReviewStage =
   | 'run benchmarks'
   | 'evaluate'
   | 'reconcile'
+  | 'waiting for a person'
   | 'act'
   | 'record'
   | 'done';
@@ -34,16 +54,22 @@ export type ReviewStage =
 export interface ReviewProgress {
   stage: ReviewStage;
   target?: TargetSummary;
-  benchmarks: Array<{
-    suite: string;
-    benchmark: string;
-    status: 'pending' | BenchmarkOutcome['status'];
-  }>;
+  benchmarks: Array<
+    { suite: string; benchmark: string; status: 'pending' | 'running' } | BenchmarkOutcome
+  >;
   judgement?: Judgement;
+  override?: Override;
+  /** When an inconclusive review stops waiting for a person (ms since epoch). */
+  decisionDeadlineMs?: number;
   action?: ReviewAction;
+  reruns: number;
 }
 
-export const progressQuery = defineQuery<ReviewProgress>('progress');
+export const progressQuery = defineQuery<ReviewProgress>(PROGRESS_QUERY);
+export const decideUpdate = defineUpdate<{ accepted: true; stage: ReviewStage }, [DecideInput]>(
+  DECIDE_UPDATE,
+);
+export const configChangedSignal = defineSignal<[ConfigChangedSignal]>(CONFIG_CHANGED_SIGNAL);
 
 const NON_RETRYABLE = ['StatsigRejected', 'TriggerHasNoEntity', 'BenchmarkNotFound'];
 
@@ -59,13 +85,13 @@ const statsigReads = proxyActivities<ReviewActivities>({
   },
 });
 
-const planning = proxyActivities<ReviewActivities>({
+const local = proxyActivities<ReviewActivities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-function summarize(loaded: LoadedTarget): TargetSummary {
-  const { kind, id, name, version } = loaded.target;
+function summarize({ target }: LoadedTarget): TargetSummary {
+  const { kind, id, name, version } = target;
   return { kind, id, name, version };
 }
 
@@ -84,10 +110,46 @@ function failureMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const ACTION_OF: Record<KillSwitch, ReviewAction> = {
+  abort: 'aborted',
+  disable: 'disabled',
+  none: 'none',
+};
+
 export async function releasePipelineReview(request: ReviewRequest): Promise<ReviewReport> {
   const startedAtMs = Date.now();
-  const progress: ReviewProgress = { stage: 'load target', benchmarks: [] };
+  const progress: ReviewProgress = { stage: 'load target', benchmarks: [], reruns: 0 };
+  let override: Override | undefined;
+  let acting = false;
+  let entityChanged = false;
+  let target: TargetSummary | undefined;
+
   setHandler(progressQuery, () => progress);
+  setHandler(configChangedSignal, (change) => {
+    if (target && (change.name === target.name || change.name === target.id)) entityChanged = true;
+  });
+  setHandler(
+    decideUpdate,
+    (input) => {
+      override = { ...input, atMs: Date.now() };
+      progress.override = override;
+      return { accepted: true, stage: progress.stage };
+    },
+    {
+      validator: (input) => {
+        if (input?.decision !== 'approve' && input?.decision !== 'reject') {
+          throw new Error("decision must be 'approve' or 'reject'");
+        }
+        if (typeof input.actor !== 'string' || input.actor.trim() === '') {
+          throw new Error('actor must name the person deciding');
+        }
+        if (override) throw new Error(`already decided by ${override.actor}: ${override.decision}`);
+        if (acting || progress.stage === 'done' || progress.stage === 'record') {
+          throw new Error(`the review has already acted (${progress.action ?? 'none'})`);
+        }
+      },
+    },
+  );
 
   // Every approve/abort/disable goes through one task queue whose worker caps the rate, so all
   // workers together stay under Statsig's mutation limit.
@@ -103,112 +165,199 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     },
   });
 
-  const report = (
-    fields: Partial<ReviewReport> & Pick<ReviewReport, 'outcome' | 'action' | 'reason'>,
-  ) => {
-    progress.stage = 'done';
-    return {
-      request,
-      criteria: [],
-      benchmarks: [],
-      startedAtMs,
-      decidedAtMs: Date.now(),
-      ...fields,
-    } satisfies ReviewReport;
-  };
+  const finalReport = (
+    fields: Pick<ReviewReport, 'outcome' | 'action' | 'reason'> & Partial<ReviewReport>,
+  ): ReviewReport => ({
+    request,
+    criteria: progress.judgement?.criteria ?? [],
+    benchmarks: progress.benchmarks.filter(
+      (entry): entry is BenchmarkOutcome =>
+        entry.status === 'completed' || entry.status === 'error',
+    ),
+    reruns: progress.reruns,
+    startedAtMs,
+    decidedAtMs: Date.now(),
+    ...(target ? { target } : {}),
+    ...(progress.judgement ? { verdict: progress.judgement.verdict } : {}),
+    ...(override ? { override } : {}),
+    ...fields,
+  });
 
-  const loaded = await statsigReads.loadReviewTarget(request);
-  const target = summarize(loaded);
+  // Recording must finish even if the review is cancelled meanwhile: the decision already happened.
+  async function finish(report: ReviewReport): Promise<ReviewReport> {
+    progress.stage = 'record';
+    progress.action = report.action;
+    upsertSearchAttributes([
+      {
+        key: SEARCH_ATTRIBUTES.decision,
+        value: report.outcome === 'superseded' ? 'superseded' : report.action,
+      },
+    ]);
+    upsertMemo({
+      summary: `${report.target?.name ?? request.triggerID}: ${report.verdict ?? report.outcome} → ${report.action}`,
+    });
+    await CancellationScope.nonCancellable(() => local.recordReviewResult(report));
+    progress.stage = 'done';
+    return report;
+  }
+
+  const superseded = (trigger: TriggerState) =>
+    finish(
+      finalReport({
+        outcome: 'superseded',
+        action: 'none',
+        reason: supersededReason(trigger, request.phaseID),
+      }),
+    );
+
+  let loaded = await statsigReads.loadReviewTarget(request);
+  target = summarize(loaded);
   progress.target = target;
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.entity, value: target.name }]);
-
-  if (!isWaitingFor(loaded.trigger, request.phaseID)) {
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.decision, value: 'superseded' }]);
-    return finish(
-      report({
-        outcome: 'superseded',
-        target,
-        action: 'none',
-        reason: supersededReason(loaded.trigger, request.phaseID),
-      }),
-    );
-  }
+  if (!isWaitingFor(loaded.trigger, request.phaseID)) return superseded(loaded.trigger);
 
   progress.stage = 'plan';
-  const plan = await planning.planReview(loaded.target);
-  progress.benchmarks = plan.benchmarks.map(({ suite, benchmark }) => ({
-    suite,
-    benchmark,
-    status: 'pending',
-  }));
+  const plan: ReviewPlan = await local.planReview({
+    target: loaded.target,
+    releasePipelineID: loaded.trigger.releasePipelineID,
+  });
+  const { policy } = plan;
 
-  progress.stage = 'run benchmarks';
-  const outcomes = await Promise.all(
-    plan.benchmarks.map((planned, index) => runBenchmark(planned, loaded, index)),
-  );
+  let gaveUpOnChanges = false;
+  for (;;) {
+    entityChanged = false;
+    progress.stage = 'run benchmarks';
+    progress.judgement = undefined;
+    const outcomes = await runBenchmarksUnlessDecided(plan.benchmarks, loaded);
+    if (outcomes === 'decided') break;
 
-  progress.stage = 'evaluate';
-  const judgement = judge(plan.criteria, outcomes);
-  progress.judgement = judgement;
-  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.verdict, value: judgement.verdict }]);
+    progress.stage = 'evaluate';
+    progress.judgement = judge(plan.criteria, outcomes, { onError: policy.onError });
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.verdict, value: progress.judgement.verdict }]);
 
-  progress.stage = 'reconcile';
-  const current = await statsigReads.readTrigger(request.triggerID);
-  if (!isWaitingFor(current, request.phaseID)) {
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.decision, value: 'superseded' }]);
-    return finish(
-      report({
-        outcome: 'superseded',
-        target,
-        verdict: judgement.verdict,
-        criteria: judgement.criteria,
-        benchmarks: outcomes,
-        action: 'none',
-        reason: supersededReason(current, request.phaseID),
-      }),
-    );
+    progress.stage = 'reconcile';
+    const trigger = await statsigReads.readTrigger(request.triggerID);
+    if (!isWaitingFor(trigger, request.phaseID)) return superseded(trigger);
+    const version = await statsigReads.readEntityVersion({ kind: target.kind, id: target.id });
+    if (!entityChanged && version === target.version) break;
+    if (progress.reruns >= policy.maxReruns) {
+      gaveUpOnChanges = true;
+      break;
+    }
+    // The entity changed while its benchmarks ran: judge the version that would actually roll out.
+    progress.reruns += 1;
+    loaded = await statsigReads.loadReviewTarget(request);
+    target = summarize(loaded);
+    progress.target = target;
   }
 
-  progress.stage = 'act';
-  let action: ReviewAction = 'none';
+  let killSwitch: KillSwitch = 'none';
+  let approve = false;
   let reason: string;
-  if (judgement.verdict === 'pass') {
-    await statsigWrites.approvePhase({ triggerID: request.triggerID, phaseID: request.phaseID });
-    action = 'approved';
+  const judgement = progress.judgement;
+  if (!override && (gaveUpOnChanges || judgement?.verdict === 'inconclusive')) {
+    if (gaveUpOnChanges && judgement)
+      progress.judgement = { ...judgement, verdict: 'inconclusive' };
+    progress.stage = 'waiting for a person';
+    progress.decisionDeadlineMs = Date.now() + policy.decisionTimeoutMs;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.decision, value: 'waiting' }]);
+    const decided = await condition(() => override !== undefined, policy.decisionTimeoutMs);
+    if (!decided) {
+      killSwitch = policy.onDecisionTimeout;
+      reason = `inconclusive${gaveUpOnChanges ? ' (the entity kept changing)' : ''}, and nobody decided within ${policy.decisionTimeoutMs} ms: ${killSwitch === 'none' ? 'left for review in Statsig' : `default action ${killSwitch}`}`;
+    }
+    const trigger = await statsigReads.readTrigger(request.triggerID);
+    if (!isWaitingFor(trigger, request.phaseID)) return superseded(trigger);
+  }
+
+  if (override) {
+    approve = override.decision === 'approve';
+    if (!approve)
+      killSwitch = killSwitchFor(
+        progress.judgement ?? { verdict: 'fail', criteria: [] },
+        policy,
+        plan.suiteOnFail,
+      );
+    // A person who rejects wants the rollout stopped, whatever the report-only policy says.
+    if (!approve && killSwitch === 'none') killSwitch = 'abort';
+    reason = `${override.decision}d by ${override.actor}${override.reason ? `: ${override.reason}` : ''}`;
+    if (progress.stage === 'run benchmarks') {
+      progress.stage = 'reconcile';
+      const trigger = await statsigReads.readTrigger(request.triggerID);
+      if (!isWaitingFor(trigger, request.phaseID)) return superseded(trigger);
+    }
+  } else if (progress.judgement?.verdict === 'pass') {
+    approve = true;
     reason = 'every criterion passed';
-  } else if (judgement.verdict === 'fail') {
-    await statsigWrites.abortRollout({ triggerID: request.triggerID });
-    action = 'aborted';
-    reason = judgement.criteria
+  } else if (progress.judgement?.verdict === 'fail') {
+    killSwitch = killSwitchFor(progress.judgement, policy, plan.suiteOnFail);
+    reason = progress.judgement.criteria
       .filter((criterion) => criterion.verdict === 'fail')
       .map((criterion) => `${criterion.suite}: ${criterion.reason}`)
       .join('; ');
-  } else {
-    reason = 'inconclusive: the phase stays waiting for a person to review';
   }
-  progress.action = action;
-  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.decision, value: action }]);
+  reason ??= 'no decision';
 
-  return finish(
-    report({
-      outcome: 'decided',
-      target,
-      verdict: judgement.verdict,
-      criteria: judgement.criteria,
-      benchmarks: outcomes,
-      action,
-      reason,
-    }),
-  );
+  progress.stage = 'act';
+  acting = true;
+  const action: ReviewAction = approve ? 'approved' : ACTION_OF[killSwitch];
+  if (policy.dryRun) {
+    return finish(
+      finalReport({
+        outcome: 'decided',
+        action: 'none',
+        reason: `dry run, would have ${action}: ${reason}`,
+      }),
+    );
+  }
+  // Once started, the call must finish: a cancellation now would leave us not knowing what Statsig did.
+  const currentTarget = target;
+  await CancellationScope.nonCancellable(async () => {
+    if (approve) {
+      await statsigWrites.approvePhase({ triggerID: request.triggerID, phaseID: request.phaseID });
+    } else if (killSwitch === 'abort') {
+      await statsigWrites.abortRollout({ triggerID: request.triggerID });
+    } else if (killSwitch === 'disable') {
+      await statsigWrites.disableEntity({ kind: currentTarget.kind, id: currentTarget.id });
+    }
+  });
+  return finish(finalReport({ outcome: 'decided', action, reason }));
+
+  /** Runs every benchmark in parallel; a person's decision cancels what is still running. */
+  async function runBenchmarksUnlessDecided(
+    planned: readonly PlannedBenchmark[],
+    { target: benchmarkTarget }: LoadedTarget,
+  ): Promise<BenchmarkOutcome[] | 'decided'> {
+    progress.benchmarks = planned.map(({ suite, benchmark }) => ({
+      suite,
+      benchmark,
+      status: 'pending',
+    }));
+    if (override) return 'decided';
+    const scope = new CancellationScope();
+    const running = scope.run(() =>
+      Promise.all(planned.map((entry, index) => runBenchmark(entry, benchmarkTarget, index))),
+    );
+    const decided = condition(() => override !== undefined).then(() => 'decided' as const);
+    const first = await Promise.race([running, decided]);
+    if (first === 'decided') {
+      scope.cancel();
+      await running.catch((error: unknown) => {
+        if (!isCancellation(error)) throw error;
+      });
+      return 'decided';
+    }
+    return first;
+  }
 
   async function runBenchmark(
     planned: PlannedBenchmark,
-    { target: benchmarkTarget }: LoadedTarget,
+    benchmarkTarget: LoadedTarget['target'],
     index: number,
   ): Promise<BenchmarkOutcome> {
     const activities = proxyActivities<ReviewActivities>({
       startToCloseTimeout: planned.timeoutMs,
-      heartbeatTimeout: '15s',
+      heartbeatTimeout: planned.heartbeatTimeoutMs,
       summary: `benchmark ${planned.suite}/${planned.benchmark}`,
       retry: {
         initialInterval: '1s',
@@ -218,24 +367,17 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
       },
     });
     const { suite, benchmark } = planned;
+    progress.benchmarks[index] = { suite, benchmark, status: 'running' };
     let outcome: BenchmarkOutcome;
     try {
       const result = await activities.runBenchmark({ suite, benchmark, target: benchmarkTarget });
       outcome = { suite, benchmark, status: 'completed', ...result };
     } catch (error) {
       // After its retries a benchmark that throws or times out is an error, not a failed metric.
-      if (!(error instanceof ActivityFailure)) throw error;
+      if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
       outcome = { suite, benchmark, status: 'error', error: failureMessage(error) };
     }
-    const entry = progress.benchmarks[index];
-    if (entry) entry.status = outcome.status;
+    progress.benchmarks[index] = outcome;
     return outcome;
-  }
-
-  async function finish(final: ReviewReport): Promise<ReviewReport> {
-    progress.stage = 'record';
-    await planning.recordReviewResult(final);
-    progress.stage = 'done';
-    return final;
   }
 }

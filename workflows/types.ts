@@ -1,6 +1,12 @@
 // What goes into and comes out of a review. Shared by the receiver (which starts reviews), the
 // activities and the workflow; type-only, so the workflow bundle stays free of runtime imports.
-import type { BenchmarkOutcome, CriterionResult, Target, Verdict } from '../src/gate/types';
+import type {
+  BenchmarkOutcome,
+  CriterionResult,
+  ResolvedPolicy,
+  Target,
+  Verdict,
+} from '../src/gate/types';
 
 /** Where the workflow ID comes from: one review per trigger and phase, whatever the deliveries. */
 export function reviewWorkflowId(triggerID: string, phaseID: string): string {
@@ -36,7 +42,21 @@ export interface ReviewRequest {
   receivedAtMs: number;
 }
 
-export type ReviewAction = 'approved' | 'aborted' | 'none';
+export type ReviewAction = 'approved' | 'aborted' | 'disabled' | 'none';
+
+/** A person's decision, sent with the `decide` update (CLI, HTTP route or Temporal UI). */
+export interface DecideInput {
+  decision: 'approve' | 'reject';
+  actor: string;
+  reason?: string;
+}
+
+export interface Override extends DecideInput {
+  atMs: number;
+}
+
+export const DECIDE_UPDATE = 'decide';
+export const PROGRESS_QUERY = 'progress';
 
 export type ReviewOutcome =
   /** The verdict was acted on (or deliberately not acted on, for inconclusive verdicts). */
@@ -60,6 +80,11 @@ export interface ReviewReport {
   benchmarks: BenchmarkOutcome[];
   action: ReviewAction;
   reason: string;
+  /** Set when a person decided instead of (or before) the benchmarks. */
+  override?: Override;
+  policy?: ResolvedPolicy;
+  /** Times the benchmarks ran again because the entity changed under review. */
+  reruns: number;
   startedAtMs: number;
   decidedAtMs: number;
 }

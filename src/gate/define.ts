@@ -1,17 +1,35 @@
 // The public API for registering benchmark suites in code. `defineGate` validates at startup, so a
 // typo in a criterion fails the worker's boot with the name at fault instead of a review at 3 a.m.
 import { z } from 'zod';
+import { resolvePolicy } from './policy';
 import {
   type BenchmarkDefinition,
   type GateDefinition,
+  KILL_SWITCHES,
+  type KillSwitch,
   OPERATORS,
   type PlannedBenchmark,
   type ReviewPlan,
   type SuiteDefinition,
+  type Target,
 } from './types';
 
 const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000;
 const DEFAULT_RETRIES = 2;
+
+const killSwitchSchema = z.enum(KILL_SWITCHES as [KillSwitch, ...KillSwitch[]], {
+  message: `must be one of ${KILL_SWITCHES.join(', ')}`,
+});
+
+const policySchema = z.strictObject({
+  onFail: killSwitchSchema.optional(),
+  onError: z.enum(['inconclusive', 'fail']).optional(),
+  decisionTimeoutMs: z.number().int().positive().optional(),
+  onDecisionTimeout: killSwitchSchema.optional(),
+  dryRun: z.boolean().optional(),
+  maxReruns: z.number().int().min(0).max(10).optional(),
+});
 
 const benchmarkSchema = z.object({
   name: z.string().min(1),
@@ -19,6 +37,7 @@ const benchmarkSchema = z.object({
     message: 'run must be an async function ({ target, heartbeat, signal, log }) => ({ metrics })',
   }),
   timeoutMs: z.number().int().positive().optional(),
+  heartbeatTimeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(20).optional(),
 });
 
@@ -34,9 +53,29 @@ const suiteSchema = z.object({
   name: z.string().min(1),
   benchmarks: z.array(benchmarkSchema).min(1, 'a suite needs at least one benchmark'),
   criteria: z.array(criterionSchema).min(1, 'a suite needs at least one criterion'),
+  onFail: killSwitchSchema.optional(),
 });
 
-const gateSchema = z.object({ suites: z.array(suiteSchema).min(1, 'declare at least one suite') });
+const gateSchema = z.object({
+  suites: z.array(suiteSchema).min(1, 'declare at least one suite'),
+  policy: policySchema.optional(),
+  policies: z
+    .array(
+      z.object({
+        match: z
+          .object({
+            pipelineID: z.string().min(1).optional(),
+            entity: z.string().min(1).optional(),
+          })
+          .refine(
+            (match) => match.pipelineID || match.entity,
+            'match needs a pipelineID or an entity',
+          ),
+        policy: policySchema,
+      }),
+    )
+    .optional(),
+});
 
 export class GateConfigError extends Error {
   readonly code = 'GATE_CONFIG_INVALID';
@@ -107,20 +146,31 @@ export function defineBenchmark(benchmark: BenchmarkDefinition): BenchmarkDefini
   return benchmark;
 }
 
-/** What the workflow needs to schedule a review: benchmark names and limits, criteria. */
-export function planReview(gate: GateDefinition): ReviewPlan {
+/**
+ * What the workflow needs to schedule a review of one target: benchmark names and limits, criteria
+ * and the policy that applies to this pipeline and entity.
+ */
+export function planReview(
+  gate: GateDefinition,
+  target: Pick<Target, 'id' | 'name'>,
+  pipelineID: string,
+): ReviewPlan {
   const benchmarks: PlannedBenchmark[] = gate.suites.flatMap((suite) =>
     suite.benchmarks.map((benchmark) => ({
       suite: suite.name,
       benchmark: benchmark.name,
       timeoutMs: benchmark.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      heartbeatTimeoutMs: benchmark.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
       retries: benchmark.retries ?? DEFAULT_RETRIES,
     })),
   );
   const criteria = gate.suites.flatMap((suite) =>
     suite.criteria.map((criterion) => ({ ...criterion, suite: suite.name })),
   );
-  return { benchmarks, criteria };
+  const suiteOnFail = Object.fromEntries(
+    gate.suites.flatMap((suite) => (suite.onFail ? [[suite.name, suite.onFail]] : [])),
+  );
+  return { benchmarks, criteria, policy: resolvePolicy(gate, target, pipelineID), suiteOnFail };
 }
 
 export function findBenchmark(

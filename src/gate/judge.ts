@@ -27,11 +27,13 @@ export function compare(observed: number, op: Operator, threshold: number): bool
 /**
  * A criterion passes or fails on its suite's metric. When no completed benchmark of the suite
  * reported the metric (the benchmark errored or timed out after its retries) the criterion is
- * inconclusive: an error is never read as a pass, nor as evidence the config is bad.
+ * inconclusive by default: an error is never read as a pass, and only read as a fail when the
+ * policy says so (`onError: 'fail'`).
  */
 export function judge(
   criteria: ReadonlyArray<Criterion & { suite: string }>,
   outcomes: readonly BenchmarkOutcome[],
+  { onError = 'inconclusive' }: { onError?: 'inconclusive' | 'fail' } = {},
 ): Judgement {
   const results: CriterionResult[] = criteria.map((criterion) => {
     const suiteOutcomes = outcomes.filter((outcome) => outcome.suite === criterion.suite);
@@ -48,10 +50,17 @@ export function judge(
       const errors = suiteOutcomes.flatMap((outcome) =>
         outcome.status === 'error' ? [`${outcome.benchmark}: ${outcome.error}`] : [],
       );
-      const reason =
-        errors.length > 0
-          ? `no measurement: ${errors.join('; ')}`
-          : `no benchmark in suite '${criterion.suite}' reported '${criterion.metric}'`;
+      if (errors.length > 0) {
+        const verdict: Verdict = onError === 'fail' ? 'fail' : 'inconclusive';
+        return {
+          ...base,
+          observed: null,
+          verdict,
+          reason: `no measurement: ${errors.join('; ')}`,
+          error: true,
+        };
+      }
+      const reason = `no benchmark in suite '${criterion.suite}' reported '${criterion.metric}'`;
       return { ...base, observed: null, verdict: 'inconclusive', reason };
     }
     // Several benchmarks may report the same metric; each must meet the threshold on its own.

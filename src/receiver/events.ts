@@ -5,8 +5,23 @@ import { z } from 'zod';
 import type { ReviewRequest } from '../../workflows/types';
 
 export const REVIEW_EVENT = 'ReleasePipelineWaitingForReview';
+const EXPOSURE_EVENT = /^statsig::.*_exposure$/;
 
-const id = z.string().trim().min(1).max(200);
+// Statsig's IDs are short printable ASCII. Holding them to that keeps the workflow ID derived from
+// them well inside Temporal's limits, so a signed but odd delivery is a 400, never a 503 loop.
+const id = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+/** Milliseconds since the epoch, as a number or (runtime events, sometimes) a digit string. */
+const timestampMs = z
+  .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number of milliseconds')])
+  .transform(Number)
+  // 8.64e15 ms is the last instant a JavaScript Date can hold.
+  .pipe(z.number().int().min(0).max(8.64e15));
 
 const reviewEventSchema = z.looseObject({
   event: z.literal(REVIEW_EVENT),
@@ -20,7 +35,7 @@ const reviewEventSchema = z.looseObject({
 
 const configChangeSchema = z.looseObject({
   eventName: z.literal('statsig::config_change'),
-  timestamp: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number),
+  timestamp: timestampMs,
   user: z.looseObject({ name: z.string().optional(), email: z.string().optional() }).optional(),
   metadata: z.looseObject({
     // Documented kinds are Gate, DynamicConfig, Experiment, Segment, Layer, Holdout and Autotune;
@@ -33,6 +48,14 @@ const configChangeSchema = z.looseObject({
   }),
 });
 export type ConfigChangeEvent = z.infer<typeof configChangeSchema>;
+
+// Custom events and `statsig::*_exposure` events: only the fields that identify an event are held to
+// a type, because these are acknowledged and dropped.
+const runtimeEventSchema = z.looseObject({
+  eventName: z.string().min(1),
+  timestamp: timestampMs.optional(),
+  timeUUID: z.string().optional(),
+});
 
 const verificationSchema = z.object({
   data: z.looseObject({
@@ -109,7 +132,8 @@ function classify(item: unknown, path: string): StatsigEvent {
     return { kind: 'config_change', change: parseWith(configChangeSchema, item, path) };
   }
   if (typeof eventName === 'string' && eventName.length > 0) {
-    return /^statsig::.*_exposure$/.test(eventName)
+    parseWith(runtimeEventSchema, item, path);
+    return EXPOSURE_EVENT.test(eventName)
       ? { kind: 'exposure', eventName }
       : { kind: 'custom', eventName };
   }

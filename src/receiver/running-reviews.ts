@@ -1,0 +1,90 @@
+// Tells running reviews that Statsig reported a change to the entity they review: finds them by the
+// RolloutEntity search attribute and signals each by name. The receiver never imports workflow code;
+// the signal name and payload are the contract in workflows/types.ts.
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { CONFIG_CHANGED_SIGNAL, type ConfigChangedSignal } from '../../workflows/types';
+import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { REVIEW_WORKFLOW_TYPE } from './review-starter';
+
+export interface SignalOutcome {
+  /** Reviews that received the signal. */
+  signalled: string[];
+  /** Reviews found running that could not be signalled; one that finished meanwhile is not here. */
+  failed: string[];
+  /** Why the lookup or a signal failed, for the log. */
+  error?: string;
+}
+
+export interface RunningReviews {
+  signalConfigChange(change: ConfigChangedSignal): Promise<SignalOutcome>;
+}
+
+/** Running reviews per entity; more would mean something is looping, not a real rollout. */
+const MAX_REVIEWS_SIGNALLED = 100;
+
+/** A string literal for a visibility query: double-quoted, with `\` and `"` escaped. */
+export function queryString(value: string): string {
+  return `"${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
+}
+
+export function runningReviewsQuery(entity: string): string {
+  return [
+    `${SEARCH_ATTRIBUTES.entity.name} = ${queryString(entity)}`,
+    `ExecutionStatus = "Running"`,
+    `WorkflowType = ${queryString(REVIEW_WORKFLOW_TYPE)}`,
+  ].join(' AND ');
+}
+
+export function createRunningReviews(
+  client: Client,
+  options: { timeoutMs?: number } = {},
+): RunningReviews {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+
+  async function findRunning(entity: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const execution of client.workflow.list({
+      query: runningReviewsQuery(entity),
+      pageSize: MAX_REVIEWS_SIGNALLED,
+    })) {
+      ids.push(execution.workflowId);
+      if (ids.length >= MAX_REVIEWS_SIGNALLED) break;
+    }
+    return ids;
+  }
+
+  return {
+    async signalConfigChange(change) {
+      // One deadline for the lookup and every signal: the delivery waits on this.
+      return client.connection.withDeadline(Date.now() + timeoutMs, async () => {
+        let running: string[];
+        try {
+          running = await findRunning(change.name);
+        } catch (error) {
+          return { signalled: [], failed: [], error: describe(error) };
+        }
+        const results = await Promise.allSettled(
+          running.map((workflowId) =>
+            client.workflow.getHandle(workflowId).signal(CONFIG_CHANGED_SIGNAL, change),
+          ),
+        );
+        const outcome: SignalOutcome = { signalled: [], failed: [] };
+        results.forEach((result, index) => {
+          const workflowId = running[index] as string;
+          if (result.status === 'fulfilled') {
+            outcome.signalled.push(workflowId);
+          } else if (!(result.reason instanceof WorkflowNotFoundError)) {
+            // Not found means the review finished after the lookup: it no longer needs the news.
+            outcome.failed.push(workflowId);
+            outcome.error ??= describe(result.reason);
+          }
+        });
+        return outcome;
+      });
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
