@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 # rollout-gate: one image, two roles. The default command runs the webhook receiver on :3000;
-# `worker` runs the Temporal workers (docker-compose.yml starts both from this file).
+# `worker` runs the Temporal workers. docker-compose.yml starts both next to a Temporal server;
+# against a server of your own:
 #   docker build -t rollout-gate .
-#   docker run --env-file .env -p 3000:3000 rollout-gate            # receiver
-#   docker run --env-file .env rollout-gate worker                   # worker
+#   docker run --env-file .env -e TEMPORAL_ADDRESS=your-host:7233 -p 3000:3000 rollout-gate
+#   docker run --env-file .env -e TEMPORAL_ADDRESS=your-host:7233 rollout-gate worker
 # Debian (glibc) rather than Alpine: the Temporal worker's native core bridge ships glibc builds.
 
 # --- every dependency, dev included: the compiler and type packages the build needs ---

@@ -37,6 +37,10 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** Webhook deliveries per minute before the receiver answers 429; 0 turns the limit off. */
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /** Config changes the receiver keeps for GET /changes. */
+  WEBHOOK_CHANGES_KEPT: z.coerce.number().int().positive().default(1000),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('rollout-gate'),

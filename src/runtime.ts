@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from './config';
 import { loadGateConfig } from './gate/load';
 import { buildReceiver, REDACTED_PATHS } from './receiver/app';
 import { createReviewStarter } from './receiver/review-starter';
+import { createRunningReviews } from './receiver/running-reviews';
 import { StatsigConsoleClient, StatsigEventsClient } from './statsig/console-client';
 import { connectWorker, createClient, ensureSearchAttributes } from './temporal/connection';
 import { type DevServer, startDevServer } from './temporal/dev-server';
@@ -128,6 +129,9 @@ export async function startService(config: Config, roles: ServiceRoles): Promise
         toleranceMs: config.WEBHOOK_TOLERANCE_MS,
         bodyLimitBytes: config.WEBHOOK_BODY_LIMIT_BYTES,
         reviews: createReviewStarter(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
+        runningReviews: createRunningReviews(client),
+        changesKept: config.WEBHOOK_CHANGES_KEPT,
+        rateLimitPerMinute: config.WEBHOOK_RATE_LIMIT_PER_MINUTE,
         logger: { level: config.LOG_LEVEL, redact: REDACTED_PATHS },
       });
       const address = await app.listen({ host: config.HOST, port: config.PORT });

@@ -280,7 +280,8 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
       );
     // A person who rejects wants the rollout stopped, whatever the report-only policy says.
     if (!approve && killSwitch === 'none') killSwitch = 'abort';
-    reason = `${override.decision}d by ${override.actor}${override.reason ? `: ${override.reason}` : ''}`;
+    const verb = approve ? 'approved' : 'rejected';
+    reason = `${verb} by ${override.actor}${override.reason ? `: ${override.reason}` : ''}`;
     if (progress.stage === 'run benchmarks') {
       progress.stage = 'reconcile';
       const trigger = await statsigReads.readTrigger(request.triggerID);

@@ -1,22 +1,43 @@
 // The webhook receiver as a Fastify app built by a function: tests `inject` into it or listen on
-// loopback; src/receiver/server.ts owns the process. It verifies, parses and hands reviews to
-// Temporal, and acknowledges a review only after Temporal has durably accepted it.
+// loopback; src/runtime.ts owns the process. It verifies, parses and routes Statsig's deliveries,
+// and acknowledges a review only after Temporal has durably accepted it.
+import { randomUUID } from 'node:crypto';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   type FastifyServerOptions,
+  LogController,
 } from 'fastify';
+import { z } from 'zod';
+import { ChangeStore, DEFAULT_CHANGES_KEPT } from './changes';
 import { DeliverySchemaError, parseDelivery, type StatsigEvent } from './events';
+import { TokenBucket } from './rate-limit';
 import { type ReviewStarter, TemporalUnavailableError } from './review-starter';
+import { routeEvents } from './routing';
+import type { RunningReviews } from './running-reviews';
 import { verifySignature } from './signature';
+import { createStats, type ReceiverStats } from './stats';
+
+export type { EventSummary } from './routing';
 
 export interface ReceiverOptions {
   webhookSecrets: readonly string[];
   toleranceMs: number;
   bodyLimitBytes: number;
   reviews: ReviewStarter;
-  /** Injectable clock for signature timestamps. */
+  /** Tells running reviews about config changes; without it changes are only recorded. */
+  runningReviews?: RunningReviews;
+  /** How many config changes GET /changes keeps (default 1000). */
+  changesKept?: number;
+  /** Webhook deliveries per minute before answering 429; 0 or unset means no limit. */
+  rateLimitPerMinute?: number;
+  /** Pass one in to read the counters elsewhere too (e.g. a metrics exporter). */
+  stats?: ReceiverStats;
+  /** Injectable clock for signature timestamps and the rate limit. */
   now?: () => number;
+  /** Pino options (`{ level, stream }`); redaction of secrets is always added. */
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -27,20 +48,13 @@ export const ERROR_CODES = {
   schema: 'WEBHOOK_SCHEMA_INVALID',
   tooLarge: 'WEBHOOK_BODY_TOO_LARGE',
   mediaType: 'WEBHOOK_UNSUPPORTED_MEDIA_TYPE',
+  rateLimited: 'WEBHOOK_RATE_LIMITED',
+  queryInvalid: 'QUERY_INVALID',
   notFound: 'ROUTE_NOT_FOUND',
   methodNotAllowed: 'METHOD_NOT_ALLOWED',
   temporalUnavailable: 'TEMPORAL_UNAVAILABLE',
   internal: 'INTERNAL_ERROR',
 } as const;
-
-export type EventSummary =
-  | {
-      index: number;
-      kind: StatsigEvent['kind'];
-      status: 'accepted' | 'duplicate';
-      workflowId: string;
-    }
-  | { index: number; kind: StatsigEvent['kind']; status: 'ignored' };
 
 /** Headers and fields that must never reach a log line. */
 export const REDACTED_PATHS = [
@@ -50,58 +64,110 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
 ];
 
-function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
-  return { error: { code, message, ...extra } };
-}
+export const WEBHOOK_PATH = '/webhooks/statsig';
+
+/** Every path this app serves, with its methods: anything else there is a 405, not a 404. */
+const ROUTES: Record<string, string> = {
+  [WEBHOOK_PATH]: 'POST',
+  '/healthz': 'GET, HEAD',
+  '/readyz': 'GET, HEAD',
+  '/changes': 'GET, HEAD',
+  '/stats': 'GET, HEAD',
+};
 
 // A url_verification handshake is small and arrives unsigned; only such bodies are parsed before the
 // signature check, so forged traffic costs no JSON parsing.
 const HANDSHAKE_MAX_BYTES = 4096;
 
+// An incoming x-request-id is kept only if it is short and plain, so it cannot forge log content.
+const REQUEST_ID_FORMAT = /^[\w.:-]{1,128}$/;
+
+function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
+  return { error: { code, message, ...extra } };
+}
+
+function withRedaction(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (logger === undefined || logger === false) return false;
+  if (logger === true) return { redact: REDACTED_PATHS };
+  return { redact: REDACTED_PATHS, ...logger };
+}
+
 export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   const now = options.now ?? Date.now;
+  const stats = options.stats ?? createStats(now);
+  const changes = new ChangeStore(options.changesKept ?? DEFAULT_CHANGES_KEPT);
+  const bucket =
+    options.rateLimitPerMinute !== undefined && options.rateLimitPerMinute > 0
+      ? new TokenBucket(options.rateLimitPerMinute, now)
+      : undefined;
+
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedaction(options.logger),
     bodyLimit: options.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_FORMAT.test(incoming)
+        ? incoming
+        : randomUUID();
+    },
     return503OnClosing: true,
+  });
+
+  /** Every error answer goes through here: one place counts it and shapes its body. */
+  function fail(
+    reply: FastifyReply,
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    stats.error(code, status);
+    return reply.code(status).send(errorBody(code, message, extra));
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
 
   // Keep the exact bytes: the signature covers them, and re-serialised JSON would not match.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
-    /^application\/(?:[\w.+-]+\+)?json$/,
+    // Fastify matches against the whole header with its parameters (`; charset=utf-8`).
+    /^application\/(?:[\w.+-]+\+)?json(?:;|$)/,
     { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
     (_request, body, done) => done(null, body),
   );
 
   app.setNotFoundHandler((request, reply) => {
-    const known = request.url.split('?')[0];
-    if (known === '/webhooks/statsig' || known === '/healthz' || known === '/readyz') {
-      return reply.code(405).send(errorBody(ERROR_CODES.methodNotAllowed, 'method not allowed'));
+    const allowed = ROUTES[request.url.split('?')[0] ?? ''];
+    if (allowed !== undefined) {
+      request.log.info({ code: ERROR_CODES.methodNotAllowed }, 'method not allowed');
+      reply.header('allow', allowed);
+      return fail(reply, 405, ERROR_CODES.methodNotAllowed, 'method not allowed');
     }
-    return reply.code(404).send(errorBody(ERROR_CODES.notFound, 'not found'));
+    request.log.info({ code: ERROR_CODES.notFound }, 'no such route');
+    return fail(reply, 404, ERROR_CODES.notFound, 'not found');
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       request.log.warn({ code: ERROR_CODES.tooLarge }, 'webhook body over the limit');
-      return reply
-        .code(413)
-        .send(errorBody(ERROR_CODES.tooLarge, `body over ${options.bodyLimitBytes} bytes`));
+      return fail(reply, 413, ERROR_CODES.tooLarge, `body over ${options.bodyLimitBytes} bytes`);
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       request.log.warn({ code: ERROR_CODES.mediaType }, 'webhook content type is not JSON');
-      return reply.code(415).send(errorBody(ERROR_CODES.mediaType, 'content type must be JSON'));
+      return fail(reply, 415, ERROR_CODES.mediaType, 'content type must be JSON');
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply
-        .code(error.statusCode)
-        .send(errorBody(error.code ?? 'BAD_REQUEST', error.message));
+      const code = error.code ?? 'BAD_REQUEST';
+      request.log.warn({ code }, 'bad request');
+      return fail(reply, error.statusCode, code, error.message);
     }
     request.log.error({ err: error, code: ERROR_CODES.internal }, 'unhandled error');
     // 5xx detail stays in the log.
-    return reply.code(500).send(errorBody(ERROR_CODES.internal, 'internal error'));
+    return fail(reply, 500, ERROR_CODES.internal, 'internal error');
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -113,7 +179,38 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       .send({ status: temporal ? 'ready' : 'not ready', temporal });
   });
 
-  app.post('/webhooks/statsig', async (request, reply) => {
+  app.get('/stats', async () => stats.snapshot());
+
+  const changesQuery = z.object({
+    entity: z.string().min(1).optional(),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(changes.capacity)
+      .default(Math.min(100, changes.capacity)),
+  });
+  app.get('/changes', async (request, reply) => {
+    const query = changesQuery.safeParse(request.query);
+    if (!query.success) {
+      const issue = query.error.issues[0];
+      const path = issue?.path.join('.') || '(query)';
+      request.log.info({ code: ERROR_CODES.queryInvalid, path }, 'invalid /changes query');
+      return fail(reply, 400, ERROR_CODES.queryInvalid, `${path}: ${issue?.message}`, { path });
+    }
+    return { changes: changes.list(query.data) };
+  });
+
+  // Sheds load before the body is read: an onRequest hook runs before any content parsing.
+  const rateLimit = async (request: FastifyRequest, reply: FastifyReply) => {
+    const taken = bucket?.take();
+    if (taken === undefined || taken.ok) return;
+    request.log.warn({ code: ERROR_CODES.rateLimited }, 'webhook delivery shed by the rate limit');
+    reply.header('retry-after', String(taken.retryAfterSeconds));
+    return fail(reply, 429, ERROR_CODES.rateLimited, 'too many deliveries; retry later');
+  };
+
+  app.post(WEBHOOK_PATH, { onRequest: rateLimit }, async (request, reply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
     if (raw.length <= HANDSHAKE_MAX_BYTES && raw.includes('url_verification')) {
@@ -121,6 +218,7 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       const delivery = handshake.ok ? safeDelivery(handshake.value) : undefined;
       if (delivery?.kind === 'url_verification') {
         request.log.info('answered url_verification handshake');
+        stats.delivery();
         return reply.code(200).send({ verification_code: delivery.verificationCode });
       }
     }
@@ -135,13 +233,14 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
         { code: ERROR_CODES.signature, reason: verified.code },
         'rejected webhook with an invalid signature',
       );
-      return reply.code(401).send(errorBody(ERROR_CODES.signature, 'invalid signature'));
+      stats.signatureFailure(verified.code);
+      return fail(reply, 401, ERROR_CODES.signature, 'invalid signature');
     }
 
     const json = tryParse(raw);
     if (!json.ok) {
       request.log.warn({ code: ERROR_CODES.malformedJson }, 'webhook body is not valid JSON');
-      return reply.code(400).send(errorBody(ERROR_CODES.malformedJson, 'body is not valid JSON'));
+      return fail(reply, 400, ERROR_CODES.malformedJson, 'body is not valid JSON');
     }
     let events: StatsigEvent[];
     try {
@@ -149,37 +248,26 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       events = delivery.kind === 'events' ? delivery.events : [];
     } catch (error) {
       if (!(error instanceof DeliverySchemaError)) throw error;
-      request.log.warn(
-        { code: ERROR_CODES.schema, path: error.path },
-        'webhook body failed validation',
-      );
-      return reply
-        .code(400)
-        .send(errorBody(ERROR_CODES.schema, error.message, { path: error.path || '(body)' }));
+      const path = error.path || '(body)';
+      request.log.warn({ code: ERROR_CODES.schema, path }, 'webhook body failed validation');
+      return fail(reply, 400, ERROR_CODES.schema, error.message, { path });
     }
 
-    const receivedAtMs = now();
     try {
-      const summaries = await Promise.all(
-        events.map(async (event, index): Promise<EventSummary> => {
-          if (event.kind !== 'review') return { index, kind: event.kind, status: 'ignored' };
-          const started = await options.reviews.start(event.review, receivedAtMs);
-          request.log.info(
-            { workflowId: started.workflowId, status: started.status },
-            'review webhook handled',
-          );
-          return { index, kind: event.kind, ...started };
-        }),
+      const summaries = await routeEvents(
+        events,
+        now(),
+        { reviews: options.reviews, changes, runningReviews: options.runningReviews, stats },
+        request.log,
       );
+      stats.delivery();
       return reply.code(200).send({ received: events.length, events: summaries });
     } catch (error) {
       if (!(error instanceof TemporalUnavailableError)) throw error;
       request.log.error({ code: error.code, err: error.message }, 'could not start review');
       // 503 so that Statsig delivers again: nothing is acknowledged without a durable start.
-      return reply
-        .code(503)
-        .header('retry-after', '5')
-        .send(errorBody(error.code, 'review could not be started; retry later'));
+      reply.header('retry-after', '5');
+      return fail(reply, 503, error.code, 'review could not be started; retry later');
     }
   });
 

@@ -135,6 +135,7 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
   const calls: RecordedCall[] = [];
   const loggedEvents: LogEventBody['events'] = [];
   const arrivals = new WeakMap<FastifyRequest, { timeMs: number; faulted: boolean }>();
+  const heldAnswers = new WeakMap<FastifyRequest, number>();
   store.load(options.seed ?? {});
 
   const app = Fastify({ logger: options.logger ?? false });
@@ -166,7 +167,10 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
     const rule = faults.take(request.method, path);
     if (!rule) return;
     if (rule.delayMs) await sleep(rule.delayMs);
-    if (rule.status === undefined) return;
+    if (rule.status === undefined) {
+      if (rule.responseDelayMs) heldAnswers.set(request, rule.responseDelayMs);
+      return;
+    }
     arrival.faulted = true;
     reply.code(rule.status);
     if (rule.headers) reply.headers(rule.headers);
@@ -175,6 +179,12 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
         ? { status: rule.status, message: `Injected fault: HTTP ${rule.status}` }
         : rule.body,
     );
+  });
+
+  // The handler has already changed state by now; only the answer is late.
+  app.addHook('onSend', async (request) => {
+    const holdMs = heldAnswers.get(request);
+    if (holdMs) await sleep(holdMs);
   });
 
   app.addHook('onResponse', async (request, reply) => {

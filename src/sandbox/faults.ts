@@ -15,6 +15,11 @@ export interface FaultRule {
   headers?: Record<string, string>;
   /** Wait this long before handling the request (or before the fault response). */
   delayMs?: number;
+  /**
+   * Handle the request as usual (its effect happens), then hold the answer this long: a call that
+   * succeeded in Statsig but whose answer the client never saw. Ignored when `status` is set.
+   */
+  responseDelayMs?: number;
   /** Apply this many times, then drop the rule; unlimited when absent. */
   times?: number;
   /** Chance (0..1) that a matching request is affected; 1 when absent. */
@@ -38,12 +43,15 @@ export const faultRuleSchema = z
     body: z.unknown().optional(),
     headers: z.record(z.string(), z.string()).optional(),
     delayMs: z.number().int().min(0).optional(),
+    responseDelayMs: z.number().int().min(0).optional(),
     times: z.number().int().positive().optional(),
     probability: z.number().min(0).max(1).optional(),
   })
-  .refine((rule) => rule.status !== undefined || rule.delayMs !== undefined, {
-    message: 'a fault rule needs a status, a delayMs, or both',
-  });
+  .refine(
+    (rule) =>
+      rule.status !== undefined || rule.delayMs !== undefined || rule.responseDelayMs !== undefined,
+    { message: 'a fault rule needs a status, a delayMs or a responseDelayMs' },
+  );
 
 interface ActiveRule {
   rule: FaultRule;

@@ -113,11 +113,12 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
       });
     });
   });
-  // Only a synchronous kill is possible from an 'exit' handler; SIGTERM still lets the server flush
-  // its SQLite file on its own after we are gone.
-  const killOnParentExit = () => child.kill('SIGTERM');
-  process.on('exit', killOnParentExit);
-  void exited.then(() => process.off('exit', killOnParentExit));
+  liveServers.add(child);
+  syncParentHooks();
+  void exited.then(() => {
+    liveServers.delete(child);
+    syncParentHooks();
+  });
 
   const stop = once(() => stopChild(child, exited));
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
@@ -249,6 +250,44 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+// Dev servers must not outlive this process. One shared set of hooks (not one per server) so that
+// "is ours the only handler for this signal?" below has a meaningful answer.
+const liveServers = new Set<ChildProcess>();
+const TERMINATING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+let parentHooked = false;
+
+// Only a synchronous kill is possible here; SIGTERM still lets a server flush its SQLite file on
+// its own after we are gone.
+function killLiveServers(): void {
+  for (const child of liveServers) child.kill('SIGTERM');
+}
+
+function onTerminatingSignal(signal: NodeJS.Signals): void {
+  killLiveServers();
+  // Listening for a signal cancels Node's default of dying from it. When nobody else listens,
+  // restore that default and die from it as the process would have without us.
+  if (process.listenerCount(signal) === 1) {
+    unhookParent();
+    process.kill(process.pid, signal);
+  }
+}
+
+function syncParentHooks(): void {
+  if (liveServers.size > 0 && !parentHooked) {
+    parentHooked = true;
+    process.on('exit', killLiveServers);
+    for (const signal of TERMINATING_SIGNALS) process.on(signal, onTerminatingSignal);
+  } else if (liveServers.size === 0 && parentHooked) {
+    unhookParent();
+  }
+}
+
+function unhookParent(): void {
+  parentHooked = false;
+  process.off('exit', killLiveServers);
+  for (const signal of TERMINATING_SIGNALS) process.off(signal, onTerminatingSignal);
 }
 
 function stopChild(child: ChildProcess, exited: Promise<string>): Promise<void> {

@@ -69,7 +69,7 @@ describe('docker-compose.yml', () => {
     ['temporal', '7233'],
     ['temporal-ui', '8080'],
     ['receiver', '3000'],
-  ])('publishes port %s from %s and from no other service', (owner, port) => {
+  ])('%s publishes port %s, and no other service does', (owner, port) => {
     expect(portsOf(serviceOf(compose, owner))).toContainEqual({ published: port, target: port });
     const others = Object.entries(compose.services).filter(([name]) => name !== owner);
     for (const [, service] of others) {
@@ -106,6 +106,14 @@ describe('docker-compose.yml', () => {
       expect(Object.keys(resolved.services)).toContain(host);
       expect(portsOf(serviceOf(resolved, host)).map((mapping) => mapping.target)).toContain(port);
     });
+
+    it('gives the workers the example gate the image ships', () => {
+      const worker = appEnvironment(loadCompose(variables()), 'worker');
+      const gateConfig = loadConfig(worker).GATE_CONFIG;
+      expect(gateConfig.startsWith(`${IMAGE_EXAMPLES_DIR}/`)).toBe(true);
+      const relative = gateConfig.slice(IMAGE_EXAMPLES_DIR.length + 1);
+      expect(existsSync(path.join(ROOT, 'examples', relative))).toBe(true);
+    });
   });
 
   it.each(APP_SERVICES)('sets only variables src/config.ts knows on %s', (name) => {
@@ -116,19 +124,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('listens on every interface on the port it publishes', () => {
+  it('has the receiver listen on every interface, on the port it publishes', () => {
     const config = loadConfig(appEnvironment(compose, 'receiver'));
     expect(config.HOST).toBe('0.0.0.0');
     expect(portsOf(serviceOf(compose, 'receiver')).map((mapping) => mapping.target)).toContain(
       String(config.PORT),
     );
-  });
-
-  it('gives the workers the example gate the image ships', () => {
-    const gateConfig = loadConfig(appEnvironment(compose, 'worker')).GATE_CONFIG;
-    expect(gateConfig.startsWith(`${IMAGE_EXAMPLES_DIR}/`)).toBe(true);
-    const relative = gateConfig.slice(IMAGE_EXAMPLES_DIR.length + 1);
-    expect(existsSync(path.join(ROOT, 'examples', relative))).toBe(true);
   });
 
   it('scales the workers apart from the receiver', () => {

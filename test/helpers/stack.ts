@@ -29,6 +29,7 @@ export interface Stack {
   receiverUrl: string;
   webhookUrl: string;
   webhookSecret: string;
+  consoleApiKey: string;
   client: Client;
   taskQueue: string;
   send(
@@ -111,6 +112,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     receiverUrl,
     webhookUrl,
     webhookSecret,
+    consoleApiKey,
     client,
     taskQueue,
     send: (payload, sendOptions = {}) =>

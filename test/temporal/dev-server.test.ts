@@ -1,5 +1,6 @@
 // The local Temporal tooling the whole suite and `npm start` rely on: finding the CLI, and a dev
 // server that registers our search attributes, persists to its SQLite file and fails clearly.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -170,6 +171,51 @@ describe('startDevServer', () => {
     });
   });
 
+  test.each([
+    ['exits', 'exit'],
+    ['is sent SIGTERM', 'wait'],
+  ])('stops the server when the process that started it %s', async (_, mode) => {
+    const script = path.join(tmp, `parent-${mode}.ts`);
+    await fs.writeFile(
+      script,
+      [
+        `import { startDevServer } from ${JSON.stringify(path.join(REPO_ROOT, 'src/temporal/dev-server'))};`,
+        `void startDevServer({ projectRoot: ${JSON.stringify(REPO_ROOT)}, port: Number(process.argv[2]), headless: true, logLevel: 'never' }).then(() => {`,
+        "  process.stdout.write('ready\\n');",
+        `  if (process.argv[3] === 'exit') process.exit(0);`,
+        '  setInterval(() => {}, 60_000);',
+        '});',
+      ].join('\n'),
+    );
+    const port = await getFreePort();
+    // tsx's require hook, not its CLI, which would put a signal-relaying process in between.
+    const parent = spawn(
+      process.execPath,
+      ['--require', require.resolve('tsx/cjs'), script, String(port), mode],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const parentExited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      parent.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        parent.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('ready')) resolve();
+        });
+        void parentExited.then((how) => reject(new Error(`parent ended (${how}) before ready`)));
+      });
+      await expect(portIsFree(port)).resolves.toBe(false);
+      if (mode === 'wait') parent.kill('SIGTERM');
+      // Dying from the signal as it would have without us, not exiting as if it had handled it.
+      await expect(parentExited).resolves.toBe(mode === 'exit' ? 0 : 'SIGTERM');
+      await expect(waitUntilPortFree(port, 15_000)).resolves.toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   test('shows the server output when it exits before becoming ready', async () => {
     const started = startDevServer({
       projectRoot: REPO_ROOT,
@@ -206,6 +252,15 @@ async function withListener(use: (port: number) => Promise<void>): Promise<void>
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+async function waitUntilPortFree(port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await portIsFree(port)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
 }
 
 async function portIsFree(port: number): Promise<boolean> {

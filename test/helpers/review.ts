@@ -1,0 +1,40 @@
+// Shorthands for tests that drive one review through the stack.
+import type { ReleasePipelineTrigger } from '../../src/statsig/schemas';
+import { reviewEvent } from '../../src/sandbox/webhook-sender';
+import { type ReviewReport, reviewWorkflowId } from '../../workflows/types';
+import type { Stack } from './stack';
+
+export function workflowIdOf(trigger: ReleasePipelineTrigger): string {
+  return reviewWorkflowId(trigger.id, trigger.currentPhaseID ?? '');
+}
+
+/** Sends the signed review webhook for a trigger and returns the review's workflow handle. */
+export async function startReview(stack: Stack, trigger: ReleasePipelineTrigger) {
+  const response = await stack.send(reviewEvent({ ...trigger, currentPhaseID: trigger.currentPhaseID ?? '' }));
+  if (response.status !== 200) throw new Error(`receiver answered ${response.status}: ${response.text}`);
+  return stack.client.workflow.getHandle(workflowIdOf(trigger));
+}
+
+export async function resultOf(stack: Stack, trigger: ReleasePipelineTrigger): Promise<ReviewReport> {
+  return (await stack.client.workflow.getHandle(workflowIdOf(trigger)).result()) as ReviewReport;
+}
+
+/** Successful Statsig writes that concern this trigger or its entity, as `METHOD path`. */
+export function writesFor(stack: Stack, trigger: ReleasePipelineTrigger): string[] {
+  const entity = trigger.dynamicConfigID ?? trigger.gateID ?? '\u0000';
+  return stack.sandbox.sandbox
+    .successfulWrites()
+    .filter((call) => call.path.includes(`/${trigger.id}/`) || call.path.includes(`/${entity}/`))
+    .map((call) => `${call.method} ${call.path.replace('/console/v1', '')}`);
+}
+
+/** Polls until `check` holds (for state that changes asynchronously, like a workflow's stage). */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

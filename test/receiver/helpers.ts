@@ -1,0 +1,185 @@
+// Shared fixtures for the receiver tests: a receiver wired to the run's real dev server on a task
+// queue of its own (no worker, so every review it starts stays running and can be inspected), signed
+// requests, captured JSON logs, and polling for Temporal's eventually consistent visibility.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
+import { createReviewStarter } from '../../src/receiver/review-starter';
+import { createRunningReviews } from '../../src/receiver/running-reviews';
+import { computeSignature } from '../../src/receiver/signature';
+import { createClient } from '../../src/temporal/connection';
+import { testTemporalAddress } from '../helpers/temporal';
+
+export const TOLERANCE_MS = 5 * 60 * 1000;
+export const BODY_LIMIT = 1024 * 1024;
+export const WEBHOOK = '/webhooks/statsig';
+
+export function newSecret(): string {
+  return randomBytes(24).toString('hex');
+}
+
+/** A short unique suffix, so IDs never collide with another test's on the shared server. */
+export function unique(): string {
+  return randomUUID().slice(0, 8);
+}
+
+export function sharedClient(): Client {
+  return createClient({ address: testTemporalAddress(), namespace: 'default' });
+}
+
+export interface TestReceiver {
+  app: FastifyInstance;
+  secret: string;
+  taskQueue: string;
+}
+
+/** A receiver on the shared dev server; options override the defaults. */
+export function testReceiver(
+  client: Client,
+  overrides: Partial<ReceiverOptions> = {},
+): TestReceiver {
+  const secret = newSecret();
+  const taskQueue = `receiver-test-${randomUUID()}`;
+  const app = buildReceiver({
+    webhookSecrets: [secret],
+    toleranceMs: TOLERANCE_MS,
+    bodyLimitBytes: BODY_LIMIT,
+    reviews: createReviewStarter(client, { taskQueue }),
+    runningReviews: createRunningReviews(client),
+    ...overrides,
+  });
+  return { app, secret, taskQueue };
+}
+
+export function signed(
+  secret: string,
+  body: string | Buffer,
+  timestampMs: number = Date.now(),
+): Record<string, string> {
+  const timestamp = String(timestampMs);
+  return {
+    'content-type': 'application/json',
+    'x-statsig-request-timestamp': timestamp,
+    'x-statsig-signature': computeSignature(secret, timestamp, body),
+  };
+}
+
+/** POSTs a signed delivery through `inject`; the payload is sent byte for byte. */
+export function deliver(
+  app: FastifyInstance,
+  secret: string,
+  payload: unknown,
+  extraHeaders: Record<string, string> = {},
+) {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return app.inject({
+    method: 'POST',
+    url: WEBHOOK,
+    headers: { ...signed(secret, body), ...extraHeaders },
+    payload: body,
+  });
+}
+
+export function reviewEvent(triggerID: string, phaseID = 'phase_1', extra: object = {}) {
+  return {
+    event: 'ReleasePipelineWaitingForReview',
+    releasePipelineMetadata: { releasePipelineID: 'rp_test', phaseID, triggerID },
+    ...extra,
+  };
+}
+
+export function configChange(
+  name: string,
+  options: { action?: string; type?: string; timestamp?: number | string; email?: string } = {},
+) {
+  return {
+    user: { name: 'Test User', email: options.email ?? 'test.user@example.com' },
+    timestamp: options.timestamp ?? 1709660061095,
+    eventName: 'statsig::config_change',
+    metadata: {
+      type: options.type ?? 'Gate',
+      name,
+      description: `Description: change to ${name}`,
+      action: options.action ?? 'updated',
+    },
+    projectName: 'an extra field',
+  };
+}
+
+export function exposure(index: number, timestamp: number | string = 1644520566968) {
+  return {
+    eventName: 'statsig::gate_exposure',
+    user: { userID: `user_${index}`, email: `user${index}@example.com`, country: 'US' },
+    userID: `user_${index}`,
+    timestamp,
+    value: '',
+    metadata: { gate: 'test_gate', gateValue: 'true', ruleID: 'default' },
+    statsigMetadata: {},
+    timeUUID: `f4c414a0-8ab5-11ec-a8a3-${String(index).padStart(12, '0')}`,
+    unitID: 'userID',
+  };
+}
+
+export async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** Polls until `check` returns something other than undefined (visibility lags behind writes). */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  { timeoutMs = 10_000, intervalMs = 100 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Workflow IDs that visibility lists for a query, once it lists at least `atLeast` of them. */
+export function listedIds(client: Client, query: string, atLeast = 1): Promise<string[]> {
+  return eventually(async () => {
+    const ids: string[] = [];
+    for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+    return ids.length >= atLeast ? ids : undefined;
+  });
+}
+
+export interface CapturedLogs {
+  stream: Writable;
+  /** Every line written so far, as text. */
+  text(): string;
+  /** Every line written so far, parsed. */
+  lines(): Array<Record<string, unknown>>;
+}
+
+/** A pino destination that keeps everything written to it. */
+export function captureLogs(): CapturedLogs {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const text = () => chunks.join('');
+  return {
+    stream,
+    text,
+    lines: () =>
+      text()
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
