@@ -33,10 +33,8 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
-# The example gate sources go next to their compiled copies: config.ts resolves its default
-# GATE_CONFIG relative to the compiled tree (dist/examples/prompt-gate.ts), and the example's
-# `import '../src/index'` only resolves there, to dist/src/index.js.
-COPY --from=build /app/examples ./dist/examples
+# The example gate is compiled with the rest (dist/examples/prompt-gate.js, the default GATE_CONFIG
+# of a compiled build); a team's own gate config is mounted and named by GATE_CONFIG.
 USER node
 EXPOSE 3000
 # Node's fetch, as the slim image has no curl. The worker serves no HTTP: compose disables this

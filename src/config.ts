@@ -1,10 +1,25 @@
 // The process configuration: read once from the environment, validated with zod, typed everywhere
 // after. Variable names are the public interface documented in the README; keep them stable.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
-export const DEFAULT_GATE_CONFIG = path.join(PROJECT_ROOT, 'examples', 'prompt-gate.ts');
+/** The folder holding package.json: `src/..` when run from source, `dist/src/../..` when compiled. */
+function findProjectRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start, '..');
+  }
+}
+
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+// Beside this file's own tree: examples/prompt-gate.ts from source, dist/examples/prompt-gate.js compiled.
+export const DEFAULT_GATE_CONFIG = path.join(
+  __dirname,
+  '..',
+  'examples',
+  `prompt-gate${path.extname(__filename) === '.ts' ? '.ts' : '.js'}`,
+);
 
 const commaList = z
   .string()

@@ -23,7 +23,8 @@ let runtimeInstalled = false;
 /** The SDK logs every worker poll at INFO; keep its voice to warnings in our JSON log stream. */
 function installTemporalRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // shutdownSignals: [] because the CLI owns SIGINT/SIGTERM and stops the receiver before the workers.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   runtimeInstalled = true;
 }
 

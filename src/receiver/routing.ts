@@ -23,7 +23,11 @@ export type EventSummary =
       /** Running reviews of the entity that received CONFIG_CHANGED_SIGNAL. */
       signalled: string[];
     }
-  | { index: number; kind: Exclude<StatsigEvent['kind'], 'review' | 'config_change'>; status: 'ignored' };
+  | {
+      index: number;
+      kind: Exclude<StatsigEvent['kind'], 'review' | 'config_change'>;
+      status: 'ignored';
+    };
 
 export const SIGNAL_FAILED_CODE = 'CONFIG_CHANGE_SIGNAL_FAILED';
 

@@ -81,8 +81,9 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
       log(line);
     },
   });
-  if (cli === undefined)
+  if (cli === undefined) {
     return startWithSdkDownload(options, { ip, namespace, uiPort, log }, locatorLines);
+  }
 
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port)];
   args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));

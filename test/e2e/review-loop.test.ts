@@ -164,7 +164,11 @@ describe('review loop', () => {
       expect.objectContaining({
         eventName: 'rollout_gate_benchmark',
         value: 'completed',
-        metadata: expect.objectContaining({ suite: 'prompt-quality', benchmark: 'score', quality: '0.88' }),
+        metadata: expect.objectContaining({
+          suite: 'prompt-quality',
+          benchmark: 'score',
+          quality: '0.88',
+        }),
       }),
     ]);
   });

@@ -64,7 +64,8 @@ export function controllableGate(policy: ReviewPolicy = {}, retries = 0): Contro
                 control.runs += 1;
                 control.seen.push(target);
                 control.startedLatch.resolve();
-                if (control.hold) await Promise.race([control.releaseLatch.promise, abortable(signal)]);
+                if (control.hold)
+                  await Promise.race([control.releaseLatch.promise, abortable(signal)]);
                 if (control.error) throw new Error(control.error);
               }
               const quality = (target.value as { quality?: number } | null)?.quality ?? 0;

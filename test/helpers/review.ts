@@ -1,6 +1,7 @@
 // Shorthands for tests that drive one review through the stack.
-import type { ReleasePipelineTrigger } from '../../src/statsig/schemas';
+
 import { reviewEvent } from '../../src/sandbox/webhook-sender';
+import type { ReleasePipelineTrigger } from '../../src/statsig/schemas';
 import { type ReviewReport, reviewWorkflowId } from '../../workflows/types';
 import type { Stack } from './stack';
 
@@ -10,12 +11,18 @@ export function workflowIdOf(trigger: ReleasePipelineTrigger): string {
 
 /** Sends the signed review webhook for a trigger and returns the review's workflow handle. */
 export async function startReview(stack: Stack, trigger: ReleasePipelineTrigger) {
-  const response = await stack.send(reviewEvent({ ...trigger, currentPhaseID: trigger.currentPhaseID ?? '' }));
-  if (response.status !== 200) throw new Error(`receiver answered ${response.status}: ${response.text}`);
+  const response = await stack.send(
+    reviewEvent({ ...trigger, currentPhaseID: trigger.currentPhaseID ?? '' }),
+  );
+  if (response.status !== 200)
+    throw new Error(`receiver answered ${response.status}: ${response.text}`);
   return stack.client.workflow.getHandle(workflowIdOf(trigger));
 }
 
-export async function resultOf(stack: Stack, trigger: ReleasePipelineTrigger): Promise<ReviewReport> {
+export async function resultOf(
+  stack: Stack,
+  trigger: ReleasePipelineTrigger,
+): Promise<ReviewReport> {
   return (await stack.client.workflow.getHandle(workflowIdOf(trigger)).result()) as ReviewReport;
 }
 
@@ -29,7 +36,10 @@ export function writesFor(stack: Stack, trigger: ReleasePipelineTrigger): string
 }
 
 /** Polls until `check` holds (for state that changes asynchronously, like a workflow's stage). */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -119,13 +119,7 @@ describe('signature failures through HTTP', () => {
       review.body,
       'TIMESTAMP_INVALID',
     ],
-    [
-      'a stale timestamp',
-      {},
-      review.body,
-      'TIMESTAMP_OUT_OF_TOLERANCE',
-      NOW + TOLERANCE_MS + 1,
-    ],
+    ['a stale timestamp', {}, review.body, 'TIMESTAMP_OUT_OF_TOLERANCE', NOW + TOLERANCE_MS + 1],
     [
       'a timestamp from the future',
       {},

@@ -43,7 +43,9 @@ describe('decide', () => {
       override: { decision: 'reject', actor: 'ana@example.com', reason: 'known bad prompt' },
       reason: 'rejected by ana@example.com: known bad prompt',
     });
-    expect(writesFor(stack, trigger)).toEqual([`PUT /release_pipeline_triggers/${trigger.id}/abort`]);
+    expect(writesFor(stack, trigger)).toEqual([
+      `PUT /release_pipeline_triggers/${trigger.id}/abort`,
+    ]);
   });
 
   it('refuses a second decision once one was made', async () => {
@@ -52,11 +54,17 @@ describe('decide', () => {
     const handle = await startReview(stack, trigger);
     await control.started;
     await handle.executeUpdate('decide', { args: [{ decision: 'approve', actor: 'ana' }] });
-    const refused = handle.executeUpdate('decide', { args: [{ decision: 'reject', actor: 'bob' }] });
+    const refused = handle.executeUpdate('decide', {
+      args: [{ decision: 'reject', actor: 'bob' }],
+    });
     await expect(refused).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(refused).rejects.toMatchObject({ cause: { message: 'already decided by ana: approve' } });
+    await expect(refused).rejects.toMatchObject({
+      cause: { message: 'already decided by ana: approve' },
+    });
     expect((await resultOf(stack, trigger)).action).toBe('approved');
-    expect(writesFor(stack, trigger)).toEqual([`PUT /release_pipeline_triggers/${trigger.id}/approve`]);
+    expect(writesFor(stack, trigger)).toEqual([
+      `PUT /release_pipeline_triggers/${trigger.id}/approve`,
+    ]);
   });
 
   it('refuses a decision without an actor, and one after the review acted', async () => {
@@ -64,14 +72,20 @@ describe('decide', () => {
     const control = gate.control(trigger.dynamicConfigID ?? '', { hold: true });
     const handle = await startReview(stack, trigger);
     await control.started;
-    await expect(handle.executeUpdate('decide', { args: [{ decision: 'approve', actor: ' ' }] })).rejects.toMatchObject({
+    await expect(
+      handle.executeUpdate('decide', { args: [{ decision: 'approve', actor: ' ' }] }),
+    ).rejects.toMatchObject({
       cause: { message: 'actor must name the person deciding' },
     });
     control.release();
     await resultOf(stack, trigger);
-    await expect(handle.executeUpdate('decide', { args: [{ decision: 'reject', actor: 'late' }] })).rejects.toThrow();
+    await expect(
+      handle.executeUpdate('decide', { args: [{ decision: 'reject', actor: 'late' }] }),
+    ).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('COMPLETED');
-    expect(writesFor(stack, trigger)).toEqual([`PUT /release_pipeline_triggers/${trigger.id}/approve`]);
+    expect(writesFor(stack, trigger)).toEqual([
+      `PUT /release_pipeline_triggers/${trigger.id}/approve`,
+    ]);
   });
 });
 
@@ -90,8 +104,14 @@ describe('inconclusive reviews', () => {
 
     await handle.executeUpdate('decide', { args: [{ decision: 'approve', actor: 'oncall' }] });
     const report = await resultOf(stack, trigger);
-    expect(report).toMatchObject({ verdict: 'inconclusive', action: 'approved', override: { actor: 'oncall' } });
-    expect(writesFor(stack, trigger)).toEqual([`PUT /release_pipeline_triggers/${trigger.id}/approve`]);
+    expect(report).toMatchObject({
+      verdict: 'inconclusive',
+      action: 'approved',
+      override: { actor: 'oncall' },
+    });
+    expect(writesFor(stack, trigger)).toEqual([
+      `PUT /release_pipeline_triggers/${trigger.id}/approve`,
+    ]);
   });
 });
 
@@ -102,10 +122,13 @@ describe('console actions and cancellation', () => {
     await startReview(stack, trigger);
     await control.started;
     // A person acts in the Statsig console while the benchmarks run.
-    const response = await fetch(`${stack.sandbox.consoleApiUrl}/release_pipeline_triggers/${trigger.id}/abort`, {
-      method: 'PUT',
-      headers: { 'STATSIG-API-KEY': stack.consoleApiKey },
-    });
+    const response = await fetch(
+      `${stack.sandbox.consoleApiUrl}/release_pipeline_triggers/${trigger.id}/abort`,
+      {
+        method: 'PUT',
+        headers: { 'STATSIG-API-KEY': stack.consoleApiKey },
+      },
+    );
     expect(response.status).toBe(200);
     const writesBefore = writesFor(stack, trigger);
     control.release();

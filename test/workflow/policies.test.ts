@@ -1,9 +1,10 @@
 // Policies from the gate config decide what a verdict does to Statsig.
+
+import type { ReviewPolicy } from '../../src/gate/types';
 import { controllableGate } from '../helpers/controllable-gate';
 import { resultOf, startReview, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
-import type { ReviewPolicy } from '../../src/gate/types';
 
 const stacks: Stack[] = [];
 
@@ -23,8 +24,12 @@ it("onFail 'disable' switches the dynamic config off instead of aborting", async
   const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.1 });
   await startReview(stack, trigger);
   expect(await resultOf(stack, trigger)).toMatchObject({ verdict: 'fail', action: 'disabled' });
-  expect(writesFor(stack, trigger)).toEqual([`PUT /dynamic_configs/${trigger.dynamicConfigID}/disable`]);
-  expect(stack.sandbox.sandbox.getDynamicConfig(trigger.dynamicConfigID ?? '')?.isEnabled).toBe(false);
+  expect(writesFor(stack, trigger)).toEqual([
+    `PUT /dynamic_configs/${trigger.dynamicConfigID}/disable`,
+  ]);
+  expect(stack.sandbox.sandbox.getDynamicConfig(trigger.dynamicConfigID ?? '')?.isEnabled).toBe(
+    false,
+  );
 });
 
 it("onFail 'none' reports the failure and calls nothing", async () => {
@@ -41,7 +46,11 @@ it('dryRun records the verdict and leaves Statsig untouched', async () => {
   const failing = releaseConfig(stack.sandbox.sandbox, { quality: 0.1 });
   await Promise.all([startReview(stack, passing), startReview(stack, failing)]);
   const [pass, fail] = await Promise.all([resultOf(stack, passing), resultOf(stack, failing)]);
-  expect(pass).toMatchObject({ verdict: 'pass', action: 'none', reason: 'dry run, would have approved: every criterion passed' });
+  expect(pass).toMatchObject({
+    verdict: 'pass',
+    action: 'none',
+    reason: 'dry run, would have approved: every criterion passed',
+  });
   expect(fail).toMatchObject({ verdict: 'fail', action: 'none' });
   expect(fail.reason).toMatch(/^dry run, would have aborted: /);
   expect([...writesFor(stack, passing), ...writesFor(stack, failing)]).toEqual([]);
@@ -55,7 +64,10 @@ it("onError 'fail' turns a benchmark error into an abort", async () => {
   const report = await resultOf(stack, trigger);
   expect(report).toMatchObject({ verdict: 'fail', action: 'aborted' });
   expect(report.benchmarks).toEqual([
-    expect.objectContaining({ status: 'error', error: expect.stringContaining('judge model returned garbage') }),
+    expect.objectContaining({
+      status: 'error',
+      error: expect.stringContaining('judge model returned garbage'),
+    }),
   ]);
 });
 
