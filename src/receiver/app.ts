@@ -82,6 +82,29 @@ const HANDSHAKE_MAX_BYTES = 4096;
 // An incoming x-request-id is kept only if it is short and plain, so it cannot forge log content.
 const REQUEST_ID_FORMAT = /^[\w.:-]{1,128}$/;
 
+/** The 200 answer: a delivery summary, or the url_verification echo. */
+const DELIVERY_ANSWER_SCHEMA = {
+  type: 'object',
+  properties: {
+    received: { type: 'integer' },
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['index', 'kind', 'status'],
+        properties: {
+          index: { type: 'integer' },
+          kind: { type: 'string' },
+          status: { type: 'string' },
+          workflowId: { type: 'string' },
+          signalled: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    verification_code: { type: 'string' },
+  },
+} as const;
+
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
 }
@@ -94,7 +117,7 @@ function withRedaction(logger: FastifyServerOptions['logger']): FastifyServerOpt
 
 export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   const now = options.now ?? Date.now;
-  const stats = options.stats ?? createStats(now);
+  const stats = options.stats ?? createStats();
   const changes = new ChangeStore(options.changesKept ?? DEFAULT_CHANGES_KEPT);
   const bucket =
     options.rateLimitPerMinute !== undefined && options.rateLimitPerMinute > 0
@@ -115,6 +138,18 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
     return503OnClosing: true,
   });
 
+  // Once close() has begun, answers to deliveries still in flight end their connection: otherwise a
+  // client's idle keep-alive socket would hold shutdown open until it times out. (Set where the
+  // webhook answers rather than in an onSend hook, which would cost every request a hook run.)
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  function answer(reply: FastifyReply, status: number, body: unknown) {
+    if (closing) reply.header('connection', 'close');
+    return reply.code(status).send(body);
+  }
+
   /** Every error answer goes through here: one place counts it and shapes its body. */
   function fail(
     reply: FastifyReply,
@@ -124,11 +159,13 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
     extra: Record<string, unknown> = {},
   ) {
     stats.error(code, status);
-    return reply.code(status).send(errorBody(code, message, extra));
+    return answer(reply, status, errorBody(code, message, extra));
   }
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request are callback-style: an async hook costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   // Keep the exact bytes: the signature covers them, and re-serialised JSON would not match.
@@ -202,15 +239,21 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   });
 
   // Sheds load before the body is read: an onRequest hook runs before any content parsing.
-  const rateLimit = async (request: FastifyRequest, reply: FastifyReply) => {
+  const rateLimit = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const taken = bucket?.take();
-    if (taken === undefined || taken.ok) return;
+    if (taken === undefined || taken.ok) return done();
     request.log.warn({ code: ERROR_CODES.rateLimited }, 'webhook delivery shed by the rate limit');
     reply.header('retry-after', String(taken.retryAfterSeconds));
-    return fail(reply, 429, ERROR_CODES.rateLimited, 'too many deliveries; retry later');
+    fail(reply, 429, ERROR_CODES.rateLimited, 'too many deliveries; retry later');
   };
 
-  app.post(WEBHOOK_PATH, { onRequest: rateLimit }, async (request, reply) => {
+  const webhookRoute = {
+    ...(bucket ? { onRequest: rateLimit } : {}),
+    // A compiled serializer for the summary: a batch of 50 exposures answers with 50 entries.
+    schema: { response: { 200: DELIVERY_ANSWER_SCHEMA } },
+  };
+
+  app.post(WEBHOOK_PATH, webhookRoute, async (request, reply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
     if (raw.length <= HANDSHAKE_MAX_BYTES && raw.includes('url_verification')) {
@@ -219,7 +262,7 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       if (delivery?.kind === 'url_verification') {
         request.log.info('answered url_verification handshake');
         stats.delivery();
-        return reply.code(200).send({ verification_code: delivery.verificationCode });
+        return answer(reply, 200, { verification_code: delivery.verificationCode });
       }
     }
 
@@ -261,7 +304,7 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
         request.log,
       );
       stats.delivery();
-      return reply.code(200).send({ received: events.length, events: summaries });
+      return answer(reply, 200, { received: events.length, events: summaries });
     } catch (error) {
       if (!(error instanceof TemporalUnavailableError)) throw error;
       request.log.error({ code: error.code, err: error.message }, 'could not start review');

@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ChangeStore } from './changes';
 import type { StatsigEvent } from './events';
 import { type ReviewStarter, TemporalUnavailableError } from './review-starter';
-import type { RunningReviews } from './running-reviews';
+import type { RunningReviews, SignalOutcome } from './running-reviews';
 import type { ReceiverStats } from './stats';
 
 export type EventSummary =
@@ -103,26 +103,33 @@ async function recordChange(
   const stored = deps.changes.add(change);
   const status = stored.added ? 'recorded' : 'duplicate';
   const entity = change.metadata.name;
+  const type = stored.record.type;
   // A redelivered change is signalled again only if the first attempt failed: that happens when
   // Temporal was down, which is also when Statsig redelivers (the batch's review got a 503).
-  if (deps.runningReviews === undefined || !(stored.added || stored.signalState() === 'failed')) {
+  const needsSignal = stored.added || stored.signalState() === 'failed';
+  if (deps.runningReviews === undefined || !needsSignal) {
     if (stored.added) stored.setSignalState('done');
-    log.info({ entity, type: stored.record.type, status }, 'config change handled');
+    log.info({ entity, type, status }, 'config change handled');
     return { status, signalled: [] };
   }
 
   stored.setSignalState('pending');
-  const outcome = await deps.runningReviews.signalConfigChange({
-    type: change.metadata.type,
-    name: entity,
-    action: change.metadata.action,
-    happenedAtMs: change.timestamp,
-  });
+  let outcome: SignalOutcome;
+  try {
+    outcome = await deps.runningReviews.signalConfigChange({
+      type: change.metadata.type,
+      name: entity,
+      action: change.metadata.action,
+      happenedAtMs: change.timestamp,
+    });
+  } catch (error) {
+    outcome = { signalled: [], failed: [], error: (error as Error)?.message ?? String(error) };
+  }
   const failed = outcome.failed.length > 0 || outcome.error !== undefined;
   stored.setSignalState(failed ? 'failed' : 'done');
   deps.stats.signals(outcome.signalled.length, failed ? Math.max(1, outcome.failed.length) : 0);
   if (failed) {
-    // The change is recorded; a review that misses the signal still decides on what it measured.
+    // Not a delivery failure: the change is recorded, and a redelivery of it signals again.
     log.warn(
       {
         code: SIGNAL_FAILED_CODE,
@@ -134,9 +141,6 @@ async function recordChange(
       'could not signal every running review about a config change',
     );
   }
-  log.info(
-    { entity, type: stored.record.type, status, signalled: outcome.signalled },
-    'config change handled',
-  );
+  log.info({ entity, type, status, signalled: outcome.signalled }, 'config change handled');
   return { status, signalled: outcome.signalled };
 }

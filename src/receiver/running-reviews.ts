@@ -22,17 +22,21 @@ export interface RunningReviews {
 /** Running reviews per entity; more would mean something is looping, not a real rollout. */
 const MAX_REVIEWS_SIGNALLED = 100;
 
-/** A string literal for a visibility query: double-quoted, with `\` and `"` escaped. */
-export function queryString(value: string): string {
-  return `"${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
-}
+// Names that every visibility store matches verbatim inside a double-quoted literal. Quotes and
+// backslashes are not: escaping them differs between stores (the dev server's SQLite matches no
+// escaped form at all), so such names are looked up among all running reviews instead.
+const QUERYABLE_NAME = /^[\w .:/@+-]+$/;
 
+/**
+ * The visibility query for the running reviews of an entity. For a name the query language cannot
+ * carry safely it selects every running review; callers filter on the entity themselves.
+ */
 export function runningReviewsQuery(entity: string): string {
-  return [
-    `${SEARCH_ATTRIBUTES.entity.name} = ${queryString(entity)}`,
-    `ExecutionStatus = "Running"`,
-    `WorkflowType = ${queryString(REVIEW_WORKFLOW_TYPE)}`,
-  ].join(' AND ');
+  const clauses = [`ExecutionStatus = "Running"`, `WorkflowType = "${REVIEW_WORKFLOW_TYPE}"`];
+  if (QUERYABLE_NAME.test(entity)) {
+    clauses.unshift(`${SEARCH_ATTRIBUTES.entity.name} = "${entity}"`);
+  }
+  return clauses.join(' AND ');
 }
 
 export function createRunningReviews(
@@ -47,6 +51,7 @@ export function createRunningReviews(
       query: runningReviewsQuery(entity),
       pageSize: MAX_REVIEWS_SIGNALLED,
     })) {
+      if (execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.entity) !== entity) continue;
       ids.push(execution.workflowId);
       if (ids.length >= MAX_REVIEWS_SIGNALLED) break;
     }

@@ -181,24 +181,24 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
     );
   });
 
-  // The handler has already changed state by now; only the answer is late.
-  app.addHook('onSend', async (request) => {
+  // Recorded at onSend, not onResponse: a client that gives up on a held answer closes the socket,
+  // and onResponse never runs for it, yet the call did reach "Statsig" and changed its state.
+  app.addHook('onSend', async (request, reply) => {
+    const arrival = arrivals.get(request);
+    if (arrival) {
+      calls.push({
+        method: request.method,
+        path: pathOf(request.url),
+        query: queryOf(request.url),
+        status: reply.statusCode,
+        requestBody: request.body ?? null,
+        timeMs: arrival.timeMs,
+        faulted: arrival.faulted,
+      });
+    }
+    // The handler has already changed state by now; only the answer is late.
     const holdMs = heldAnswers.get(request);
     if (holdMs) await sleep(holdMs);
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const arrival = arrivals.get(request);
-    if (!arrival) return;
-    calls.push({
-      method: request.method,
-      path: pathOf(request.url),
-      query: queryOf(request.url),
-      status: reply.statusCode,
-      requestBody: request.body ?? null,
-      timeMs: arrival.timeMs,
-      faulted: arrival.faulted,
-    });
   });
 
   app.setErrorHandler<FastifyError>((error, request, reply) => {

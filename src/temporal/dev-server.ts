@@ -140,7 +140,7 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
       ['stdout', stdout.text()],
     ]
       .filter(([, text]) => text !== '')
-      .map(([name, text]) => `--- last ${name} ---\n${text}`)
+      .map(([name, text]) => `--- ${name} ---\n${text}`)
       .join('\n');
     const portHint = /address already in use/i.test(output)
       ? ` (a port it needs is already in use: choose another port, or stop what is listening)`
@@ -364,23 +364,39 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   };
 }
 
-/** Keeps the last lines of a child's output stream for error messages. */
+/**
+ * Keeps the first and the last lines of a child's output stream for error messages: a Go panic
+ * names its cause on its first line and then prints a long stack.
+ */
 class OutputTail {
+  private readonly head: string[] = [];
   private readonly lines: string[] = [];
   private partial = '';
+  private dropped = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly headLimit = 10,
+  ) {}
 
   push(chunk: Buffer): void {
     const parts = (this.partial + chunk.toString()).split('\n');
     this.partial = parts.pop() ?? '';
     for (const line of parts) {
+      if (this.head.length < this.headLimit) {
+        this.head.push(line);
+        continue;
+      }
       this.lines.push(line);
-      if (this.lines.length > this.limit) this.lines.shift();
+      if (this.lines.length > this.limit) {
+        this.lines.shift();
+        this.dropped += 1;
+      }
     }
   }
 
   text(): string {
-    return [...this.lines, this.partial].join('\n').trim();
+    const gap = this.dropped > 0 ? [`[… ${this.dropped} lines …]`] : [];
+    return [...this.head, ...gap, ...this.lines, this.partial].join('\n').trim();
   }
 }

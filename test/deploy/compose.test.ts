@@ -7,6 +7,7 @@ import { searchAttributeFlags } from '../../src/temporal/search-attributes';
 import {
   argv,
   type ComposeFile,
+  compiledPath,
   composeVariables,
   dependenciesOf,
   envExample,
@@ -111,8 +112,10 @@ describe('docker-compose.yml', () => {
       const worker = appEnvironment(loadCompose(variables()), 'worker');
       const gateConfig = loadConfig(worker).GATE_CONFIG;
       expect(gateConfig.startsWith(`${IMAGE_EXAMPLES_DIR}/`)).toBe(true);
-      const relative = gateConfig.slice(IMAGE_EXAMPLES_DIR.length + 1);
+      // The image holds the compiled example: its source is the same name in .ts under examples/.
+      const relative = gateConfig.slice(IMAGE_EXAMPLES_DIR.length + 1).replace(/\.js$/, '.ts');
       expect(existsSync(path.join(ROOT, 'examples', relative))).toBe(true);
+      expect(`/app/${compiledPath(`examples/${relative}`)}`).toBe(gateConfig);
     });
   });
 

@@ -86,15 +86,19 @@ describe('Dockerfile', () => {
   });
 
   it('puts the example gate where src/config.ts looks for it', () => {
-    // config.ts resolves the project root as the parent of its own directory: in the image, the
-    // parent of the compiled src/ directory.
+    // config.ts looks beside its own compiled tree: <compiled root>/examples. The build compiles
+    // examples/ with the rest, and the runtime stage copies the whole compiled tree.
     const workdir = last(runtime, 'WORKDIR') ?? '/';
     const compiledRoot = path.posix.dirname(path.posix.dirname(compiledPath('src/config.ts')));
     const examplesDir = path.posix.join(workdir, compiledRoot, 'examples');
     expect(examplesDir).toBe(IMAGE_EXAMPLES_DIR);
-    const examples = copies(runtime).find((copy) =>
-      copy.sources.some((source) => /(^|\/)examples$/.test(source)),
+    expect(path.posix.join(workdir, compiledPath('examples/prompt-gate.ts'))).toBe(
+      `${IMAGE_EXAMPLES_DIR}/prompt-gate.js`,
     );
-    expect(examples?.destination).toBe(examplesDir);
+    const compiled = copies(runtime).find((copy) =>
+      copy.sources.some((source) => path.posix.normalize(source) === `${workdir}/${compiledRoot}`),
+    );
+    expect(compiled?.from).toBeDefined();
+    expect(compiled?.destination).toBe(path.posix.join(workdir, compiledRoot));
   });
 });

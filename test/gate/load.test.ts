@@ -40,14 +40,22 @@ const MINIMAL = `export default {
 describe('loadGateConfig', () => {
   it('loads the minimal plain-object .mjs module and runs its benchmark', async () => {
     const loaded = await load('minimal.mjs', MINIMAL);
-    expect(loaded).toEqual({
+    expect(loaded).toMatchObject({
       ok: true,
       result: {
         plan: {
           benchmarks: [
-            { suite: 'prompt-quality', benchmark: 'score', timeoutMs: 300_000, retries: 2 },
+            {
+              suite: 'prompt-quality',
+              benchmark: 'score',
+              timeoutMs: 300_000,
+              heartbeatTimeoutMs: 15_000,
+              retries: 2,
+            },
           ],
           criteria: [{ suite: 'prompt-quality', metric: 'quality', op: '>=', threshold: 0.8 }],
+          // No policy in the module: the fail-safe defaults apply.
+          policy: { onFail: 'abort', onError: 'inconclusive', dryRun: false },
         },
         metrics: { quality: 0.91 },
       },

@@ -31,15 +31,17 @@ export function sharedClient(): Client {
 
 export interface TestReceiver {
   app: FastifyInstance;
+  /** Base URL on loopback. */
+  url: string;
   secret: string;
   taskQueue: string;
 }
 
-/** A receiver on the shared dev server; options override the defaults. */
-export function testReceiver(
+/** A receiver on the shared dev server, listening on loopback; options override the defaults. */
+export async function testReceiver(
   client: Client,
   overrides: Partial<ReceiverOptions> = {},
-): TestReceiver {
+): Promise<TestReceiver> {
   const secret = newSecret();
   const taskQueue = `receiver-test-${randomUUID()}`;
   const app = buildReceiver({
@@ -50,7 +52,7 @@ export function testReceiver(
     runningReviews: createRunningReviews(client),
     ...overrides,
   });
-  return { app, secret, taskQueue };
+  return { app, url: await listen(app), secret, taskQueue };
 }
 
 export function signed(
@@ -66,20 +68,74 @@ export function signed(
   };
 }
 
-/** POSTs a signed delivery through `inject`; the payload is sent byte for byte. */
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed JSON body, or undefined when the body is not JSON. */
+  body: unknown;
+}
+
+/**
+ * One request over loopback HTTP. (Fastify's `inject` cannot load under this jest setup: its
+ * light-my-request needs the ESM-only `cookie` package.) Bodies go out as bytes, so fetch adds no
+ * content type of its own.
+ */
+export async function http(
+  baseUrl: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<HttpResponse> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: init.headers ?? {},
+    ...(init.body !== undefined ? { body: Buffer.from(init.body) } : {}),
+  });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, body };
+}
+
+/** Listens on an ephemeral loopback port and returns the base URL. */
+export function listen(app: FastifyInstance): Promise<string> {
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+/** POSTs a delivery signed with `secret`; the payload is sent byte for byte. */
 export function deliver(
-  app: FastifyInstance,
+  baseUrl: string,
   secret: string,
   payload: unknown,
   extraHeaders: Record<string, string> = {},
-) {
+): Promise<HttpResponse> {
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return app.inject({
-    method: 'POST',
-    url: WEBHOOK,
-    headers: { ...signed(secret, body), ...extraHeaders },
-    payload: body,
-  });
+  return http(baseUrl, WEBHOOK, { headers: { ...signed(secret, body), ...extraHeaders }, body });
+}
+
+/** The summary of a 2xx delivery, for reading fields out of it. */
+export interface DeliverySummary {
+  received: number;
+  events: Array<{
+    index: number;
+    kind: string;
+    status: string;
+    workflowId?: string;
+    signalled?: string[];
+  }>;
+}
+
+export function summaryOf(response: HttpResponse): DeliverySummary {
+  return response.body as DeliverySummary;
+}
+
+/** The error code of an error answer. */
+export function errorCode(response: HttpResponse): string | undefined {
+  return (response.body as { error?: { code?: string } } | undefined)?.error?.code;
 }
 
 export function reviewEvent(triggerID: string, phaseID = 'phase_1', extra: object = {}) {
@@ -146,12 +202,18 @@ export async function eventually<T>(
   }
 }
 
-/** Workflow IDs that visibility lists for a query, once it lists at least `atLeast` of them. */
-export function listedIds(client: Client, query: string, atLeast = 1): Promise<string[]> {
+/** Workflow IDs that visibility lists for a query. */
+export async function listIds(client: Client, query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+  return ids;
+}
+
+/** Waits until visibility lists every one of `workflowIds` for the query. */
+export function waitUntilListed(client: Client, query: string, workflowIds: string[]) {
   return eventually(async () => {
-    const ids: string[] = [];
-    for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
-    return ids.length >= atLeast ? ids : undefined;
+    const ids = await listIds(client, query);
+    return workflowIds.every((id) => ids.includes(id)) ? ids : undefined;
   });
 }
 

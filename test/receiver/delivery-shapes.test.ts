@@ -1,0 +1,190 @@
+// Every shape Statsig posts, through HTTP: reviews bare, in {"data": [...]} and in an array; config
+// change batches; runtime event arrays; mixed batches. The 2xx body summarises each event, unknown
+// fields and kinds are acknowledged, and a body that breaks a documented shape is a 400 with its path.
+import type { Client } from '@temporalio/client';
+import { reviewWorkflowId } from '../../workflows/types';
+import {
+  configChange,
+  deliver,
+  errorCode,
+  exposure,
+  http,
+  reviewEvent,
+  sharedClient,
+  summaryOf,
+  type TestReceiver,
+  testReceiver,
+  unique,
+  WEBHOOK,
+  workflowExists,
+} from './helpers';
+
+let client: Client;
+let receiver: TestReceiver;
+
+beforeAll(async () => {
+  client = sharedClient();
+  receiver = await testReceiver(client);
+});
+
+afterAll(async () => {
+  await receiver.app.close();
+  await client.connection.close();
+});
+
+const send = (payload: unknown) => deliver(receiver.url, receiver.secret, payload);
+
+describe('review events', () => {
+  it.each([
+    ['bare', (event: object) => event],
+    ['inside {"data": [...]}', (event: object) => ({ data: [event] })],
+    ['inside a JSON array', (event: object) => [event]],
+  ])('starts the review for an event %s', async (_shape, wrap) => {
+    const triggerID = `t_${unique()}`;
+    const workflowId = reviewWorkflowId(triggerID, 'phase_1');
+    const response = await send(wrap(reviewEvent(triggerID, 'phase_1', { projectID: 'extra' })));
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      received: 1,
+      events: [{ index: 0, kind: 'review', status: 'accepted', workflowId }],
+    });
+    expect(await workflowExists(client, workflowId)).toBe(true);
+  });
+
+  it('answers a redelivery as a duplicate of the same review', async () => {
+    const event = reviewEvent(`t_${unique()}`);
+    await send(event);
+    const again = await send(event);
+    expect(summaryOf(again).events).toEqual([expect.objectContaining({ status: 'duplicate' })]);
+  });
+});
+
+describe('config changes and runtime events', () => {
+  it('records each change of a config-change batch', async () => {
+    const entity = `batch_${unique()}`;
+    const response = await send({
+      data: [
+        configChange(entity, { action: 'created', timestamp: 1709660061095 }),
+        configChange(entity, { action: 'updated', timestamp: '1709660062000' }),
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      received: 2,
+      events: [
+        { index: 0, kind: 'config_change', status: 'recorded', signalled: [] },
+        { index: 1, kind: 'config_change', status: 'recorded', signalled: [] },
+      ],
+    });
+  });
+
+  it('acknowledges a runtime event array with numeric and string timestamps', async () => {
+    const response = await send([
+      exposure(1, 1644520566968),
+      exposure(2, '1655231253265'),
+      { ...exposure(3), eventName: 'statsig::config_exposure' },
+      { ...exposure(4), eventName: 'statsig::experiment_exposure' },
+      { ...exposure(5), eventName: 'page_view', metadata: { page: 'home_page' } },
+    ]);
+    expect(response.status).toBe(200);
+    expect(summaryOf(response).events.map((event) => [event.kind, event.status])).toEqual([
+      ['exposure', 'ignored'],
+      ['exposure', 'ignored'],
+      ['exposure', 'ignored'],
+      ['exposure', 'ignored'],
+      ['custom', 'ignored'],
+    ]);
+  });
+
+  it('routes a mixed batch and summarises every event in order', async () => {
+    const triggerID = `t_${unique()}`;
+    const response = await send({
+      data: [
+        exposure(1),
+        configChange(`mixed_${unique()}`),
+        reviewEvent(triggerID),
+        { kind: 'something Statsig adds next year', nested: { a: 1 } },
+        { eventName: 'statsig::layer_exposure', timestamp: 1 },
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      received: 5,
+      events: [
+        { index: 0, kind: 'exposure', status: 'ignored' },
+        { index: 1, kind: 'config_change', status: 'recorded', signalled: [] },
+        {
+          index: 2,
+          kind: 'review',
+          status: 'accepted',
+          workflowId: reviewWorkflowId(triggerID, 'phase_1'),
+        },
+        { index: 3, kind: 'unknown', status: 'ignored' },
+        { index: 4, kind: 'exposure', status: 'ignored' },
+      ],
+    });
+  });
+
+  it('acknowledges an empty batch and an object of unknown shape', async () => {
+    expect((await send({ data: [] })).body).toEqual({ received: 0, events: [] });
+    expect((await send({ hello: 'world' })).body).toEqual({
+      received: 1,
+      events: [{ index: 0, kind: 'unknown', status: 'ignored' }],
+    });
+  });
+});
+
+describe('url_verification handshake', () => {
+  it('echoes the verification code of the unsigned handshake', async () => {
+    const body = JSON.stringify({ data: { event: 'url_verification', verification_code: 'c0de' } });
+    const response = await http(receiver.url, WEBHOOK, {
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ verification_code: 'c0de' });
+  });
+});
+
+describe('invalid deliveries', () => {
+  it.each([
+    ['a review without its triggerID', reviewEvent('x', 'p', { releasePipelineMetadata: {} })],
+    ['a batch with a number in it', { data: [exposure(1), 42] }],
+    ['a change with a timestamp in words', { data: [configChange('a', { timestamp: 'now' })] }],
+    ['an exposure with a negative timestamp', [exposure(1), exposure(2, -5)]],
+    ['a review whose triggerID has a space', [reviewEvent('t 1')]],
+    ['data that is not an array', { data: 'nope' }],
+    ['a JSON string', '"just a string"'],
+  ])('answers 400 with the failing path to %s', async (_name, payload) => {
+    const response = await send(payload);
+    expect(response.status).toBe(400);
+    expect(errorCode(response)).toBe('WEBHOOK_SCHEMA_INVALID');
+    expect(response.body).toMatchObject({ error: { path: expect.any(String) } });
+  });
+
+  it('names the field that failed', async () => {
+    const response = await send({
+      data: [configChange('a'), configChange('b', { timestamp: 'x' })],
+    });
+    expect(response.body).toMatchObject({ error: { path: 'data[1].timestamp' } });
+    const uuid = await send([exposure(1), { ...exposure(2), timeUUID: 7 }]);
+    expect(uuid.body).toMatchObject({ error: { path: '[1].timeUUID' } });
+    const fraction = await send({ data: [{ ...exposure(1), timestamp: 1.5 }] });
+    expect(fraction.body).toMatchObject({ error: { path: 'data[0].timestamp' } });
+    const review = await send([reviewEvent('t_ok'), reviewEvent('t 1')]);
+    expect(review.body).toMatchObject({ error: { path: '[1].releasePipelineMetadata.triggerID' } });
+  });
+
+  it('answers 400 to a signed body that is not JSON', async () => {
+    const response = await send('{"data": [');
+    expect(response.status).toBe(400);
+    expect(errorCode(response)).toBe('WEBHOOK_BODY_MALFORMED');
+  });
+
+  it('starts no review from a batch it refuses', async () => {
+    const triggerID = `t_${unique()}`;
+    const response = await send({ data: [reviewEvent(triggerID), 42] });
+    expect(response.status).toBe(400);
+    expect(await workflowExists(client, reviewWorkflowId(triggerID, 'phase_1'))).toBe(false);
+  });
+});
