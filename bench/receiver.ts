@@ -12,9 +12,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import fs from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createReviewStarter } from '../src/receiver/review-starter';
@@ -22,9 +20,9 @@ import { signedHeaders } from '../src/receiver/signature';
 import { createClient } from '../src/temporal/connection';
 import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import type { BenchServerReady } from './receiver-server';
+import { fmt, machine, median, RESULTS, table, writeResults } from './report';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
-const RESULTS = path.join(__dirname, 'RESULTS.md');
 
 const EXPOSURES = {
   concurrency: 32,
@@ -129,14 +127,6 @@ async function sideBySide(
   return result;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
-}
-
 function summarise(name: string, samples: Sample[]): Summary {
   const latencies = samples.flatMap((sample) => sample.latenciesMs).sort((a, b) => a - b);
   const at = (q: number) =>
@@ -205,52 +195,19 @@ function reviewBody(triggerID: string): Buffer {
   );
 }
 
-const fmt = (value: number, digits = 1) => value.toFixed(digits);
-
-/** A Markdown table with padded columns (the layout the repository's formatter gives tables). */
-function table(rows: Summary[]): string {
-  const header = ['scenario', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx'];
-  const body = rows.map((row) => [
-    row.name,
-    String(row.requests),
-    fmt(row.rps, 0),
-    fmt(row.p50, 2),
-    fmt(row.p99, 2),
-    String(row.failures),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length)),
+const SUMMARY_HEADER = ['scenario', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx'];
+function summaryTable(rows: Summary[]): string {
+  return table(
+    SUMMARY_HEADER,
+    rows.map((row) => [
+      row.name,
+      String(row.requests),
+      fmt(row.rps, 0),
+      fmt(row.p50, 2),
+      fmt(row.p99, 2),
+      String(row.failures),
+    ]),
   );
-  const line = (cells: string[]) =>
-    `| ${cells
-      .map((cell, column) => {
-        const width = widths[column] ?? 0;
-        return column === 0 ? cell.padEnd(width) : cell.padStart(width);
-      })
-      .join(' | ')} |`;
-  const rule = `| ${widths
-    .map((width, column) => (column === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`))
-    .join(' | ')} |`;
-  return [line(header), rule, ...body.map(line)].join('\n');
-}
-
-async function writeResults(section: string): Promise<void> {
-  const start = '<!-- bench:receiver:start -->';
-  const end = '<!-- bench:receiver:end -->';
-  const block = `${start}\n${section}\n${end}`;
-  let current: string;
-  try {
-    current = await fs.readFile(RESULTS, 'utf8');
-  } catch {
-    current = '# Benchmark results\n';
-  }
-  const from = current.indexOf(start);
-  const to = current.indexOf(end);
-  const next =
-    from !== -1 && to > from
-      ? `${current.slice(0, from)}${block}${current.slice(to + end.length)}`
-      : `${current.trimEnd()}\n\n${block}\n`;
-  await fs.writeFile(RESULTS, next);
 }
 
 async function startServer(
@@ -358,20 +315,18 @@ async function main(): Promise<void> {
       summarise('', samples.candidate).rps / summarise('', samples.baseline).rps;
     const ratioA = median(pairA.ratios);
     const ratioB = median(pairB.ratios);
-    const memoryGiB = os.totalmem() / 1024 ** 3;
-    const cpu = os.cpus();
     const section = [
       '## Receiver (`npm run bench:receiver`)',
       '',
       `- Date: ${new Date().toISOString()}`,
-      `- Machine: ${cpu.length} CPUs (${cpu[0]?.model ?? 'unknown'}), ${fmt(memoryGiB)} GiB memory, Node ${process.version}, ${os.platform()} ${os.release()}`,
+      `- Machine: ${machine()}`,
       '- Command: `npm run bench:receiver` (`tsx bench/receiver.ts`)',
       `- Setup: receiver and bare route each in its own child process (bench/receiver-server.ts), logging off; load from the bench process over loopback HTTP/1.1 keep-alive; (b) against a fresh in-memory \`temporal server start-dev\`. (a) ${EXPOSURES.concurrency} requests in flight per side; solo: ${EXPOSURES.solo.rounds} alternating rounds × ${EXPOSURES.solo.requests} per side after ${EXPOSURES.warmup} warm-up requests; side by side: ${EXPOSURES.sideBySide.windows} windows × ${EXPOSURES.sideBySide.ms / 1000} s. (b) ${STARTS.concurrency} in flight per side; solo: ${STARTS.solo.rounds} rounds × ${STARTS.solo.requests}; side by side: ${STARTS.sideBySide.windows} windows × ${STARTS.sideBySide.ms / 1000} s.`,
       '- Ratios: the median over side-by-side windows of (candidate requests / baseline requests) in the window: both sides see the same machine at the same time. The solo ratio is given too; on this VM it moves by ±0.1 between runs.',
       '',
       'Solo (each side alone):',
       '',
-      table([
+      summaryTable([
         summarise(names.bare, soloA.baseline),
         summarise(names.receiver, soloA.candidate),
         summarise(names.raw, soloB.baseline),
@@ -380,7 +335,7 @@ async function main(): Promise<void> {
       '',
       'Side by side (both sides loaded at once, sharing the 2 cores):',
       '',
-      table([
+      summaryTable([
         summarise(names.bare, pairA.baseline),
         summarise(names.receiver, pairA.candidate),
         summarise(names.raw, pairB.baseline),
@@ -391,7 +346,7 @@ async function main(): Promise<void> {
       `- (b) webhook starts / plain starts: **${fmt(ratioB, 2)}×** side by side (windows: ${pairB.ratios.map((ratio) => fmt(ratio, 2)).join(', ')}); solo ${fmt(soloRatio(soloB), 2)}×. Target ≥ 0.9×.`,
     ].join('\n');
     process.stdout.write(`${section}\n`);
-    await writeResults(section);
+    await writeResults('receiver', section);
     say(`results written to ${path.relative(PROJECT_ROOT, RESULTS)}`);
   } finally {
     for (const child of children) {

@@ -46,6 +46,11 @@ export const configSchema = z.object({
   STATSIG_SERVER_SECRET: optionalString,
   STATSIG_EVENTS_API_URL: z.url().default('https://events.statsigapi.net/v1'),
   STATSIG_TIMEOUT_MS: positiveMs.default(10_000),
+  /**
+   * Console API writes per second across every worker. Statsig documents ~100 mutations per 10 s per
+   * project; the default leaves a fifth of that to people and other tools.
+   */
+  STATSIG_WRITES_PER_SECOND: z.coerce.number().positive().max(1000).default(8),
   WEBHOOK_TOLERANCE_MS: positiveMs.default(5 * 60 * 1000),
   WEBHOOK_BODY_LIMIT_BYTES: z.coerce
     .number()

@@ -109,6 +109,7 @@ export async function startService(config: Config, roles: ServiceRoles): Promise
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         dependencies: { ...statsigDependencies(config), gate },
         workflows: { workflowsPath: require.resolve('../workflows') },
+        statsigWritesPerSecond: config.STATSIG_WRITES_PER_SECOND,
       });
       workersDone = workers.run();
       workersDone.catch((error: unknown) =>

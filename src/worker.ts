@@ -4,8 +4,6 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { type ActivityDependencies, createActivities } from '../activities';
 import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/types';
 
-/** Statsig allows ~100 mutations per 10 s per project; stay under it with room for people. */
-export const STATSIG_WRITES_PER_SECOND = 8;
 
 export interface ReviewWorkersOptions {
   connection: NativeConnection;
@@ -15,6 +13,8 @@ export interface ReviewWorkersOptions {
   /** A prebuilt bundle (production, tests) or the source path (development). */
   workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Task-queue-wide cap on Statsig writes (STATSIG_WRITES_PER_SECOND); default 8. */
+  statsigWritesPerSecond?: number;
 }
 
 export interface ReviewWorkers {
@@ -37,7 +37,8 @@ export async function createReviewWorkers(options: ReviewWorkersOptions): Promis
     namespace: options.namespace,
     taskQueue: `${options.taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`,
     activities,
-    maxTaskQueueActivitiesPerSecond: STATSIG_WRITES_PER_SECOND,
+    // Enforced by the Temporal server for the whole task queue, so it holds across worker processes.
+    maxTaskQueueActivitiesPerSecond: options.statsigWritesPerSecond ?? 8,
   });
   return {
     async run() {

@@ -1,0 +1,7 @@
+export const baselineActivities = {
+  async noop(index: number): Promise<number> {
+    return index;
+  },
+};
+
+export type BaselineActivities = typeof baselineActivities;

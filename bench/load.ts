@@ -1,0 +1,379 @@
+// `npm run bench:load`: rollout-gate under a burst of reviews, against plain Temporal doing the same
+// amount of workflow work, on one embedded dev server (SQLite, as `npm start` runs it).
+//   1. Sequential: 20 reviews one after another (no-op benchmark): webhook-to-approve latency,
+//      against 20 baseline workflows executed one after another.
+//   2. Burst, Statsig write limit lifted: N review webhooks at a fixed concurrency, against N
+//      baseline workflows started directly by a client at the same concurrency. This isolates what
+//      rollout-gate costs on top of Temporal.
+//   3. Burst at the shipped write limit (STATSIG_WRITES_PER_SECOND=8): what a real project sees,
+//      where Statsig's 100 writes per 10 s, not rollout-gate, sets the pace.
+// Each phase uses fresh receiver and worker processes (bench/stack.ts), so peak RSS is per phase.
+// Flags: --reviews N (default 1000), --concurrency C (default 50), --sequential K (default 20).
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import type { RecordedCall } from '../src/sandbox/app';
+import { createClient } from '../src/temporal/connection';
+import { getFreePort, startDevServer } from '../src/temporal/dev-server';
+import { fmt, machine, median, quantile, table, writeResults } from './report';
+import {
+  type BenchStack,
+  type Delivery,
+  type RoleProcess,
+  startBenchStack,
+  startNodeProcess,
+} from './stack';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+const say = (line: string) => process.stderr.write(`[bench:load] ${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface BurstResult {
+  name: string;
+  count: number;
+  /** Acknowledgement (or start-call) latencies, ms, sorted. */
+  ackMs: number[];
+  /** Start-to-decision latencies, ms, sorted. */
+  decisionMs: number[];
+  /** Decisions per second from the first send to the last close. */
+  perSecond: number;
+  seconds: number;
+  lost: number;
+  duplicateWrites: number;
+  /** Most Console API write attempts in any 10 s window. */
+  maxWritesPer10s: number;
+  workerPeakRss?: number;
+  receiverPeakRss?: number;
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+async function pool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      for (let index = next++; index < items.length; index = next++) {
+        results[index] = await task(items[index] as T);
+      }
+    }),
+  );
+  return results;
+}
+
+const isWrite = (call: RecordedCall) => call.method !== 'GET' && call.path.startsWith('/console/');
+const isApprove = (call: RecordedCall) =>
+  call.method === 'PUT' && call.path.endsWith('/approve') && call.status === 200 && !call.faulted;
+
+/** The most write attempts Statsig would count in any 10 s window (attempts, not just successes). */
+function maxPer10s(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  let from = 0;
+  for (let to = 0; to < sorted.length; to += 1) {
+    while ((sorted[to] ?? 0) - (sorted[from] ?? 0) >= 10_000) from += 1;
+    most = Math.max(most, to - from + 1);
+  }
+  return most;
+}
+
+function triggerOf(call: RecordedCall): string | undefined {
+  return /release_pipeline_triggers\/([^/]+)\//.exec(call.path)?.[1];
+}
+
+/** When each workflow closed, by the server's clock (same machine as ours). */
+async function closeTimes(client: Client, workflowIds: readonly string[]): Promise<number[]> {
+  return pool(workflowIds, 20, async (workflowId) => {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    return description.closeTime?.getTime() ?? Number.NaN;
+  });
+}
+
+async function reviewBurst(
+  name: string,
+  stack: BenchStack,
+  count: number,
+  concurrency: number,
+): Promise<BurstResult> {
+  const triggers = stack.release(count);
+  const calls = stack.sandbox.sandbox.calls;
+  const callsBefore = calls.length;
+  say(`${name}: sending ${count} review webhooks, ${concurrency} in flight`);
+  const deliveries: Delivery[] = await pool(triggers, concurrency, (trigger) =>
+    stack.deliver(trigger),
+  );
+  const acked = deliveries.filter((delivery) => delivery.ackedAtMs !== undefined);
+  say(`${name}: ${acked.length}/${count} acknowledged; waiting for the decisions`);
+  const wanted = new Set(acked.map((delivery) => delivery.triggerID));
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    const approved = new Set(calls.slice(callsBefore).filter(isApprove).map(triggerOf));
+    const missing = [...wanted].filter((id) => !approved.has(id)).length;
+    if (missing === 0 || Date.now() > deadline) break;
+    await sleep(200);
+  }
+  const seen = calls.slice(callsBefore);
+  const approvals = new Map<string, RecordedCall[]>();
+  for (const call of seen.filter(isApprove)) {
+    const trigger = triggerOf(call) ?? '';
+    approvals.set(trigger, [...(approvals.get(trigger) ?? []), call]);
+  }
+  // The approve call comes before the review's last stage (record); wait for every close.
+  await pool(acked, concurrency, (delivery) =>
+    stack.client.workflow.getHandle(delivery.workflowId).result(),
+  );
+  const closes = await closeTimes(
+    stack.client,
+    acked.map((delivery) => delivery.workflowId),
+  );
+  const firstSent = Math.min(...deliveries.map((delivery) => delivery.sentAtMs));
+  const lastClose = Math.max(...closes);
+  const seconds = (lastClose - firstSent) / 1000;
+  return {
+    name,
+    count,
+    ackMs: acked.map((delivery) => delivery.ackLatencyMs ?? Number.NaN).sort((a, b) => a - b),
+    decisionMs: acked
+      .map(
+        (delivery) =>
+          (approvals.get(delivery.triggerID)?.[0]?.timeMs ?? Number.NaN) - delivery.sentAtMs,
+      )
+      .sort((a, b) => a - b),
+    perSecond: acked.length / seconds,
+    seconds,
+    lost: [...wanted].filter((id) => !approvals.has(id)).length,
+    duplicateWrites: [...approvals.values()].filter((list) => list.length > 1).length,
+    maxWritesPer10s: maxPer10s(seen.filter(isWrite).map((call) => call.timeMs)),
+    workerPeakRss: stack.workers()[0]?.peakRssBytes(),
+    receiverPeakRss: stack.receiver().peakRssBytes(),
+  };
+}
+
+async function baselineBurst(
+  client: Client,
+  worker: RoleProcess,
+  taskQueue: string,
+  activityCount: number,
+  count: number,
+  concurrency: number,
+): Promise<BurstResult> {
+  const ids = Array.from({ length: count }, (_, index) => `baseline-${taskQueue}-${index}`);
+  say(
+    `baseline: starting ${count} workflows of ${activityCount} activities, ${concurrency} in flight`,
+  );
+  const started: Array<{ id: string; sentAtMs: number; startMs: number }> = await pool(
+    ids,
+    concurrency,
+    async (id) => {
+      const sentAtMs = Date.now();
+      const at = performance.now();
+      await client.workflow.start('baselineReview', {
+        taskQueue,
+        workflowId: id,
+        args: [activityCount],
+      });
+      return { id, sentAtMs, startMs: performance.now() - at };
+    },
+  );
+  await pool(ids, concurrency, (id) => client.workflow.getHandle(id).result());
+  const closes = await closeTimes(client, ids);
+  const firstSent = Math.min(...started.map((entry) => entry.sentAtMs));
+  const seconds = (Math.max(...closes) - firstSent) / 1000;
+  return {
+    name: `plain Temporal: ${activityCount} no-op activities`,
+    count,
+    ackMs: started.map((entry) => entry.startMs).sort((a, b) => a - b),
+    decisionMs: started
+      .map((entry, index) => (closes[index] ?? Number.NaN) - entry.sentAtMs)
+      .sort((a, b) => a - b),
+    perSecond: count / seconds,
+    seconds,
+    lost: 0,
+    duplicateWrites: 0,
+    maxWritesPer10s: 0,
+    workerPeakRss: worker.peakRssBytes(),
+  };
+}
+
+const mib = (bytes: number | undefined) =>
+  bytes === undefined ? 'n/a' : fmt(bytes / 1024 ** 2, 0);
+
+function burstTable(rows: BurstResult[]): string {
+  return table(
+    [
+      'run',
+      'reviews',
+      'ack p50 ms',
+      'ack p99 ms',
+      'decision p50 ms',
+      'decision p99 ms',
+      'decided/s',
+      'lost',
+      'dup writes',
+      'max writes/10 s',
+      'worker RSS MiB',
+      'receiver RSS MiB',
+    ],
+    rows.map((row) => [
+      row.name,
+      String(row.count),
+      fmt(quantile(row.ackMs, 0.5), 1),
+      fmt(quantile(row.ackMs, 0.99), 1),
+      fmt(quantile(row.decisionMs, 0.5), 0),
+      fmt(quantile(row.decisionMs, 0.99), 0),
+      fmt(row.perSecond, 1),
+      String(row.lost),
+      String(row.duplicateWrites),
+      String(row.maxWritesPer10s),
+      mib(row.workerPeakRss),
+      mib(row.receiverPeakRss),
+    ]),
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      reviews: { type: 'string', default: '1000' },
+      concurrency: { type: 'string', default: '50' },
+      sequential: { type: 'string', default: '20' },
+    },
+  });
+  const reviews = Number(values.reviews);
+  const concurrency = Number(values.concurrency);
+  const sequential = Number(values.sequential);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollout-gate-bench-'));
+  const devServer = await startDevServer({
+    projectRoot: PROJECT_ROOT,
+    port: await getFreePort(),
+    headless: true,
+    dbFilename: path.join(dataDir, 'temporal.sqlite'),
+  });
+  const address = devServer.address;
+  say(`dev server at ${address} (SQLite in ${dataDir})`);
+  const baselineQueue = `baseline-${Date.now()}`;
+  const baselineWorker = await startNodeProcess({
+    name: 'baseline worker',
+    script: path.join(__dirname, 'baseline', 'worker.ts'),
+    env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: address, BASELINE_TASK_QUEUE: baselineQueue },
+    readyLine: (line) => line.includes('baseline worker polling'),
+  });
+  const client = createClient({ address, namespace: 'default' });
+  const stacks: BenchStack[] = [];
+  try {
+    // 1. Sequential, at the shipped write limit.
+    const sequentialStack = await startBenchStack({
+      temporalAddress: address,
+      entities: sequential,
+    });
+    stacks.push(sequentialStack);
+    const { client: reviewClient } = sequentialStack;
+    const reviewLatencies: number[] = [];
+    let activityCount = 0;
+    for (const trigger of sequentialStack.release(sequential)) {
+      const delivery = await sequentialStack.deliver(trigger);
+      await reviewClient.workflow.getHandle(delivery.workflowId).result();
+      const approve = sequentialStack.sandbox.sandbox.calls.find(
+        (call) => isApprove(call) && triggerOf(call) === trigger.id,
+      );
+      reviewLatencies.push((approve?.timeMs ?? Number.NaN) - delivery.sentAtMs);
+      if (activityCount === 0) {
+        const history = await reviewClient.workflow.getHandle(delivery.workflowId).fetchHistory();
+        activityCount = (history.events ?? []).filter(
+          (event) => event.activityTaskScheduledEventAttributes != null,
+        ).length;
+      }
+    }
+    await sequentialStack.stop();
+    stacks.pop();
+    const baselineLatencies: number[] = [];
+    for (let index = 0; index < sequential; index += 1) {
+      const at = performance.now();
+      await client.workflow.execute('baselineReview', {
+        taskQueue: baselineQueue,
+        workflowId: `baseline-seq-${baselineQueue}-${index}`,
+        args: [activityCount],
+      });
+      baselineLatencies.push(performance.now() - at);
+    }
+    say(
+      `sequential: review median ${fmt(median(reviewLatencies), 0)} ms, baseline ${fmt(median(baselineLatencies), 0)} ms`,
+    );
+
+    // 2. Burst with the write limit lifted, against the baseline burst.
+    const unlimited = await startBenchStack({
+      temporalAddress: address,
+      entities: reviews,
+      writesPerSecond: 1000,
+    });
+    stacks.push(unlimited);
+    const product = await reviewBurst(
+      'rollout-gate, write limit lifted',
+      unlimited,
+      reviews,
+      concurrency,
+    );
+    await unlimited.stop();
+    stacks.pop();
+    const baseline = await baselineBurst(
+      client,
+      baselineWorker,
+      baselineQueue,
+      activityCount,
+      reviews,
+      concurrency,
+    );
+
+    // 3. Burst at the shipped write limit.
+    const limited = await startBenchStack({ temporalAddress: address, entities: reviews });
+    stacks.push(limited);
+    const shipped = await reviewBurst(
+      'rollout-gate, shipped limit (8 writes/s)',
+      limited,
+      reviews,
+      concurrency,
+    );
+    await limited.stop();
+    stacks.pop();
+
+    const ratio = product.perSecond / baseline.perSecond;
+    const section = [
+      '## Load (`npm run bench:load`)',
+      '',
+      `- Date: ${new Date().toISOString()}`,
+      `- Machine: ${machine()}`,
+      `- Command: \`npm run bench:load\` (\`tsx bench/load.ts --reviews ${reviews} --concurrency ${concurrency} --sequential ${sequential}\`)`,
+      `- Setup: one \`temporal server start-dev\` with SQLite (as \`npm start\` runs it); rollout-gate's receiver and worker each in its own process (\`rollout-gate receiver\`, \`rollout-gate worker\`, fresh for each run), the Statsig sandbox and the load in the bench process; gate: one no-op benchmark (bench/fixtures/noop-gate.mjs). A review runs ${activityCount} activities; the baseline workflow (bench/baseline/) runs as many no-op activities, started directly with \`client.workflow.start\` from the same process at the same concurrency, on a worker process with the same activity concurrency (50).`,
+      `- "decision": for rollout-gate, from sending the webhook to Statsig receiving the approve call; for the baseline, from the start call to the workflow's close. "decided/s": reviews from the first send to the last workflow close. "ack": the receiver's 2xx answer (baseline: the start call). RSS: peak resident set (VmHWM) of the process.`,
+      '',
+      `Sequential (issue #2's figure): webhook → approve, median of ${sequential}: **${fmt(median(reviewLatencies), 0)} ms** (min ${fmt(Math.min(...reviewLatencies), 0)}, max ${fmt(Math.max(...reviewLatencies), 0)}); the baseline workflow one at a time: median ${fmt(median(baselineLatencies), 0)} ms.`,
+      '',
+      `Burst of ${reviews}, ${concurrency} webhooks in flight:`,
+      '',
+      burstTable([product, baseline, shipped]),
+      '',
+      `- Throughput with the write limit lifted: **${fmt(ratio, 2)}×** the plain-Temporal baseline (target ≥ 0.8×).`,
+      `- Lost reviews: ${product.lost + shipped.lost}; duplicate approve calls: ${product.duplicateWrites + shipped.duplicateWrites}.`,
+      `- At the shipped limit the write rate peaked at ${shipped.maxWritesPer10s} per 10 s (Statsig allows ~100): the ${reviews} approvals took ${fmt(shipped.seconds, 0)} s, ${fmt(shipped.perSecond, 1)} per second.`,
+    ].join('\n');
+    process.stdout.write(`${section}\n`);
+    await writeResults('load', section);
+    say('results written to bench/RESULTS.md');
+  } finally {
+    for (const stack of stacks) await stack.stop().catch(() => undefined);
+    await baselineWorker.stop();
+    await client.connection.close();
+    await devServer.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
