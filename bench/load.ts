@@ -21,6 +21,7 @@ import { fmt, machine, median, quantile, table, writeResults } from './report';
 import {
   type BenchStack,
   type Delivery,
+  pool,
   type RoleProcess,
   startBenchStack,
   startNodeProcess,
@@ -46,24 +47,6 @@ interface BurstResult {
   maxWritesPer10s: number;
   workerPeakRss?: number;
   receiverPeakRss?: number;
-}
-
-/** Runs `task` over `items` with at most `concurrency` in flight. */
-async function pool<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      for (let index = next++; index < items.length; index = next++) {
-        results[index] = await task(items[index] as T);
-      }
-    }),
-  );
-  return results;
 }
 
 const isWrite = (call: RecordedCall) => call.method !== 'GET' && call.path.startsWith('/console/');

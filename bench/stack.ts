@@ -323,3 +323,21 @@ export async function startNodeProcess(options: {
     },
   };
 }
+
+/** Runs `task` over `items` with at most `concurrency` in flight; results keep the items' order. */
+export async function pool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      for (let index = next++; index < items.length; index = next++) {
+        results[index] = await task(items[index] as T);
+      }
+    }),
+  );
+  return results;
+}

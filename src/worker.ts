@@ -4,7 +4,6 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { type ActivityDependencies, createActivities } from '../activities';
 import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/types';
 
-
 export interface ReviewWorkersOptions {
   connection: NativeConnection;
   namespace: string;

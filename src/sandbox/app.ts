@@ -131,7 +131,7 @@ function ok<T>(message: string, data: T): { message: string; data: T } {
 export function buildSandbox(options: SandboxOptions): Sandbox {
   const now = options.now ?? Date.now;
   const store = new SandboxStore(now);
-  const faults = new FaultInjector(options.random ?? Math.random);
+  const faults = new FaultInjector(options.random ?? Math.random, now);
   const calls: RecordedCall[] = [];
   const loggedEvents: LogEventBody['events'] = [];
   const arrivals = new WeakMap<FastifyRequest, { timeMs: number; faulted: boolean }>();

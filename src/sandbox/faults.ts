@@ -22,6 +22,8 @@ export interface FaultRule {
   responseDelayMs?: number;
   /** Apply this many times, then drop the rule; unlimited when absent. */
   times?: number;
+  /** Apply for this long after the rule is added, then drop it (e.g. a 429 window); forever when absent. */
+  forMs?: number;
   /** Chance (0..1) that a matching request is affected; 1 when absent. */
   probability?: number;
 }
@@ -45,6 +47,7 @@ export const faultRuleSchema = z
     delayMs: z.number().int().min(0).optional(),
     responseDelayMs: z.number().int().min(0).optional(),
     times: z.number().int().positive().optional(),
+    forMs: z.number().int().positive().optional(),
     probability: z.number().min(0).max(1).optional(),
   })
   .refine(
@@ -57,12 +60,16 @@ interface ActiveRule {
   rule: FaultRule;
   pattern: RegExp;
   remaining: number;
+  expiresAtMs: number;
 }
 
 export class FaultInjector {
   private rules: ActiveRule[] = [];
 
-  constructor(private readonly random: () => number) {}
+  constructor(
+    private readonly random: () => number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Validates and adds a rule; throws a ZodError when it is malformed. */
   add(rule: FaultRule): FaultRule {
@@ -71,6 +78,8 @@ export class FaultInjector {
       rule: parsed,
       pattern: new RegExp(parsed.path),
       remaining: parsed.times ?? Number.POSITIVE_INFINITY,
+      expiresAtMs:
+        parsed.forMs === undefined ? Number.POSITIVE_INFINITY : this.now() + parsed.forMs,
     });
     return parsed;
   }
@@ -84,6 +93,10 @@ export class FaultInjector {
    * uses is consumed. Rules that do not match never consume a use or a random number.
    */
   take(method: string, path: string): FaultRule | undefined {
+    const now = this.now();
+    if (this.rules.some((active) => active.expiresAtMs <= now)) {
+      this.rules = this.rules.filter((active) => active.expiresAtMs > now);
+    }
     for (const active of this.rules) {
       const { rule } = active;
       if (rule.method !== undefined && rule.method.toUpperCase() !== method.toUpperCase()) continue;

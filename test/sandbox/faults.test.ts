@@ -207,3 +207,23 @@ test('clearFaults drops every rule', async () => {
   server.sandbox.clearFaults();
   expect((await http(`${server.consoleApiUrl}/gates/kill_me`)).status).toBe(200);
 });
+
+test('a forMs rule applies during its window only (a 429 window), by the sandbox clock', async () => {
+  let now = T0;
+  const clocked = await startSandbox({
+    consoleApiKey: CONSOLE_API_KEY,
+    seed: testSeed(),
+    now: () => now,
+  });
+  try {
+    clocked.sandbox.addFault({ path: '^/console/', status: 429, forMs: 5_000 });
+    const read = () => http(`${clocked.consoleApiUrl}/gates/kill_me`);
+    expect((await read()).status).toBe(429);
+    now += 4_999;
+    expect((await read()).status).toBe(429);
+    now += 1;
+    expect((await read()).status).toBe(200);
+  } finally {
+    await clocked.close();
+  }
+});
