@@ -118,6 +118,9 @@ const criterionSchema = z
       }
     }
     if (relative && criterion.op === '==') problem("'==' only applies to absolute criteria", 'op');
+    if (criterion.op === '==' && criterion.test !== undefined && criterion.test !== 'none') {
+      problem("'==' compares exact values: it takes no statistical test", 'test');
+    }
     if (!relative && criterion.test === 'mann-whitney') {
       problem(
         'mann-whitney compares with the baseline: use it with compare delta or regression',

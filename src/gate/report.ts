@@ -63,7 +63,10 @@ function statisticText(criterion: CriterionResult): string {
   }
   const [low, high] = statistic.interval ?? [Number.NaN, Number.NaN];
   const confidence = formatNumber((statistic.confidence ?? 0) * 100);
-  return `${statistic.test} ${confidence}% [${num(low)}, ${num(high)}]`;
+  // A regression's interval is a fraction of the baseline: shown in percent, like its threshold.
+  const show = (value: number) =>
+    criterion.compare === 'regression' ? `${formatNumber(value * 100)}%` : num(value);
+  return `${statistic.test} ${confidence}% [${show(low)}, ${show(high)}]`;
 }
 
 function thresholdText(criterion: CriterionResult): string {
@@ -181,7 +184,9 @@ export function renderMarkdown(report: StoredReport): string {
     '| suite | benchmark | side | repeat | result |',
     '| --- | --- | --- | --- | --- |',
   );
-  for (const run of report.runs) {
+  const order = (run: RunRecord) =>
+    `${run.suite}\u0000${run.benchmark}\u0000${run.role === 'candidate' ? 0 : 1}\u0000${String(run.repeat).padStart(6, '0')}`;
+  for (const run of [...report.runs].sort((a, b) => order(a).localeCompare(order(b)))) {
     const result =
       run.status === 'completed'
         ? `${Object.entries(run.metrics)
