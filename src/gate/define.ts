@@ -211,7 +211,7 @@ function describePath(value: unknown, path: ReadonlyArray<PropertyKey>): string 
  * `{ name: 'latency', kind: 'http', url: '…', requests: 100 }`. Those are built here; a kind's own
  * option errors become problems with the benchmark's path.
  */
-function buildKinds(value: unknown, problems: string[]): unknown {
+function buildKinds(value: unknown, problems: string[], unbuilt: Set<unknown>): unknown {
   if (!value || typeof value !== 'object' || !Array.isArray((value as GateDefinition).suites)) {
     return value;
   }
@@ -233,6 +233,7 @@ function buildKinds(value: unknown, problems: string[]): unknown {
             problems.push(
               `${where}.kind: unknown kind '${benchmark.kind}' (built in: http, command, dataset; or give run)`,
             );
+            unbuilt.add(benchmark);
             return benchmark;
           }
           try {
@@ -240,6 +241,7 @@ function buildKinds(value: unknown, problems: string[]): unknown {
           } catch (error) {
             if (error instanceof BenchmarkOptionsError) {
               problems.push(...error.problems.map((problem) => `${where}.${problem}`));
+              unbuilt.add(benchmark);
               return benchmark;
             }
             throw error;
@@ -310,11 +312,23 @@ function checkSuites(gate: GateDefinition, problems: string[]): void {
 /** Validates a gate definition (typed or plain object); throws GateConfigError listing every problem. */
 export function validateGate(value: unknown, source = 'gate config'): GateDefinition {
   const problems: string[] = [];
-  const built = buildKinds(value, problems);
+  // Benchmarks whose kind could not build them have no run; that follows from problems already named.
+  const unbuilt = new Set<unknown>();
+  const built = buildKinds(value, problems, unbuilt);
   const parsed = gateSchema.safeParse(built);
   if (!parsed.success) {
+    const followsFromKind = (issue: z.core.$ZodIssue) => {
+      if (issue.path.at(-1) !== 'run') return false;
+      let node: unknown = built;
+      for (const segment of issue.path.slice(0, -1)) {
+        node = (node as Record<PropertyKey, unknown> | undefined)?.[segment];
+      }
+      return unbuilt.has(node);
+    };
     problems.push(
-      ...parsed.error.issues.map((issue) => `${describePath(built, issue.path)}: ${issue.message}`),
+      ...parsed.error.issues
+        .filter((issue) => !followsFromKind(issue))
+        .map((issue) => `${describePath(built, issue.path)}: ${issue.message}`),
     );
   }
   if (problems.length > 0) throw new GateConfigError(source, problems);
