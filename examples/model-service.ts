@@ -40,7 +40,7 @@ export async function startModelService(
       answer(400, { error: (error as Error).message });
       return;
     }
-    sleep(completion.latencyMs).then(() => answer(200, completion));
+    void sleep(completion.latencyMs).then(() => answer(200, completion));
   });
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
@@ -58,7 +58,11 @@ export async function startModelService(
 }
 
 if (require.main === module) {
-  startModelService({ port: Number(process.argv[2] ?? 4200) }).then((service) => {
-    console.log(`model service at ${service.url}/v1/complete`);
-  });
+  startModelService({ port: Number(process.argv[2] ?? 4200) }).then(
+    (service) => console.log(`model service at ${service.url}/v1/complete`),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

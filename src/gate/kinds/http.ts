@@ -8,13 +8,16 @@ import { defineBenchmarkKind } from './kind';
 
 type FromContext<T> = T | ((context: BenchmarkContext) => T);
 
+/** Anything JSON.stringify sends. */
+export type JsonBody = string | number | boolean | null | object;
+
 export interface HttpOptions {
   /** The endpoint; a function builds it from the version under review (`context.target`). */
   url: FromContext<string>;
   method?: string;
   headers?: FromContext<Record<string, string>>;
   /** Sent as JSON; a function may vary it per request (warm-up requests have negative indexes). */
-  body?: unknown | ((context: BenchmarkContext, request: number) => unknown);
+  body?: JsonBody | ((context: BenchmarkContext, request: number) => JsonBody);
   /** Requests counted in the results. Default 50. */
   requests?: number;
   /** Requests in flight at once. Default 5. */
