@@ -85,16 +85,70 @@ export default defineGate({
     expect(loaded.ok && loaded.result.metrics).toEqual({ quality: 0.91 });
   });
 
-  it('loads the example gate shipped with the repo', async () => {
-    const { stdout } = await run(
-      TSX,
-      [LOADER, path.join(ROOT, 'examples', 'prompt-gate.ts'), '--plan-only'],
-      { cwd: ROOT },
+  it.each([
+    [
+      'prompt-gate.ts',
+      [
+        'quality',
+        'no quality regression',
+        'p95 latency',
+        'p95 latency vs released',
+        'answer length',
+      ],
+    ],
+    ['latency-gate.ts', ['p95 within the SLO', 'median no more than 50 ms slower', 'error rate']],
+    [
+      'command-gate.ts',
+      [
+        'keeps the {question} slot',
+        'no banned phrases',
+        'temperature at most 1',
+        'template length',
+      ],
+    ],
+    ['demo-gate.ts', null],
+  ])('loads the example gate %s shipped with the repo', async (file, names) => {
+    const { stdout } = await run(TSX, [LOADER, path.join(ROOT, 'examples', file), '--plan-only'], {
+      cwd: ROOT,
+    });
+    const plan = JSON.parse(stdout).plan as {
+      criteria: Array<{ name: string }>;
+      gateVersion: string;
+    };
+    if (names) expect(plan.criteria.map((criterion) => criterion.name)).toEqual(names);
+    else expect(plan.gateVersion).toBe('demo-2');
+  });
+
+  it('names the file, the suite and the criterion for an unknown metric', async () => {
+    const source = `import { defineGate, http } from '${path.join(ROOT, 'src', 'index')}';
+export default defineGate({
+  suites: [{
+    name: 'latency',
+    benchmarks: [http({ name: 'probe', url: 'http://127.0.0.1:1/' })],
+    criteria: [{ name: 'p95', metric: 'latency_p95', aggregate: 'mean', op: '<=', threshold: 250 }],
+  }],
+});
+`;
+    const loaded = await load('unknown-metric.ts', source);
+    expect(loaded.ok).toBe(false);
+    expect(!loaded.ok && loaded.stderr).toContain(path.join(dir, 'unknown-metric.ts'));
+    expect(!loaded.ok && loaded.stderr).toMatch(
+      /suites\[latency\]\.criteria\[p95\]\.metric: unknown metric 'latency_p95'; the benchmarks report .*latency_p95_ms/,
     );
-    expect(JSON.parse(stdout).plan.criteria.map((c: { metric: string }) => c.metric)).toEqual([
-      'quality',
-      'latency_p95_ms',
-    ]);
+  });
+
+  it('builds a built-in kind from a plain object in a .mjs module', async () => {
+    const source = `export default {
+  suites: [{
+    name: 'lint',
+    benchmarks: [{ name: 'script', kind: 'command', command: process.execPath, args: ['-e', 'console.log(JSON.stringify({ quality: 0.95 }))'] }],
+    criteria: [{ metric: 'quality', op: '>=', threshold: 0.8 }],
+  }],
+};
+`;
+    const loaded = await load('plain-kind.mjs', source);
+    expect(loaded.ok && loaded.result.metrics).toEqual({ quality: 0.95 });
+    expect(loaded.ok && loaded.result.plan.benchmarks[0]).toMatchObject({ kind: 'command' });
   });
 
   it('names the file, the suite and the problem for a bad operator', async () => {
