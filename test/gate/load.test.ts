@@ -1,6 +1,6 @@
 // GATE_CONFIG modules in every supported form load and run; broken ones fail with the file and name.
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,11 +15,11 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'gate-config-'));
 });
 
-async function load(fileName: string, source: string) {
+async function load(fileName: string, source: string, extraArgs: string[] = []) {
   const file = path.join(dir, fileName);
   await writeFile(file, source);
   try {
-    const { stdout } = await run(TSX, [LOADER, file], { cwd: ROOT });
+    const { stdout } = await run(TSX, [LOADER, file, ...extraArgs], { cwd: ROOT });
     return { ok: true as const, result: JSON.parse(stdout) };
   } catch (error) {
     const failed = error as { code: number; stderr: string };
@@ -149,6 +149,21 @@ export default defineGate({
     const loaded = await load('plain-kind.mjs', source);
     expect(loaded.ok && loaded.result.metrics).toEqual({ quality: 0.95 });
     expect(loaded.ok && loaded.result.plan.benchmarks[0]).toMatchObject({ kind: 'command' });
+  });
+
+  it("loads every plain-object gate in the README's guide", async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Writing a gate config'),
+      readme.indexOf('## Configuration'),
+    );
+    const snippets = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+    expect(snippets.length).toBeGreaterThanOrEqual(2);
+    for (const [index, snippet] of snippets.entries()) {
+      // Planned, not run: the README's endpoints and scripts are illustrations.
+      const loaded = await load(`readme-${index}.mjs`, snippet, ['--plan-only']);
+      expect(loaded).toMatchObject({ ok: true });
+    }
   });
 
   it('names the file, the suite and the problem for a bad operator', async () => {
