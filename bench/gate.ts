@@ -344,7 +344,7 @@ async function main(): Promise<void> {
         return `| ${benchmarks} | ${perActivity.length} | ${fmt(quantile(perActivity, 0.5), 1)} | ${fmt(quantile(perActivity, 0.95), 1)} | ${fmt(quantile(noop, 0.5), 1)} | ${fmt(stageMedian)} | ${fmt(stageMedian / benchmarks, 1)} | ${fmt(quantile(evaluate, 0.5), 1)} |`;
       }),
       '',
-      'With 50 benchmarks at once, each activity's schedule-to-completion includes waiting behind the others for the worker's pollers and the two cores; what a review pays per benchmark is the stage divided by the number of benchmarks.',
+      'With 50 benchmarks at once, each activity’s schedule-to-completion includes waiting behind the others for the worker’s pollers and the two cores; what a review pays per benchmark is the stage divided by the number of benchmarks.',
     ].join('\n');
     process.stdout.write(`${section}\n`);
     await writeResults(section);

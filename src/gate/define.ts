@@ -375,7 +375,7 @@ export function gateVersionOf(gate: GateDefinition): string {
 }
 
 /** Whether a suite's `targets` select this review. */
-export function selects(
+function selects(
   suite: SuiteDefinition,
   target: Pick<Target, 'id' | 'name' | 'tags'>,
   pipelineID: string,

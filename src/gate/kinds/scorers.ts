@@ -1,6 +1,6 @@
 // Scorers for `dataset` benchmarks: each turns (output, expected) into a score in [0, 1] or a
 // boolean. None needs the network; `llmJudge` is the interface for a judge model you call yourself.
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv from 'ajv';
 import type { DatasetCase } from './dataset';
 
 export interface ScoreInput {
@@ -87,11 +87,6 @@ export function jsonSchema(schema: object, options: { name?: string } = {}): Sco
       return validate(value) === true;
     },
   };
-}
-
-/** Describes why the last value failed a schema (for custom scorers that want the detail). */
-export function schemaErrors(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`).join('; ');
 }
 
 /**
