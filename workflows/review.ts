@@ -131,11 +131,16 @@ function failureMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The candidate's metrics averaged over its completed runs (one run: exactly its metrics). */
-function outcomeOf(
-  planned: Pick<PlannedBenchmark, 'suite' | 'benchmark'>,
-  runs: readonly RunRecord[],
-): BenchmarkOutcome {
+/** Whether a benchmark runs more than once in a review (repeats, or the baseline too). */
+function runsMoreThanOnce(planned: PlannedBenchmark): boolean {
+  return planned.maxRepeats > 1 || planned.baseline;
+}
+
+/**
+ * The candidate's metrics averaged over its completed runs (one run: exactly its metrics), with
+ * run counts when the benchmark runs more than once.
+ */
+function outcomeOf(planned: PlannedBenchmark, runs: readonly RunRecord[]): BenchmarkOutcome {
   const own = runs.filter(
     (run) => run.suite === planned.suite && run.benchmark === planned.benchmark,
   );
@@ -150,10 +155,11 @@ function outcomeOf(
       run.role === 'candidate' && run.status === 'completed',
   );
   const { suite, benchmark } = planned;
+  const extra = runsMoreThanOnce(planned) ? { runs: counts } : {};
   if (completed.length === 0) {
     const failed = own.find((run) => run.role === 'candidate' && run.status === 'error');
     const error = failed?.status === 'error' ? failed.error : 'no run completed';
-    return { suite, benchmark, status: 'error', error, runs: counts };
+    return { suite, benchmark, status: 'error', error, ...extra };
   }
   const sums: Record<string, { total: number; n: number }> = {};
   for (const run of completed) {
@@ -170,7 +176,7 @@ function outcomeOf(
   const durationMs = Math.round(
     completed.reduce((total, run) => total + run.durationMs, 0) / completed.length,
   );
-  return { suite, benchmark, status: 'completed', metrics, durationMs, runs: counts };
+  return { suite, benchmark, status: 'completed', metrics, durationMs, ...extra };
 }
 
 /** A judgement, with its stored evidence unless judging itself failed. */
@@ -574,22 +580,27 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   ): Promise<void> {
     if (queue.length === 0) return;
     const { suite, benchmark } = planned;
-    progress.benchmarks[index] = { suite, benchmark, status: 'running', runs: counts() };
+    const running = () => {
+      const { runs: counts } = outcomeOf(planned, runs);
+      progress.benchmarks[index] = {
+        suite,
+        benchmark,
+        status: 'running',
+        ...(counts ? { runs: counts } : {}),
+      };
+    };
+    running();
     let next = 0;
     const worker = async () => {
       while (next < queue.length) {
         const request = queue[next] as RunRequest;
         next += 1;
         runs.push(await runOnce(request, benchmarkTarget));
-        progress.benchmarks[index] = { suite, benchmark, status: 'running', runs: counts() };
+        running();
       }
     };
     await Promise.all(Array.from({ length: Math.min(planned.parallelRuns, queue.length) }, worker));
     progress.benchmarks[index] = outcomeOf(planned, runs);
-
-    function counts(): RunCounts {
-      return outcomeOf(planned, runs).runs as RunCounts;
-    }
   }
 
   async function runOnce(
