@@ -3,7 +3,9 @@
 // adaptive sampling, the stored evidence, scratch directories, a benchmark that throws versus one
 // that fails its criterion, and a 5,000-case dataset whose result stays small.
 import { randomUUID } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import path, { sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defineGate } from '../../src/gate/define';
 import { dataset } from '../../src/gate/kinds/dataset';
 import { exact } from '../../src/gate/kinds/scorers';
@@ -152,6 +154,77 @@ describe('comparison with the released version', () => {
     });
     expect(writesFor(own, trigger)).toEqual([]);
   });
+});
+
+describe('when the evidence cannot be had', () => {
+  it('versions Statsig refuses to list leave relative criteria inconclusive, saying why', async () => {
+    const gate = defineGate({
+      policy: { decisionTimeoutMs: 1_000 },
+      suites: [
+        {
+          name: 'quality',
+          benchmarks: [
+            {
+              name: 'score',
+              run: async ({ target }) => ({ metrics: { quality: quality(target) } }),
+            },
+          ],
+          criteria: [{ metric: 'quality', compare: 'delta', op: '>=', threshold: 0 }],
+        },
+      ],
+    });
+    const stack = await stackFor(gate);
+    stack.sandbox.sandbox.addFault({ method: 'GET', path: '/versions$', status: 403 });
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    await startReview(stack, trigger);
+    const report = await resultOf(stack, trigger);
+    expect(report).toMatchObject({ verdict: 'inconclusive', action: 'none' });
+    expect(report.criteria[0]?.reason).toMatch(
+      /^no baseline to compare with: its versions could not be read: Statsig GET \/dynamic_configs\/model_config_\d+\/versions\?limit=100&page=1 → 403/,
+    );
+  });
+
+  it('run outputs missing from the report store make the review inconclusive, naming GATE_REPORTS_DIR', async () => {
+    let reportsDir = '';
+    const gate = defineGate({
+      policy: { decisionTimeoutMs: 1_000 },
+      suites: [
+        {
+          name: 'quality',
+          benchmarks: [
+            { name: 'fast', run: async () => ({ metrics: { quality: 1 } }) },
+            {
+              name: 'cleaner',
+              // Stands in for a worker on another host: the first run's output is not here.
+              async run() {
+                const fastOutput = async () =>
+                  (await readdir(reportsDir, { recursive: true })).find((file) =>
+                    file.endsWith(`fast${sep}candidate-0.json`),
+                  );
+                for (let waited = 0; !(await fastOutput()) && waited < 100; waited += 1)
+                  await sleep(50);
+                const found = await fastOutput();
+                if (found) await rm(path.join(reportsDir, found));
+                return { metrics: { other: 1 } };
+              },
+            },
+          ],
+          criteria: [{ metric: 'quality', op: '>=', threshold: 0.5 }],
+        },
+      ],
+    });
+    const stack = await stackFor(gate);
+    reportsDir = stack.reportsDir;
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 1 });
+    await startReview(stack, trigger);
+    const report = await resultOf(stack, trigger);
+    expect(report).toMatchObject({ verdict: 'inconclusive', action: 'none' });
+    expect(report.criteria[0]).toMatchObject({ error: true });
+    expect(report.criteria[0]?.reason).toMatch(
+      /^the evaluation failed: run output .*fast.candidate-0\.json is not in .* \(ENOENT\); workers on several hosts need a shared GATE_REPORTS_DIR$/,
+    );
+    expect(report.evaluation).toBeUndefined();
+  }, 30_000);
 });
 
 describe('adaptive sampling', () => {
