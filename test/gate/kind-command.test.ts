@@ -60,6 +60,34 @@ console.log(JSON.stringify({
   expect((output as unknown as { meta: string }).meta).toBe('baseline:yes');
 });
 
+it("keeps rollout-gate's Statsig secrets from the script, unless given through env", async () => {
+  const context = await benchmarkContext();
+  const file = await script(
+    context.scratchDir,
+    'env.js',
+    `console.log(JSON.stringify({ metrics: {
+  consoleKey: process.env.STATSIG_CONSOLE_API_KEY === undefined ? 0 : 1,
+  webhookSecret: process.env.STATSIG_WEBHOOK_SECRET === undefined ? 0 : 1,
+  serverSecret: process.env.STATSIG_SERVER_SECRET === 'given' ? 1 : 0,
+  path: process.env.PATH ? 1 : 0,
+} }));`,
+  );
+  const saved = { ...process.env };
+  process.env.STATSIG_CONSOLE_API_KEY = 'console-secret';
+  process.env.STATSIG_WEBHOOK_SECRET = 'webhook-secret-0123456789';
+  try {
+    const output = await command({
+      name: 'env',
+      command: process.execPath,
+      args: [file],
+      env: { STATSIG_SERVER_SECRET: 'given' },
+    }).run(context);
+    expect(output.metrics).toEqual({ consoleKey: 0, webhookSecret: 0, serverSecret: 1, path: 1 });
+  } finally {
+    process.env = saved;
+  }
+});
+
 it('reads the last line when the script logs to stdout first, and a flat object as metrics', () => {
   expect(
     parseCommandOutput('loading model…\nscoring 40 cases\n{"metrics": {"quality": 0.9}}\n'),

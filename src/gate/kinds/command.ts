@@ -15,7 +15,7 @@ export interface CommandOptions {
   /** The executable (looked up on PATH); no shell is involved. */
   command: FromContext<string>;
   args?: FromContext<string[]>;
-  /** Added to the worker's environment. */
+  /** Added to the worker's environment (which reaches the script without rollout-gate's Statsig secrets). */
   env?: FromContext<Record<string, string>>;
   /** Working directory. Default: the worker's. */
   cwd?: string;
@@ -49,6 +49,17 @@ function resolve<T>(value: FromContext<T>, context: BenchmarkContext): T {
 }
 
 const STDERR_TAIL_BYTES = 4_000;
+
+// rollout-gate's own credentials stay out of the scripts it runs; give a script one through `env`.
+const WITHHELD = ['STATSIG_WEBHOOK_SECRET', 'STATSIG_CONSOLE_API_KEY', 'STATSIG_SERVER_SECRET'];
+
+function inheritedEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && !WITHHELD.includes(entry[0]),
+    ),
+  );
+}
 
 /** Stdout is the JSON document, or its last line is (scripts often log before printing it). */
 export function parseCommandOutput(stdout: string): BenchmarkOutput {
@@ -100,7 +111,7 @@ export const command = defineBenchmarkKind<CommandOptions>(
       const targetFile = path.join(context.scratchDir, 'target.json');
       await writeFile(targetFile, JSON.stringify(context.target));
       const env: Record<string, string> = {
-        ...(process.env as Record<string, string>),
+        ...inheritedEnvironment(),
         ROLLOUT_GATE_TARGET_FILE: targetFile,
         ROLLOUT_GATE_ROLE: context.role,
         ROLLOUT_GATE_REPEAT: String(context.repeat),
