@@ -439,6 +439,15 @@ describe('suites', () => {
     expect(evaluation.judgement.criteria[1]).toMatchObject({ verdict: 'fail', advisory: true });
   });
 
+  it('a suite of advisory criteria alone never holds the review', () => {
+    const evaluation = judge([failingAdvisory], runs);
+    expect(evaluation.judgement.suites?.[0]).toMatchObject({
+      verdict: 'pass',
+      reason: 'only advisory criteria',
+    });
+    expect(evaluation.judgement.verdict).toBe('pass');
+  });
+
   it('a passScore lets a suite pass with a failing criterion, but a critical one decides alone', () => {
     const third: Criterion = { metric: 'c', op: '>=', threshold: 1, name: 'c' };
     const suites = [{ name: 's', passScore: 60 }];
