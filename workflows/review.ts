@@ -396,7 +396,14 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     }
   } else if (progress.judgement?.verdict === 'pass') {
     approve = true;
-    reason = 'every criterion passed';
+    // Advisory criteria, and failures within a suite's passScore, do not block: name them.
+    const notBlocking = progress.judgement.criteria
+      .filter((criterion) => criterion.verdict !== 'pass')
+      .map((criterion) => `${criterion.suite}: ${criterion.name ?? criterion.metric}`);
+    reason =
+      notBlocking.length === 0
+        ? 'every criterion passed'
+        : `every suite passed (not blocking: ${notBlocking.join(', ')})`;
   } else if (progress.judgement?.verdict === 'fail') {
     killSwitch = killSwitchFor(progress.judgement, policy, plan.suiteOnFail);
     const failingSuites = new Set(

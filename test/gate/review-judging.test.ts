@@ -448,13 +448,26 @@ describe('a benchmark that throws versus one that fails its criterion', () => {
             },
           },
         ],
-        criteria: [{ metric: 'quality', op: '>=', threshold: 0.8 }],
+        criteria: [
+          { metric: 'quality', op: '>=', threshold: 0.8 },
+          { name: 'stretch goal', metric: 'quality', op: '>=', threshold: 0.95, advisory: true },
+        ],
       },
     ],
   });
   let stack: Stack;
   beforeAll(async () => {
     stack = await stackFor(gate);
+  });
+
+  it('an advisory criterion that fails is named, and the phase still approved', async () => {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { mode: 'pass' });
+    await startReview(stack, trigger);
+    expect(await resultOf(stack, trigger)).toMatchObject({
+      verdict: 'pass',
+      action: 'approved',
+      reason: 'every suite passed (not blocking: checks: stretch goal)',
+    });
   });
 
   it('a failing criterion is a fail, and the rollout is aborted', async () => {
