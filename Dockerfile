@@ -35,6 +35,10 @@ COPY package.json ./
 COPY --from=build /app/dist ./dist
 # The example gate is compiled with the rest (dist/examples/prompt-gate.js, the default GATE_CONFIG
 # of a compiled build); a team's own gate config is mounted and named by GATE_CONFIG.
+# Benchmark outputs and review reports go to the one directory `node` may write; workers on several
+# hosts mount a shared volume there (docker-compose.yml does).
+ENV GATE_REPORTS_DIR=/var/lib/rollout-gate/reports
+RUN mkdir -p "$GATE_REPORTS_DIR" && chown node:node "$GATE_REPORTS_DIR"
 USER node
 EXPOSE 3000
 # Node's fetch, as the slim image has no curl. The worker serves no HTTP: compose disables this

@@ -1,19 +1,87 @@
 // Activities: every piece of I/O a review does. Built by a factory so production passes real clients
 // and tests pass a Statsig client pointed at the sandbox. Errors leave here as Temporal failures with
 // stable types, so the workflow's retry policies (not ad-hoc loops) decide what is retried.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { DEFAULT_REPORTS_DIR } from '../src/config';
 import { findBenchmark, planReview } from '../src/gate/define';
-import type { GateDefinition, Metrics, ReviewPlan, Target } from '../src/gate/types';
+import { type BaselineStatus, evaluate, type RunData } from '../src/gate/evaluate';
+import { InvalidBenchmarkOutputError } from '../src/gate/kinds/kind';
+import { CASES_IN_SUMMARY, REPORT_SCHEMA_VERSION, type StoredReport } from '../src/gate/report';
+import { ReportStore, ReportStoreError } from '../src/gate/report-store';
+import { hashSeed } from '../src/gate/stats';
+import type {
+  BenchmarkOutput,
+  GateDefinition,
+  Judgement,
+  Metrics,
+  ReviewPlan,
+  RunRecord,
+  RunRole,
+  Target,
+} from '../src/gate/types';
 import type { StatsigConsoleClient, StatsigEventsClient } from '../src/statsig/console-client';
 import { StatsigApiError } from '../src/statsig/errors';
 import type { DynamicConfig, Gate, ReleasePipelineTrigger } from '../src/statsig/schemas';
-import type { ReviewReport, ReviewRequest } from '../workflows/types';
+import type {
+  CaseListSummary,
+  ReviewEvaluation,
+  ReviewReport,
+  ReviewRequest,
+} from '../workflows/types';
 
 export interface ActivityDependencies {
   statsig: StatsigConsoleClient;
   /** Present when STATSIG_SERVER_SECRET is set. */
   events?: StatsigEventsClient;
   gate: GateDefinition;
+  /** Where run outputs and review reports are stored (GATE_REPORTS_DIR). */
+  reportsDir?: string;
+}
+
+/** The released version a review compares with, or why there is none. */
+export interface BaselineResult {
+  target: Target | null;
+  status: BaselineStatus;
+}
+
+export interface RunBenchmarkInput {
+  suite: string;
+  benchmark: string;
+  target: Target;
+  baseline?: Target | null;
+  role?: RunRole;
+  repeat?: number;
+  /** The review's rerun number (0 for the first version judged). */
+  round?: number;
+}
+
+export interface RunBenchmarkResult {
+  metrics: Metrics;
+  durationMs: number;
+  /** Reference of the stored output in the report store. */
+  ref: string;
+  sampleCount: number;
+  caseCount: number;
+}
+
+export interface EvaluateReviewInput {
+  request?: ReviewRequest;
+  plan: Pick<ReviewPlan, 'criteria' | 'suites' | 'gateVersion' | 'skippedSuites'>;
+  target: Target;
+  baseline: BaselineResult;
+  runs: RunRecord[];
+  onError: 'inconclusive' | 'fail';
+  samplingRounds: number;
+}
+
+export interface EvaluateReviewResult {
+  judgement: Judgement;
+  moreSamples: Array<{ suite: string; benchmark: string }>;
+  evaluation: ReviewEvaluation;
 }
 
 /** The trigger fields the workflow decides on; the rest stays out of history. */
@@ -40,6 +108,7 @@ export const FAILURE = {
   benchmarkNotFound: 'BenchmarkNotFound',
   benchmarkInvalidResult: 'BenchmarkInvalidResult',
   benchmarkFailed: 'BenchmarkFailed',
+  reportStoreMissing: 'ReportStoreMissing',
 } as const;
 
 function toFailure(error: unknown): never {
@@ -81,6 +150,7 @@ function gateTarget(gate: Gate): Target {
     version: gate.version,
     value: null,
     rules: gate.rules,
+    tags: gate.tags ?? [],
     raw: gate,
   };
 }
@@ -93,19 +163,92 @@ function dynamicConfigTarget(config: DynamicConfig): Target {
     version: config.version,
     value: config.defaultValue,
     rules: config.rules,
+    tags: config.tags ?? [],
     raw: config,
   };
 }
 
-function validMetrics(value: unknown): value is Metrics {
+const isFiniteNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+
+function isRecordOf(value: unknown, check: (item: unknown) => boolean): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  return Object.values(value).every(
-    (metric) => typeof metric === 'number' && Number.isFinite(metric),
+  return Object.values(value).every(check);
+}
+
+/** Why a benchmark's output is unusable, or undefined when it is a valid BenchmarkOutput. */
+export function outputProblem(output: unknown): string | undefined {
+  const value = output as Partial<BenchmarkOutput> | null | undefined;
+  if (!value || !isRecordOf(value.metrics, isFiniteNumber)) {
+    return 'must return { metrics: { name: finite number } }';
+  }
+  if (
+    value.samples !== undefined &&
+    !isRecordOf(value.samples, (list) => Array.isArray(list) && list.every(isFiniteNumber))
+  ) {
+    return 'samples must be { name: [finite numbers] }';
+  }
+  if (value.cases !== undefined) {
+    if (!Array.isArray(value.cases)) return 'cases must be an array';
+    for (const item of value.cases) {
+      if (!item || typeof item.id !== 'string') return 'every case needs a string id';
+      if (item.passed !== undefined && typeof item.passed !== 'boolean') {
+        return `case ${item.id}: passed must be a boolean`;
+      }
+      if (item.scores !== undefined && !isRecordOf(item.scores, isFiniteNumber)) {
+        return `case ${item.id}: scores must be finite numbers`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A stable hash of what a version of the entity serves: its value and rules. */
+export function configHash(target: Pick<Target, 'kind' | 'id' | 'value' | 'rules'>): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+      );
+    }
+    return value;
+  };
+  const snapshot = { kind: target.kind, id: target.id, value: target.value, rules: target.rules };
+  return `sha256:${createHash('sha256')
+    .update(JSON.stringify(canonical(snapshot)))
+    .digest('hex')}`;
+}
+
+function caseList(
+  analyses: ReturnType<typeof evaluate>['datasets'],
+  pick: 'flaky' | 'regressions' | 'improvements',
+): CaseListSummary {
+  const all = analyses.flatMap((analysis) =>
+    analysis[pick].map((item) => ({
+      suite: analysis.suite,
+      benchmark: analysis.benchmark,
+      ...item,
+    })),
   );
+  return { count: all.length, cases: all.slice(0, CASES_IN_SUMMARY) };
+}
+
+/** Where a run's outputs are filed: its review's workflow execution (activities run inside one). */
+function reviewKey(): { workflowId: string; runId: string } {
+  const info = Context.current().info;
+  return info.workflowExecution ?? { workflowId: 'standalone', runId: info.activityId };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function createActivities(deps: ActivityDependencies) {
   const { statsig, events, gate } = deps;
+  const reports = new ReportStore(deps.reportsDir ?? DEFAULT_REPORTS_DIR);
   const signal = () => Context.current().cancellationSignal;
 
   async function readTrigger(triggerID: string): Promise<TriggerState> {
@@ -159,11 +302,46 @@ export function createActivities(deps: ActivityDependencies) {
       }
     },
 
-    async runBenchmark(input: {
-      suite: string;
-      benchmark: string;
-      target: Target;
-    }): Promise<{ metrics: Metrics; durationMs: number }> {
+    /**
+     * The released version to compare with: the latest version older than the one under review,
+     * from `GET /gates|dynamic_configs/{id}/versions`. None is an answer, not an error.
+     */
+    async loadBaseline(input: {
+      kind: Target['kind'];
+      id: string;
+      version: number;
+    }): Promise<BaselineResult> {
+      try {
+        const entity = await statsig.findVersionBefore(
+          input.kind,
+          input.id,
+          input.version,
+          signal(),
+        );
+        if (!entity) {
+          return {
+            target: null,
+            status: {
+              version: null,
+              reason: `${input.id} has no version older than ${input.version} to compare with`,
+            },
+          };
+        }
+        const target =
+          input.kind === 'gate'
+            ? gateTarget(entity as Gate)
+            : dynamicConfigTarget(entity as DynamicConfig);
+        return { target, status: { version: target.version } };
+      } catch (error) {
+        return toFailure(error);
+      }
+    },
+
+    /**
+     * Runs one benchmark once, on the candidate or the baseline, in a scratch directory of its own,
+     * and stores its full output in the report store; the workflow keeps the metrics and a reference.
+     */
+    async runBenchmark(input: RunBenchmarkInput): Promise<RunBenchmarkResult> {
       const definition = findBenchmark(gate, input.suite, input.benchmark);
       if (!definition) {
         throw ApplicationFailure.nonRetryable(
@@ -172,40 +350,174 @@ export function createActivities(deps: ActivityDependencies) {
         );
       }
       const context = Context.current();
+      const { workflowId, runId } = reviewKey();
+      const role = input.role ?? 'candidate';
+      const repeat = input.repeat ?? 0;
+      const target = role === 'baseline' && input.baseline ? input.baseline : input.target;
+      const where = `${input.suite}/${input.benchmark} (${role}, repeat ${repeat})`;
       // Heartbeat on a timer as well as on request: a benchmark that never calls heartbeat() still
       // proves its worker is alive, and a dead worker is noticed within the heartbeat timeout.
       let lastProgress: unknown;
       const timer = setInterval(() => context.heartbeat(lastProgress), 1_000);
+      // Stop the benchmark at its own timeout too, not only when Temporal says so: a killed process
+      // or an aborted request frees the worker at once.
+      const deadline = AbortSignal.timeout(context.info.startToCloseTimeoutMs);
+      const runSignal = AbortSignal.any([context.cancellationSignal, deadline]);
+      const scratchDir = await mkdtemp(path.join(tmpdir(), 'rollout-gate-run-'));
       const started = Date.now();
       try {
         const output = await definition.run({
-          target: input.target,
-          signal: context.cancellationSignal,
+          target,
+          baseline: input.baseline ?? null,
+          role,
+          repeat,
+          seed: hashSeed(`${workflowId}|${input.suite}|${input.benchmark}|${repeat}`),
+          signal: runSignal,
           heartbeat: (progress?: unknown) => {
             lastProgress = progress;
             context.heartbeat(progress);
           },
           log: {
-            info: (message, fields) => context.log.info(message, fields),
-            warn: (message, fields) => context.log.warn(message, fields),
+            info: (text, fields) => context.log.info(text, { benchmark: where, ...fields }),
+            warn: (text, fields) => context.log.warn(text, { benchmark: where, ...fields }),
           },
+          scratchDir,
         });
-        if (!validMetrics(output?.metrics)) {
+        const problem = outputProblem(output);
+        if (problem) {
           throw ApplicationFailure.nonRetryable(
-            `Benchmark ${input.suite}/${input.benchmark} must return { metrics: { name: finite number } }`,
+            `Benchmark ${input.suite}/${input.benchmark} ${problem}`,
             FAILURE.benchmarkInvalidResult,
           );
         }
-        return { metrics: output.metrics, durationMs: Date.now() - started };
+        const durationMs = Date.now() - started;
+        const ref = await reports.writeRun(
+          {
+            workflowId,
+            runId,
+            round: input.round ?? 0,
+            suite: input.suite,
+            benchmark: input.benchmark,
+            role,
+            repeat,
+          },
+          output,
+        );
+        const sampleCount = Object.values(output.samples ?? {}).reduce(
+          (n, list) => n + list.length,
+          0,
+        );
+        return {
+          metrics: output.metrics,
+          durationMs,
+          ref,
+          sampleCount,
+          caseCount: output.cases?.length ?? 0,
+        };
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;
+        if (error instanceof InvalidBenchmarkOutputError) {
+          throw ApplicationFailure.nonRetryable(
+            `${where}: ${error.message}`,
+            FAILURE.benchmarkInvalidResult,
+          );
+        }
+        if (deadline.aborted && !context.cancellationSignal.aborted) {
+          throw ApplicationFailure.create({
+            type: FAILURE.benchmarkFailed,
+            message: `${input.suite}/${input.benchmark} timed out after ${context.info.startToCloseTimeoutMs} ms`,
+          });
+        }
         throw ApplicationFailure.create({
           type: FAILURE.benchmarkFailed,
-          message: `${input.suite}/${input.benchmark} threw: ${(error as Error)?.message ?? String(error)}`,
+          message: `${input.suite}/${input.benchmark} threw: ${message(error)}`,
         });
       } finally {
         clearInterval(timer);
+        await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
       }
+    },
+
+    /**
+     * Judges every run of the review: reads the stored outputs, runs the statistics (seeded by the
+     * workflow ID, so the verdict is reproducible), writes report.json and report.md, and returns
+     * the verdict with per-criterion evidence (small enough for the workflow's history).
+     */
+    async evaluateReview(input: EvaluateReviewInput): Promise<EvaluateReviewResult> {
+      const { workflowId, runId } = reviewKey();
+      const runs: RunData[] = [];
+      try {
+        for (const run of input.runs) {
+          if (run.status === 'completed') {
+            const { ref, metrics, durationMs, sampleCount, caseCount, ...key } = run;
+            runs.push({ ...key, status: 'completed', output: await reports.readRun(ref) });
+          } else {
+            runs.push(run);
+          }
+        }
+      } catch (error) {
+        if (error instanceof ReportStoreError) {
+          throw ApplicationFailure.create({
+            type: FAILURE.reportStoreMissing,
+            message: error.message,
+          });
+        }
+        throw error;
+      }
+      const result = evaluate({
+        criteria: input.plan.criteria,
+        suites: input.plan.suites,
+        runs,
+        baseline: input.baseline.status,
+        onError: input.onError,
+        seed: workflowId,
+      });
+      const key = { workflowId, runId };
+      const target = input.target;
+      const report: StoredReport = {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        subject: {
+          workflowId,
+          runId,
+          ...(input.request
+            ? {
+                triggerID: input.request.triggerID,
+                phaseID: input.request.phaseID,
+                releasePipelineID: input.request.releasePipelineID,
+              }
+            : {}),
+          target: { kind: target.kind, id: target.id, name: target.name, version: target.version },
+        },
+        generatedAt: new Date().toISOString(),
+        gateVersion: input.plan.gateVersion,
+        configHash: configHash(target),
+        baseline: input.baseline.target
+          ? { ...input.baseline.status, configHash: configHash(input.baseline.target) }
+          : input.baseline.status,
+        verdict: result.judgement.verdict,
+        judgement: result.judgement,
+        samplingRounds: input.samplingRounds,
+        runs: input.runs,
+        datasets: result.datasets,
+        skippedSuites: input.plan.skippedSuites,
+      };
+      const files = await reports.writeReport(key, report);
+      return {
+        judgement: result.judgement,
+        moreSamples: result.moreSamples,
+        evaluation: {
+          report: files,
+          gateVersion: report.gateVersion,
+          configHash: report.configHash,
+          baseline: report.baseline,
+          samplingRounds: input.samplingRounds,
+          runs: input.runs.length,
+          skippedSuites: input.plan.skippedSuites,
+          flaky: caseList(result.datasets, 'flaky'),
+          regressions: caseList(result.datasets, 'regressions'),
+          improvements: caseList(result.datasets, 'improvements'),
+        },
+      };
     },
 
     /**
@@ -271,8 +583,42 @@ export function createActivities(deps: ActivityDependencies) {
       }
     },
 
-    /** Records the review beside the rollout in Statsig; a no-op without STATSIG_SERVER_SECRET. */
+    /**
+     * Adds the decision to the stored report (when the review got that far), and records the review
+     * beside the rollout in Statsig; the latter is a no-op without STATSIG_SERVER_SECRET.
+     */
     async recordReviewResult(report: ReviewReport): Promise<'recorded' | 'skipped'> {
+      if (report.evaluation) {
+        // The decision has been made already: a report that cannot be updated is logged, not fatal.
+        try {
+          const key = reviewKey();
+          const stored = await reports.readReport(key);
+          if (stored) {
+            await reports.writeReport(key, {
+              ...stored,
+              decision: {
+                outcome: report.outcome,
+                action: report.action,
+                reason: report.reason,
+                ...(report.override
+                  ? {
+                      override: {
+                        actor: report.override.actor,
+                        decision: report.override.decision,
+                        ...(report.override.reason ? { reason: report.override.reason } : {}),
+                      },
+                    }
+                  : {}),
+                decidedAt: new Date(report.decidedAtMs).toISOString(),
+              },
+            });
+          }
+        } catch (error) {
+          Context.current().log.warn('could not add the decision to the stored report', {
+            error: message(error),
+          });
+        }
+      }
       if (!events) return 'skipped';
       const metadata: Record<string, string> = {
         releasePipelineID: report.request.releasePipelineID,

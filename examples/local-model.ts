@@ -41,7 +41,15 @@ export interface Completion {
   latencyMs: number;
 }
 
-export function complete(config: PromptConfig, question: string): Completion {
+/**
+ * Answers one question with the given settings. `seed` stands for sampling randomness: above the
+ * drift temperature, which answers go wrong changes with it (as reruns of a real model would).
+ */
+export function complete(
+  config: PromptConfig,
+  question: string,
+  { seed }: { seed?: number } = {},
+): Completion {
   if (!(KNOWN_MODELS as readonly string[]).includes(config.model)) {
     throw new Error(`unknown model '${config.model}'`);
   }
@@ -56,12 +64,26 @@ export function complete(config: PromptConfig, question: string): Completion {
   if (fact === undefined) return { text: "I don't know.", latencyMs };
   // Above 0.7 the model drifts: a deterministic share of answers, growing with temperature, go wrong.
   const drift = Math.max(0, config.temperature - 0.7) * 1.5;
-  const roll = (hash(`${question}|${config.temperature}`) % 1000) / 1000;
+  const roll =
+    (hash(`${question}|${config.temperature}${seed === undefined ? '' : `|${seed}`}`) % 1000) /
+    1000;
   if (roll < drift) return { text: `Probably ${fact.split('').reverse().join('')}.`, latencyMs };
   const concise = /concise|short|brief/i.test(config.template);
   return { text: concise ? fact : `The answer is ${fact}.`, latencyMs };
 }
 
-export const QUESTIONS: ReadonlyArray<{ question: string; expected: string }> = Object.entries(
-  FACTS,
-).map(([topic, expected]) => ({ question: `What is the ${topic}?`, expected }));
+export const QUESTIONS: ReadonlyArray<{ id: string; question: string; expected: string }> =
+  Object.entries(FACTS).map(([topic, expected]) => ({
+    id: topic.replaceAll(' ', '-'),
+    question: `What is the ${topic}?`,
+    expected,
+  }));
+
+/** The settings a dynamic config's defaultValue holds; refuses anything else with a clear message. */
+export function asPromptConfig(value: unknown): PromptConfig {
+  const config = value as Partial<PromptConfig> | null;
+  if (!config || typeof config.template !== 'string' || typeof config.model !== 'string') {
+    throw new Error('the dynamic config has no { model, template } in its default value');
+  }
+  return { temperature: 0, ...config } as PromptConfig;
+}

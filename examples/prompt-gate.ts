@@ -1,53 +1,69 @@
-// The example gate the demo uses: judges a prompt/model configuration kept in a Statsig dynamic
-// config by asking a deterministic local model a fixed question set. Copy it as a starting point.
-import { defineBenchmark, defineGate, defineSuite } from '../src/index';
-import { complete, type PromptConfig, QUESTIONS } from './local-model';
+// A gate for a prompt configuration kept in a Statsig dynamic config: a dataset eval of a small
+// deterministic local "model" that reads the config's prompt template and temperature. It judges
+// the candidate on its own (quality, latency) and against the released version (no regression).
+// The default GATE_CONFIG; copy it as a starting point.
+import { dataset, defineGate, defineSuite, scorers } from '../src/index';
+import { asPromptConfig, complete, QUESTIONS } from './local-model';
 
-function asPromptConfig(value: unknown): PromptConfig {
-  const config = value as Partial<PromptConfig> | null;
-  if (!config || typeof config.template !== 'string' || typeof config.model !== 'string') {
-    throw new Error('the dynamic config has no { model, template } in its default value');
-  }
-  return { temperature: 0, ...config } as PromptConfig;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
-}
-
-export default defineGate({
-  suites: [
-    defineSuite({
-      name: 'prompt-quality',
-      benchmarks: [
-        defineBenchmark({
-          name: 'factual-answers',
-          timeoutMs: 60_000,
-          async run({ target, heartbeat }) {
-            const config = asPromptConfig(target.value);
-            let correct = 0;
-            const latencies: number[] = [];
-            for (const [index, { question, expected }] of QUESTIONS.entries()) {
-              const answer = complete(config, question);
-              if (answer.text.toLowerCase().includes(expected.toLowerCase())) correct += 1;
-              latencies.push(answer.latencyMs);
-              heartbeat({ done: index + 1, of: QUESTIONS.length });
-            }
-            return {
-              metrics: {
-                quality: correct / QUESTIONS.length,
-                latency_p95_ms: percentile(latencies, 95),
-              },
-            };
-          },
-        }),
-      ],
-      criteria: [
-        { metric: 'quality', op: '>=', threshold: 0.8 },
-        { metric: 'latency_p95_ms', op: '<=', threshold: 250 },
-      ],
+export const promptQuality = defineSuite({
+  name: 'prompt-quality',
+  benchmarks: [
+    dataset({
+      name: 'factual-answers',
+      cases: QUESTIONS.map(({ id, question, expected }) => ({ id, input: question, expected })),
+      // Each run asks every question once; three runs per side show flaky answers, and up to nine
+      // are run when the comparison with the released prompt is too close to call.
+      repeats: 3,
+      maxRepeats: 9,
+      timeoutMs: 60_000,
+      model: (input, { target, seed, record }) => {
+        const answer = complete(asPromptConfig(target.value), String(input), { seed });
+        record('latency_ms', answer.latencyMs);
+        record('answer_chars', answer.text.length);
+        return answer.text;
+      },
+      scorers: [scorers.contains()],
+      caseMetrics: ['answer_chars'],
     }),
   ],
+  criteria: [
+    // Critical: a prompt that answers fewer than 80% of the questions fails whatever else passes.
+    {
+      name: 'quality',
+      metric: 'pass',
+      aggregate: 'passRate',
+      op: '>=',
+      threshold: 0.8,
+      critical: true,
+    },
+    {
+      name: 'no quality regression',
+      metric: 'pass',
+      aggregate: 'passRate',
+      compare: 'regression',
+      better: 'higher',
+      op: '<=',
+      threshold: 0.02,
+    },
+    { name: 'p95 latency', metric: 'latency_ms', aggregate: 'p95', op: '<=', threshold: 250 },
+    {
+      name: 'p95 latency vs released',
+      metric: 'latency_ms',
+      aggregate: 'p95',
+      compare: 'delta',
+      op: '<=',
+      threshold: 50,
+    },
+    // Reported, never blocking: long answers cost tokens but are not wrong.
+    {
+      name: 'answer length',
+      metric: 'answer_chars',
+      aggregate: 'mean',
+      op: '<=',
+      threshold: 40,
+      advisory: true,
+    },
+  ],
 });
+
+export default defineGate({ suites: [promptQuality] });

@@ -21,6 +21,9 @@ export const DEFAULT_GATE_CONFIG = path.join(
   `prompt-gate${path.extname(__filename) === '.ts' ? '.ts' : '.js'}`,
 );
 
+/** Where run outputs and review reports are kept (GATE_REPORTS_DIR). */
+export const DEFAULT_REPORTS_DIR = path.join(PROJECT_ROOT, '.data', 'reports');
+
 const commaList = z
   .string()
   .transform((value) =>
@@ -71,6 +74,7 @@ export const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: port.default(3000),
   GATE_CONFIG: z.string().default(DEFAULT_GATE_CONFIG),
+  GATE_REPORTS_DIR: z.string().min(1).default(DEFAULT_REPORTS_DIR),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -6,15 +6,41 @@ export {
   GateConfigError,
   validateGate,
 } from './gate/define';
+export { type CommandOptions, command } from './gate/kinds/command';
+export {
+  type CaseContext,
+  type DatasetCase,
+  type DatasetOptions,
+  dataset,
+} from './gate/kinds/dataset';
+export { type HttpOptions, http } from './gate/kinds/http';
+export {
+  type BenchmarkKind,
+  BenchmarkOptionsError,
+  type BenchmarkSettings,
+  defineBenchmarkKind,
+  InvalidBenchmarkOutputError,
+  type KindImplementation,
+} from './gate/kinds/kind';
+export type { JudgeAnswer, JudgeRequest, ScoreInput, Scorer } from './gate/kinds/scorers';
+export * as scorers from './gate/kinds/scorers';
 export type {
+  Aggregation,
   BenchmarkContext,
   BenchmarkDefinition,
   BenchmarkOutput,
+  CaseResult,
+  Comparison,
   Criterion,
+  CriterionResult,
   GateDefinition,
   Metrics,
   Operator,
+  ReviewPolicy,
+  StatisticalTest,
   SuiteDefinition,
+  SuiteResult,
+  SuiteTargets,
   Target,
   Verdict,
 } from './gate/types';

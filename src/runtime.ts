@@ -107,7 +107,7 @@ export async function startService(config: Config, roles: ServiceRoles): Promise
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        dependencies: { ...statsigDependencies(config), gate },
+        dependencies: { ...statsigDependencies(config), gate, reportsDir: config.GATE_REPORTS_DIR },
         workflows: { workflowsPath: require.resolve('../workflows') },
         statsigWritesPerSecond: config.STATSIG_WRITES_PER_SECOND,
       });

@@ -15,15 +15,25 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { LoadedTarget, ReviewActivities, TriggerState } from '../activities';
-import { judge } from '../src/gate/judge';
+import type {
+  BaselineResult,
+  EvaluateReviewResult,
+  LoadedTarget,
+  ReviewActivities,
+  TriggerState,
+} from '../activities';
+import type { BaselineStatus } from '../src/gate/evaluate';
 import { killSwitchFor } from '../src/gate/policy';
 import type {
   BenchmarkOutcome,
   Judgement,
   KillSwitch,
+  Metrics,
   PlannedBenchmark,
   ReviewPlan,
+  RunCounts,
+  RunRecord,
+  RunRole,
 } from '../src/gate/types';
 import { SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
 import {
@@ -34,6 +44,7 @@ import {
   type Override,
   PROGRESS_QUERY,
   type ReviewAction,
+  type ReviewEvaluation,
   type ReviewReport,
   type ReviewRequest,
   STATSIG_WRITES_QUEUE_SUFFIX,
@@ -54,10 +65,14 @@ export type ReviewStage =
 export interface ReviewProgress {
   stage: ReviewStage;
   target?: TargetSummary;
+  /** The released version the candidate is compared with, when a criterion needs one. */
+  baseline?: BaselineStatus;
   benchmarks: Array<
-    { suite: string; benchmark: string; status: 'pending' | 'running' } | BenchmarkOutcome
+    | { suite: string; benchmark: string; status: 'pending' | 'running'; runs?: RunCounts }
+    | BenchmarkOutcome
   >;
   judgement?: Judgement;
+  evaluation?: ReviewEvaluation;
   override?: Override;
   /** When an inconclusive review stops waiting for a person (ms since epoch). */
   decisionDeadlineMs?: number;
@@ -90,6 +105,12 @@ const local = proxyActivities<ReviewActivities>({
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+// Judging reads every stored run and may bootstrap thousands of cases: more time than a local step.
+const judging = proxyActivities<ReviewActivities>({
+  startToCloseTimeout: '10m',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 function summarize({ target }: LoadedTarget): TargetSummary {
   const { kind, id, name, version } = target;
   return { kind, id, name, version };
@@ -108,6 +129,79 @@ function supersededReason(trigger: TriggerState, phaseID: string): string {
 function failureMessage(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause) return error.cause.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether a benchmark runs more than once in a review (repeats, or the baseline too). */
+function runsMoreThanOnce(planned: PlannedBenchmark): boolean {
+  return planned.maxRepeats > 1 || planned.baseline;
+}
+
+/**
+ * The candidate's metrics averaged over its completed runs (one run: exactly its metrics), with
+ * run counts when the benchmark runs more than once.
+ */
+function outcomeOf(planned: PlannedBenchmark, runs: readonly RunRecord[]): BenchmarkOutcome {
+  const own = runs.filter(
+    (run) => run.suite === planned.suite && run.benchmark === planned.benchmark,
+  );
+  const count = (role: RunRole, status: RunRecord['status']) =>
+    own.filter((run) => run.role === role && run.status === status).length;
+  const counts: RunCounts = {
+    candidate: { completed: count('candidate', 'completed'), errored: count('candidate', 'error') },
+    baseline: { completed: count('baseline', 'completed'), errored: count('baseline', 'error') },
+  };
+  const completed = own.filter(
+    (run): run is Extract<RunRecord, { status: 'completed' }> =>
+      run.role === 'candidate' && run.status === 'completed',
+  );
+  const { suite, benchmark } = planned;
+  const extra = runsMoreThanOnce(planned) ? { runs: counts } : {};
+  if (completed.length === 0) {
+    const failed = own.find((run) => run.role === 'candidate' && run.status === 'error');
+    const error = failed?.status === 'error' ? failed.error : 'no run completed';
+    return { suite, benchmark, status: 'error', error, ...extra };
+  }
+  const sums: Record<string, { total: number; n: number }> = {};
+  for (const run of completed) {
+    for (const [name, value] of Object.entries(run.metrics)) {
+      const entry = sums[name] ?? { total: 0, n: 0 };
+      entry.total += value;
+      entry.n += 1;
+      sums[name] = entry;
+    }
+  }
+  const metrics: Metrics = Object.fromEntries(
+    Object.entries(sums).map(([name, { total, n }]) => [name, total / n]),
+  );
+  const durationMs = Math.round(
+    completed.reduce((total, run) => total + run.durationMs, 0) / completed.length,
+  );
+  return { suite, benchmark, status: 'completed', metrics, durationMs, ...extra };
+}
+
+/** A judgement, with its stored evidence unless judging itself failed. */
+type Evaluated = Omit<EvaluateReviewResult, 'evaluation'> & { evaluation?: ReviewEvaluation };
+
+/** One run to schedule: a benchmark, on one side, for one repeat. */
+interface RunRequest {
+  planned: PlannedBenchmark;
+  role: RunRole;
+  repeat: number;
+}
+
+/** Repeats [from, to) of a benchmark, candidate and baseline side by side. */
+function runRequests(
+  planned: PlannedBenchmark,
+  from: number,
+  to: number,
+  withBaseline: boolean,
+): RunRequest[] {
+  const requests: RunRequest[] = [];
+  for (let repeat = from; repeat < to; repeat += 1) {
+    requests.push({ planned, role: 'candidate', repeat });
+    if (withBaseline && planned.baseline) requests.push({ planned, role: 'baseline', repeat });
+  }
+  return requests;
 }
 
 const ACTION_OF: Record<KillSwitch, ReviewAction> = {
@@ -170,6 +264,8 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   ): ReviewReport => ({
     request,
     criteria: progress.judgement?.criteria ?? [],
+    ...(progress.judgement?.suites ? { suites: progress.judgement.suites } : {}),
+    ...(progress.evaluation ? { evaluation: progress.evaluation } : {}),
     benchmarks: progress.benchmarks.filter(
       (entry): entry is BenchmarkOutcome =>
         entry.status === 'completed' || entry.status === 'error',
@@ -222,17 +318,28 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     releasePipelineID: loaded.trigger.releasePipelineID,
   });
   const { policy } = plan;
+  // The baseline is the version before the one this review started on, and stays so across
+  // reruns: a version saved during the review is a new candidate, not what is released.
+  let baseline: BaselineResult = {
+    target: null,
+    status: { version: null, reason: 'no criterion compares with a baseline' },
+  };
+  if (plan.needsBaseline) {
+    baseline = await loadBaseline(target);
+    progress.baseline = baseline.status;
+  }
 
   let gaveUpOnChanges = false;
   for (;;) {
     entityChanged = false;
     progress.stage = 'run benchmarks';
     progress.judgement = undefined;
-    const outcomes = await runBenchmarksUnlessDecided(plan.benchmarks, loaded);
-    if (outcomes === 'decided') break;
+    progress.evaluation = undefined;
+    const evaluated = await measureAndEvaluate(loaded);
+    if (evaluated === 'decided') break;
 
-    progress.stage = 'evaluate';
-    progress.judgement = judge(plan.criteria, outcomes, { onError: policy.onError });
+    progress.judgement = evaluated.judgement;
+    progress.evaluation = evaluated.evaluation;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.verdict, value: progress.judgement.verdict }]);
 
     progress.stage = 'reconcile';
@@ -289,11 +396,26 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     }
   } else if (progress.judgement?.verdict === 'pass') {
     approve = true;
-    reason = 'every criterion passed';
+    // Advisory criteria, and failures within a suite's passScore, do not block: name them.
+    const notBlocking = progress.judgement.criteria
+      .filter((criterion) => criterion.verdict !== 'pass')
+      .map((criterion) => `${criterion.suite}: ${criterion.name ?? criterion.metric}`);
+    reason =
+      notBlocking.length === 0
+        ? 'every criterion passed'
+        : `every suite passed (not blocking: ${notBlocking.join(', ')})`;
   } else if (progress.judgement?.verdict === 'fail') {
     killSwitch = killSwitchFor(progress.judgement, policy, plan.suiteOnFail);
+    const failingSuites = new Set(
+      (progress.judgement.suites ?? [])
+        .filter((suite) => suite.verdict === 'fail')
+        .map((suite) => suite.suite),
+    );
     reason = progress.judgement.criteria
-      .filter((criterion) => criterion.verdict === 'fail')
+      .filter(
+        (criterion) =>
+          criterion.verdict === 'fail' && !criterion.advisory && failingSuites.has(criterion.suite),
+      )
       .map((criterion) => `${criterion.suite}: ${criterion.reason}`)
       .join('; ');
   }
@@ -324,23 +446,128 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   });
   return finish(finalReport({ outcome: 'decided', action, reason }));
 
-  /** Runs every benchmark in parallel; a person's decision cancels what is still running. */
-  async function runBenchmarksUnlessDecided(
-    planned: readonly PlannedBenchmark[],
-    { target: benchmarkTarget }: LoadedTarget,
-  ): Promise<BenchmarkOutcome[] | 'decided'> {
-    progress.benchmarks = planned.map(({ suite, benchmark }) => ({
+  /** Reads the baseline; a failure to read it leaves relative criteria inconclusive, never fails the review. */
+  async function loadBaseline(summary: TargetSummary): Promise<BaselineResult> {
+    try {
+      return await statsigReads.loadBaseline({
+        kind: summary.kind,
+        id: summary.id,
+        version: summary.version,
+      });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+      return {
+        target: null,
+        status: {
+          version: null,
+          reason: `its versions could not be read: ${failureMessage(error)}`,
+        },
+      };
+    }
+  }
+
+  /**
+   * Runs the planned benchmarks and judges them; while the verdict is inconclusive for want of
+   * samples, adds repeats (up to each benchmark's maxRepeats) and judges again.
+   */
+  async function measureAndEvaluate(current: LoadedTarget): Promise<Evaluated | 'decided'> {
+    const withBaseline = baseline.target !== null;
+    const runs: RunRecord[] = [];
+    progress.benchmarks = plan.benchmarks.map(({ suite, benchmark }) => ({
       suite,
       benchmark,
       status: 'pending',
     }));
+    let requests = plan.benchmarks.flatMap((planned) =>
+      runRequests(planned, 0, planned.repeats, withBaseline),
+    );
+    for (let samplingRounds = 1; ; samplingRounds += 1) {
+      progress.stage = 'run benchmarks';
+      const finished = await runBenchmarksUnlessDecided(requests, current, runs);
+      if (finished === 'decided') return 'decided';
+
+      progress.stage = 'evaluate';
+      const evaluated = await evaluateRuns(current, runs, samplingRounds);
+      if (evaluated.judgement.verdict !== 'inconclusive' || override) return evaluated;
+      requests = evaluated.moreSamples.flatMap(({ suite, benchmark }) => {
+        const planned = plan.benchmarks.find(
+          (entry) => entry.suite === suite && entry.benchmark === benchmark,
+        );
+        if (!planned) return [];
+        const done = runs.filter(
+          (run) => run.suite === suite && run.benchmark === benchmark && run.role === 'candidate',
+        ).length;
+        const next = Math.min(planned.maxRepeats, done + planned.repeats);
+        return runRequests(planned, done, next, withBaseline);
+      });
+      if (requests.length === 0) return evaluated;
+    }
+  }
+
+  /** Judging failed after its retries: the review cannot pass, so a person decides. */
+  async function evaluateRuns(
+    current: LoadedTarget,
+    runs: RunRecord[],
+    samplingRounds: number,
+  ): Promise<Evaluated> {
+    try {
+      return await judging.evaluateReview({
+        request,
+        plan,
+        target: current.target,
+        baseline,
+        runs,
+        onError: policy.onError,
+        samplingRounds,
+      });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+      const reason = `the evaluation failed: ${failureMessage(error)}`;
+      return {
+        judgement: {
+          verdict: 'inconclusive',
+          criteria: plan.criteria.map(({ suite, metric, op, threshold }) => ({
+            suite,
+            metric,
+            op,
+            threshold,
+            observed: null,
+            verdict: 'inconclusive',
+            reason,
+            error: true,
+          })),
+        },
+        moreSamples: [],
+      };
+    }
+  }
+
+  /**
+   * Runs the requested runs, each benchmark with at most `parallelRuns` in flight and all
+   * benchmarks at once; a person's decision cancels what is still running.
+   */
+  async function runBenchmarksUnlessDecided(
+    requests: readonly RunRequest[],
+    { target: benchmarkTarget }: LoadedTarget,
+    runs: RunRecord[],
+  ): Promise<'done' | 'decided'> {
     if (override) return 'decided';
     const scope = new CancellationScope();
     const running = scope.run(() =>
-      Promise.all(planned.map((entry, index) => runBenchmark(entry, benchmarkTarget, index))),
+      Promise.all(
+        plan.benchmarks.map((planned, index) =>
+          runQueue(
+            planned,
+            index,
+            requests.filter((request) => request.planned === planned),
+            benchmarkTarget,
+            runs,
+          ),
+        ),
+      ),
     );
     const decided = condition(() => override !== undefined).then(() => 'decided' as const);
-    const first = await Promise.race([running, decided]);
+    const first = await Promise.race([running.then(() => 'done' as const), decided]);
     if (first === 'decided') {
       scope.cancel();
       await running.catch((error: unknown) => {
@@ -348,18 +575,49 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
       });
       return 'decided';
     }
-    return first;
+    return 'done';
   }
 
-  async function runBenchmark(
+  async function runQueue(
     planned: PlannedBenchmark,
-    benchmarkTarget: LoadedTarget['target'],
     index: number,
-  ): Promise<BenchmarkOutcome> {
+    queue: readonly RunRequest[],
+    benchmarkTarget: LoadedTarget['target'],
+    runs: RunRecord[],
+  ): Promise<void> {
+    if (queue.length === 0) return;
+    const { suite, benchmark } = planned;
+    const running = () => {
+      const { runs: counts } = outcomeOf(planned, runs);
+      progress.benchmarks[index] = {
+        suite,
+        benchmark,
+        status: 'running',
+        ...(counts ? { runs: counts } : {}),
+      };
+    };
+    running();
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length) {
+        const request = queue[next] as RunRequest;
+        next += 1;
+        runs.push(await runOnce(request, benchmarkTarget));
+        running();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(planned.parallelRuns, queue.length) }, worker));
+    progress.benchmarks[index] = outcomeOf(planned, runs);
+  }
+
+  async function runOnce(
+    { planned, role, repeat }: RunRequest,
+    benchmarkTarget: LoadedTarget['target'],
+  ): Promise<RunRecord> {
     const activities = proxyActivities<ReviewActivities>({
       startToCloseTimeout: planned.timeoutMs,
       heartbeatTimeout: planned.heartbeatTimeoutMs,
-      summary: `benchmark ${planned.suite}/${planned.benchmark}`,
+      summary: `benchmark ${planned.suite}/${planned.benchmark}${role === 'baseline' ? ' (baseline)' : ''}${planned.maxRepeats > 1 ? ` #${repeat + 1}` : ''}`,
       retry: {
         initialInterval: '1s',
         backoffCoefficient: 2,
@@ -368,17 +626,21 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
       },
     });
     const { suite, benchmark } = planned;
-    progress.benchmarks[index] = { suite, benchmark, status: 'running' };
-    let outcome: BenchmarkOutcome;
     try {
-      const result = await activities.runBenchmark({ suite, benchmark, target: benchmarkTarget });
-      outcome = { suite, benchmark, status: 'completed', ...result };
+      const result = await activities.runBenchmark({
+        suite,
+        benchmark,
+        target: benchmarkTarget,
+        baseline: baseline.target,
+        role,
+        repeat,
+        round: progress.reruns,
+      });
+      return { suite, benchmark, role, repeat, status: 'completed', ...result };
     } catch (error) {
       // After its retries a benchmark that throws or times out is an error, not a failed metric.
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
-      outcome = { suite, benchmark, status: 'error', error: failureMessage(error) };
+      return { suite, benchmark, role, repeat, status: 'error', error: failureMessage(error) };
     }
-    progress.benchmarks[index] = outcome;
-    return outcome;
   }
 }

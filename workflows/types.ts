@@ -1,9 +1,11 @@
 // What goes into and comes out of a review. Shared by the receiver (which starts reviews), the
 // activities and the workflow; type-only, so the workflow bundle stays free of runtime imports.
+import type { BaselineStatus } from '../src/gate/evaluate';
 import type {
   BenchmarkOutcome,
   CriterionResult,
   ResolvedPolicy,
+  SuiteResult,
   Target,
   Verdict,
 } from '../src/gate/types';
@@ -71,13 +73,46 @@ export interface TargetSummary {
   version: number;
 }
 
+/** Some cases of a kind (flaky, regressed, improved) across a review's datasets; the report has all. */
+export interface CaseListSummary {
+  count: number;
+  cases: Array<{
+    suite: string;
+    benchmark: string;
+    id: string;
+    candidate: { runs: number; passed: number };
+    baseline: { runs: number; passed: number };
+  }>;
+}
+
+/** Where the review's evidence is stored and what identifies it; kept small for the workflow result. */
+export interface ReviewEvaluation {
+  /** report.json (every measurement) and report.md (the readable summary). */
+  report: { json: string; markdown: string };
+  gateVersion: string;
+  /** sha256 of the value and rules under review. */
+  configHash: string;
+  baseline: BaselineStatus & { configHash?: string };
+  /** 1, plus each time more runs were added to settle an inconclusive verdict. */
+  samplingRounds: number;
+  runs: number;
+  skippedSuites: string[];
+  flaky: CaseListSummary;
+  regressions: CaseListSummary;
+  improvements: CaseListSummary;
+}
+
 export interface ReviewReport {
   request: ReviewRequest;
   outcome: ReviewOutcome;
   target?: TargetSummary;
   verdict?: Verdict;
   criteria: CriterionResult[];
+  /** Per-suite verdicts and scores. */
+  suites?: SuiteResult[];
   benchmarks: BenchmarkOutcome[];
+  /** The stored evidence: report files, hashes, baseline, flaky cases and regressions. */
+  evaluation?: ReviewEvaluation;
   action: ReviewAction;
   reason: string;
   /** Set when a person decided instead of (or before) the benchmarks. */

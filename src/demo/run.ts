@@ -1,6 +1,8 @@
 // `npm run demo`: the whole loop on one machine with no credentials. A Statsig sandbox plays Statsig;
 // everything else (Temporal, the workers, the receiver, the signed webhooks) is the real thing.
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { startModelService } from '../../examples/model-service';
 import type { ReviewReport } from '../../workflows/types';
 import { loadConfig } from '../config';
 import { startService } from '../runtime';
@@ -9,6 +11,15 @@ import { reviewEvent, sendWebhook } from '../sandbox/webhook-sender';
 import { createClient } from '../temporal/connection';
 import { DEMO_PIPELINES, demoSeed, IMPROVED_PROMPT, REGRESSED_PROMPT } from './seed';
 
+/** The three examples together (examples/demo-gate.ts; .js in a compiled build). */
+export const DEMO_GATE_CONFIG = path.join(
+  __dirname,
+  '..',
+  '..',
+  'examples',
+  `demo-gate${path.extname(__filename) === '.ts' ? '.ts' : '.js'}`,
+);
+
 export interface DemoOptions {
   /** Exit after the two reviews instead of staying up for the Temporal UI. */
   once: boolean;
@@ -16,15 +27,30 @@ export interface DemoOptions {
   print?: (line: string) => void;
 }
 
+const MARK = { pass: 'ok  ', fail: 'FAIL', inconclusive: '??  ' } as const;
+
 function describeReport(report: ReviewReport): string[] {
-  const lines = report.criteria.map(
-    (criterion) =>
-      `     ${criterion.verdict === 'pass' ? 'ok  ' : 'FAIL'} ${criterion.suite}: ${criterion.reason}`,
-  );
+  const lines: string[] = [];
+  const baseline = report.evaluation?.baseline;
+  if (baseline) {
+    lines.push(
+      `   baseline: ${baseline.version === null ? `none (${baseline.reason})` : `version ${baseline.version}, measured in the same review`}`,
+    );
+  }
+  for (const suite of report.suites ?? []) {
+    lines.push(`   ${MARK[suite.verdict]} suite ${suite.suite}: ${suite.reason}`);
+    for (const criterion of report.criteria.filter((c) => c.suite === suite.suite)) {
+      const note = criterion.critical ? ' [critical]' : criterion.advisory ? ' [advisory]' : '';
+      lines.push(
+        `     ${MARK[criterion.verdict]} ${criterion.name ?? criterion.metric}${note}: ${criterion.reason}`,
+      );
+    }
+  }
   const took = ((report.decidedAtMs - report.request.receivedAtMs) / 1000).toFixed(1);
   lines.push(
     `   verdict: ${report.verdict ?? 'none'}, action: ${report.action} (${took} s after the webhook)`,
   );
+  if (report.evaluation) lines.push(`   report: ${report.evaluation.report.markdown}`);
   return lines;
 }
 
@@ -40,9 +66,14 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
     serverSecret,
     seed: demoSeed(),
   });
+  // The latency example measures this local model service; its gate reads the URL when it runs.
+  const modelService = await startModelService();
+  process.env.MODEL_SERVICE_URL = modelService.url;
   const config = loadConfig({
     LOG_LEVEL: 'warn',
     ...process.env,
+    // The stories below are told for this gate: one approve, one abort.
+    GATE_CONFIG: DEMO_GATE_CONFIG,
     STATSIG_WEBHOOK_SECRET: webhookSecret,
     STATSIG_CONSOLE_API_KEY: consoleApiKey,
     STATSIG_CONSOLE_API_URL: sandbox.consoleApiUrl,
@@ -60,6 +91,8 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
   print(`  Temporal        ${service.temporalAddress}${ui ? `  (UI ${ui})` : ''}`);
   print(`  Receiver        ${webhookUrl}`);
   print(`  Statsig sandbox ${sandbox.url} (stands in for statsigapi.net)`);
+  print(`  Model service   ${modelService.url} (the latency example's endpoint)`);
+  print(`  Gate config     ${config.GATE_CONFIG}`);
 
   const stories = [
     {
@@ -128,5 +161,6 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
     await client.connection.close();
     await service.stop();
     await sandbox.close();
+    await modelService.close();
   }
 }

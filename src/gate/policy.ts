@@ -47,8 +47,12 @@ export function killSwitchFor(
   policy: ResolvedPolicy,
   suiteOnFail: Readonly<Record<string, KillSwitch>>,
 ): KillSwitch {
+  // Suite verdicts when known: a suite can pass with a failing criterion (advisory, or above its
+  // passScore), and then its onFail does not apply.
   const failingSuites = new Set(
-    judgement.criteria.filter((criterion) => criterion.verdict === 'fail').map((c) => c.suite),
+    judgement.suites
+      ? judgement.suites.filter((suite) => suite.verdict === 'fail').map((suite) => suite.suite)
+      : judgement.criteria.filter((criterion) => criterion.verdict === 'fail').map((c) => c.suite),
   );
   let action: KillSwitch = 'none';
   for (const suite of failingSuites) {

@@ -1,5 +1,8 @@
 // The vocabulary teams write gate configs in, and the serialisable shapes that cross the
 // workflow/activity boundary. No runtime imports: workflow code depends on this file.
+import type { Aggregation } from './stats';
+
+export type { Aggregation } from './stats';
 
 /** What a review is about: the gate or dynamic config a release pipeline is rolling out. */
 export interface Target {
@@ -10,6 +13,8 @@ export interface Target {
   /** A dynamic config's `defaultValue` (where teams keep prompt and model settings); null for gates. */
   value: unknown;
   rules: unknown[];
+  /** The entity's Statsig tags (suites can select targets by tag). */
+  tags?: string[];
   /** The entity exactly as the Console API returned it. */
   raw: Record<string, unknown>;
 }
@@ -17,16 +22,91 @@ export interface Target {
 export type Operator = '>=' | '>' | '<=' | '<' | '==';
 export const OPERATORS: readonly Operator[] = ['>=', '>', '<=', '<', '=='];
 
+/**
+ * How a criterion's value is formed:
+ * - `absolute`: the candidate's value itself (`quality >= 0.8`);
+ * - `delta`: candidate minus baseline, in the metric's units (`p95 latency delta <= 50`);
+ * - `regression`: how much worse the candidate is than the baseline, as a fraction of the
+ *   baseline (`regression of quality <= 0.02`, i.e. 2%); needs `better`.
+ */
+export type Comparison = 'absolute' | 'delta' | 'regression';
+export const COMPARISONS: readonly Comparison[] = ['absolute', 'delta', 'regression'];
+
+/**
+ * `auto` picks for relative criteria: a paired bootstrap when both sides scored the same dataset
+ * cases, Mann-Whitney U for the mean or median of independent samples, an unpaired bootstrap for
+ * other aggregations. `none` compares point values.
+ */
+export type StatisticalTest = 'auto' | 'none' | 'mann-whitney' | 'bootstrap';
+export const STATISTICAL_TESTS: readonly StatisticalTest[] = [
+  'auto',
+  'none',
+  'mann-whitney',
+  'bootstrap',
+];
+
 export interface Criterion {
   metric: string;
   op: Operator;
   threshold: number;
+  /** Shown in reports; defaults to a description built from the fields. Unique within a suite. */
+  name?: string;
+  /** Judge only this benchmark's measurements (by default every benchmark of the suite that reports the metric). */
+  benchmark?: string;
+  /**
+   * Reduce all samples to one value. Without it, every measurement is judged on its own against
+   * the threshold (see failureBudget).
+   */
+  aggregate?: Aggregation;
+  /** Default `absolute`. */
+  compare?: Comparison;
+  /** Which direction is an improvement. Required for `regression`; inferred from `op` otherwise. */
+  better?: 'higher' | 'lower';
+  /** Default `auto` for relative criteria, `none` for absolute ones. */
+  test?: StatisticalTest;
+  /** Significance level of each one-sided conclusion. Default 0.05. */
+  alpha?: number;
+  /** Bootstrap resamples. Default 2000. */
+  resamples?: number;
+  /** Fewer samples than this (on either side) is inconclusive, never a pass. Default 1. */
+  minSamples?: number;
+  /** Measurements allowed to miss the threshold when there is no aggregate. Default 0. */
+  failureBudget?: number;
+  /** Benchmark runs allowed to error (after their retries) before the criterion has no verdict. Default 0. */
+  errorBudget?: number;
+  /** For `passRate`: a sample passes at or above this value. Default 1. */
+  passAt?: number;
+  /** A failing critical criterion fails its suite whatever the score. */
+  critical?: boolean;
+  /** Reported, never blocking. */
+  advisory?: boolean;
+  /** Weight in the suite's score. Default 1. */
+  weight?: number;
 }
 
 export type Metrics = Record<string, number>;
 
+/** One scored case of a dataset (or any benchmark that judges items one by one). */
+export interface CaseResult {
+  id: string;
+  /** Whether the case passed; its `pass` metric is 1 or 0. */
+  passed?: boolean;
+  /** Per-case numbers (scorer results, latency…): each is a sample of the metric of that name. */
+  scores?: Record<string, number>;
+  /** What the model produced, kept in the stored report (trimmed). */
+  output?: unknown;
+  /** Set when producing or scoring the case failed. */
+  error?: string;
+}
+
+/**
+ * What one run of a benchmark returns. `metrics` are single numbers for the run; `samples` are
+ * many observations of a metric (e.g. per-request latency); `cases` are per-case results.
+ */
 export interface BenchmarkOutput {
   metrics: Metrics;
+  samples?: Record<string, number[]>;
+  cases?: CaseResult[];
 }
 
 export interface BenchmarkLogger {
@@ -34,24 +114,47 @@ export interface BenchmarkLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** Whether a run measures the version under review or the released one it is compared with. */
+export type RunRole = 'candidate' | 'baseline';
+
 export interface BenchmarkContext {
+  /** The version this run measures: the candidate, or the baseline on a baseline run. */
   target: Target;
+  /** The released version the candidate is compared with; null when there is none. */
+  baseline: Target | null;
+  role: RunRole;
+  /** 0-based repeat index; the candidate and baseline runs of one repeat share it. */
+  repeat: number;
+  /** A seed for any randomness, the same for the candidate and baseline runs of one repeat. */
+  seed: number;
   /** Tells Temporal the benchmark is alive; progress shows in the UI's pending activity. */
   heartbeat(progress?: unknown): void;
   /** Aborted when the review is cancelled or the benchmark times out. */
   signal: AbortSignal;
   log: BenchmarkLogger;
+  /** An empty directory for this run, removed when the run ends. */
+  scratchDir: string;
 }
 
 export interface BenchmarkDefinition {
   name: string;
-  /** Longest silence between heartbeats before Temporal retries the benchmark elsewhere. Default 15 s. */
-  heartbeatTimeoutMs?: number;
+  /** The kind that built it (`http`, `command`, `dataset`, your own); `custom` for a bare `run`. */
+  kind?: string;
+  /** Metric names the benchmark reports, so criteria naming others fail at startup. */
+  metrics?: readonly string[];
   run(context: BenchmarkContext): Promise<BenchmarkOutput>;
-  /** Start-to-close timeout of one attempt. Default 5 minutes. */
+  /** Start-to-close timeout of one run. Default 5 minutes. */
   timeoutMs?: number;
-  /** Extra attempts after a thrown error. Default 2. */
+  /** Longest silence between heartbeats before Temporal retries the run elsewhere. Default 15 s. */
+  heartbeatTimeoutMs?: number;
+  /** Extra attempts of a run after a thrown error. Default 2. */
   retries?: number;
+  /** Runs per side to start with. Default 1. */
+  repeats?: number;
+  /** Upper bound on runs per side when an inconclusive verdict asks for more. Default `repeats`. */
+  maxRepeats?: number;
+  /** Runs of this benchmark in flight at once (repeats × candidate/baseline). Default 2. */
+  parallelRuns?: number;
 }
 
 /** What to do to Statsig: abort the trigger, disable the gate or dynamic config, or nothing. */
@@ -73,10 +176,23 @@ export interface ReviewPolicy {
   maxReruns?: number;
 }
 
+/** Which reviews a suite runs for; every given field must match. Default: all. */
+export interface SuiteTargets {
+  /** Entity names or IDs. */
+  entities?: string[];
+  /** Release pipeline IDs. */
+  pipelines?: string[];
+  /** Statsig tags; the entity needs at least one of them. */
+  tags?: string[];
+}
+
 export interface SuiteDefinition {
   name: string;
   benchmarks: BenchmarkDefinition[];
   criteria: Criterion[];
+  targets?: SuiteTargets;
+  /** Score (0–100, by weight of passing criteria) the suite needs to pass. Default 100: all. */
+  passScore?: number;
   /** Overrides the policy's onFail when this suite fails; the strongest action among failing suites wins. */
   onFail?: KillSwitch;
 }
@@ -89,6 +205,8 @@ export interface PolicyOverride {
 
 export interface GateDefinition {
   suites: SuiteDefinition[];
+  /** Your version of the gate config, recorded in every report. Default: a hash of the config. */
+  version?: string;
   policy?: ReviewPolicy;
   /** Later entries win over earlier ones and over `policy`. */
   policies?: PolicyOverride[];
@@ -100,38 +218,132 @@ export type ResolvedPolicy = Required<ReviewPolicy>;
 export interface PlannedBenchmark {
   suite: string;
   benchmark: string;
+  kind: string;
   timeoutMs: number;
   heartbeatTimeoutMs: number;
   retries: number;
+  repeats: number;
+  maxRepeats: number;
+  parallelRuns: number;
+  /** Whether it also runs on the baseline (its suite has a relative criterion). */
+  baseline: boolean;
+}
+
+export interface PlannedSuite {
+  name: string;
+  passScore: number;
 }
 
 export interface ReviewPlan {
   benchmarks: PlannedBenchmark[];
   criteria: Array<Criterion & { suite: string }>;
+  suites: PlannedSuite[];
+  /** Suites whose `targets` leave this review out. */
+  skippedSuites: string[];
+  /** Whether any planned benchmark runs on the baseline, so the baseline must be loaded. */
+  needsBaseline: boolean;
+  gateVersion: string;
   policy: ResolvedPolicy;
   /** Per-suite onFail overrides. */
   suiteOnFail: Record<string, KillSwitch>;
 }
 
+/** What the workflow keeps of one run: small numbers and a reference to the stored output. */
+export type RunRecord =
+  | {
+      suite: string;
+      benchmark: string;
+      role: RunRole;
+      repeat: number;
+      status: 'completed';
+      metrics: Metrics;
+      durationMs: number;
+      /** Where the full output (samples, cases) is stored. */
+      ref: string;
+      sampleCount: number;
+      caseCount: number;
+    }
+  | {
+      suite: string;
+      benchmark: string;
+      role: RunRole;
+      repeat: number;
+      status: 'error';
+      error: string;
+    };
+
+/** One benchmark's result in a review: the candidate's metrics (mean over its runs) and counts. */
 export type BenchmarkOutcome =
-  | { suite: string; benchmark: string; status: 'completed'; metrics: Metrics; durationMs: number }
-  | { suite: string; benchmark: string; status: 'error'; error: string };
+  | {
+      suite: string;
+      benchmark: string;
+      status: 'completed';
+      metrics: Metrics;
+      durationMs: number;
+      runs?: RunCounts;
+    }
+  | { suite: string; benchmark: string; status: 'error'; error: string; runs?: RunCounts };
+
+export interface RunCounts {
+  candidate: { completed: number; errored: number };
+  baseline: { completed: number; errored: number };
+}
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
+export interface StatisticEvidence {
+  test: 'mann-whitney' | 'bootstrap' | 'paired-bootstrap';
+  /** Mann-Whitney U of the candidate's (shifted) samples against the baseline's. */
+  u?: number;
+  /** p-value of the one-sided conclusion named by `hypothesis`. */
+  pValue?: number;
+  /** What the p-value tests: that the candidate meets the threshold, or that it misses it. */
+  hypothesis?: 'meets' | 'misses';
+  /** Bootstrap percentile interval of the judged value. */
+  interval?: [number, number];
+  /** Coverage of the interval (1 − 2α: each one-sided conclusion at level α). */
+  confidence?: number;
+  alpha: number;
+}
 
 export interface CriterionResult {
   suite: string;
   metric: string;
   op: Operator;
   threshold: number;
+  /** The candidate's value (aggregate, or the decisive measurement); null without one. */
   observed: number | null;
   verdict: Verdict;
   reason: string;
   /** True when the criterion has no measurement because a benchmark errored or timed out. */
   error?: boolean;
+  name?: string;
+  compare?: Comparison;
+  aggregate?: Aggregation;
+  /** The baseline's value, when the baseline ran. */
+  baselineValue?: number | null;
+  /** For relative criteria: the judged delta or regression. */
+  difference?: number | null;
+  samples?: { candidate: number; baseline?: number };
+  statistic?: StatisticEvidence;
+  critical?: boolean;
+  advisory?: boolean;
+  weight?: number;
+  /** True when more runs could settle an inconclusive verdict (adaptive sampling). */
+  needsSamples?: boolean;
+}
+
+export interface SuiteResult {
+  suite: string;
+  verdict: Verdict;
+  /** Weighted share (0–100) of passing criteria among the blocking ones. */
+  score: number;
+  passScore: number;
+  reason: string;
 }
 
 export interface Judgement {
   verdict: Verdict;
   criteria: CriterionResult[];
+  suites?: SuiteResult[];
 }

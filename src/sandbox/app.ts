@@ -25,7 +25,6 @@ import {
 export { SandboxError, type SandboxErrorCode } from './errors';
 export type { FaultRule } from './faults';
 export type {
-  DynamicConfigVersion,
   ReleaseEntityChange,
   SandboxSeed,
   StartReleaseInput,
@@ -93,6 +92,33 @@ const triggerListQuerySchema = z.object({
   limit: z.coerce.number().int().positive().default(DEFAULT_PAGE_SIZE),
   page: z.coerce.number().int().positive().default(1),
 });
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date in the form YYYY-MM-DD')
+  .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)), 'not a valid date');
+// GET /gates|dynamic_configs/{id}/versions: documented default page size 10.
+const versionListQuerySchema = z.object({
+  limit: z.coerce.number().int().positive().default(10),
+  page: z.coerce.number().int().positive().default(1),
+  startDate: isoDay.optional(),
+  endDate: isoDay.optional(),
+});
+
+/** One page of a list answer, with Statsig's pagination object. */
+function paged<T>(message: string, items: T[], limit: number, page: number) {
+  const start = (page - 1) * limit;
+  return {
+    message,
+    data: items.slice(start, start + limit),
+    pagination: {
+      itemsPerPage: limit,
+      pageNumber: page,
+      nextPage: start + limit < items.length ? page + 1 : null,
+      previousPage: page > 1 ? page - 1 : null,
+      totalItems: items.length,
+    },
+  };
+}
 
 type IdParams = { Params: { id: string } };
 
@@ -236,19 +262,12 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
       api.get('/release_pipeline_triggers', async (request) => {
         const query = parseInput(triggerListQuerySchema, request.query, 'INVALID_QUERY');
         const { limit, page, ...filter } = query;
-        const matches = store.listTriggers(filter);
-        const start = (page - 1) * limit;
-        return {
-          message: 'Release pipeline triggers listed successfully',
-          data: matches.slice(start, start + limit),
-          pagination: {
-            itemsPerPage: limit,
-            pageNumber: page,
-            nextPage: start + limit < matches.length ? page + 1 : null,
-            previousPage: page > 1 ? page - 1 : null,
-            totalItems: matches.length,
-          },
-        };
+        return paged(
+          'Release pipeline triggers listed successfully',
+          store.listTriggers(filter),
+          limit,
+          page,
+        );
       });
 
       api.get<IdParams>('/release_pipeline_triggers/:id', async (request) =>
@@ -296,6 +315,19 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
       api.get<IdParams>('/gates/:id', async (request) =>
         ok('Gate read successfully', store.getGate(request.params.id)),
       );
+      api.get<IdParams>('/gates/:id/versions', async (request) => {
+        const { limit, page, ...filter } = parseInput(
+          versionListQuerySchema,
+          request.query,
+          'INVALID_QUERY',
+        );
+        return paged(
+          'Gate versions listed successfully',
+          store.getGateVersions(request.params.id, filter),
+          limit,
+          page,
+        );
+      });
       api.put<IdParams>('/gates/:id/disable', async (request) =>
         ok('Gate disabled successfully', store.setGateEnabled(request.params.id, false)),
       );
@@ -306,12 +338,19 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
       api.get<IdParams>('/dynamic_configs/:id', async (request) =>
         ok('Dynamic config read successfully', store.getDynamicConfig(request.params.id)),
       );
-      api.get<IdParams>('/dynamic_configs/:id/versions', async (request) =>
-        ok(
-          'Dynamic config versions read successfully',
-          store.getDynamicConfigVersions(request.params.id),
-        ),
-      );
+      api.get<IdParams>('/dynamic_configs/:id/versions', async (request) => {
+        const { limit, page, ...filter } = parseInput(
+          versionListQuerySchema,
+          request.query,
+          'INVALID_QUERY',
+        );
+        return paged(
+          'Dynamic config versions listed successfully',
+          store.getDynamicConfigVersions(request.params.id, filter),
+          limit,
+          page,
+        );
+      });
       api.put<IdParams>('/dynamic_configs/:id/disable', async (request) =>
         ok(
           'Dynamic config disabled successfully',

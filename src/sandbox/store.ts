@@ -63,11 +63,27 @@ export const startReleaseInputSchema = z.object({
   creatorName: z.string().optional(),
 });
 
-export interface DynamicConfigVersion {
-  version: number;
-  defaultValue: unknown;
-  rules: Rule[];
-  createdTime: number;
+/** Filters of the documented `GET /gates|dynamic_configs/{id}/versions` (UTC days, inclusive). */
+export interface VersionFilter {
+  /** Only versions last modified on or after this day (YYYY-MM-DD). */
+  startDate?: string;
+  /** Only versions last modified on or before this day (YYYY-MM-DD), inclusive. */
+  endDate?: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function inDateRange(timeMs: number, filter: VersionFilter): boolean {
+  if (filter.startDate !== undefined && timeMs < Date.parse(`${filter.startDate}T00:00:00Z`)) {
+    return false;
+  }
+  if (
+    filter.endDate !== undefined &&
+    timeMs >= Date.parse(`${filter.endDate}T00:00:00Z`) + DAY_MS
+  ) {
+    return false;
+  }
+  return true;
 }
 
 export interface TriggerFilter {
@@ -99,7 +115,9 @@ const FINISHED: readonly TriggerStatus[] = ['ABORTED', 'COMPLETED'];
 export class SandboxStore {
   private readonly gates = new Map<string, Gate>();
   private readonly configs = new Map<string, DynamicConfig>();
-  private readonly configVersions = new Map<string, DynamicConfigVersion[]>();
+  // Every version each entity has had, oldest first: full snapshots, as Statsig's /versions lists them.
+  private readonly gateVersions = new Map<string, Gate[]>();
+  private readonly configVersions = new Map<string, DynamicConfig[]>();
   private readonly pipelines = new Map<string, ReleasePipeline>();
   private readonly triggers = new Map<string, TriggerState>();
   // Never reset: a trigger ID must not come back after a reset, because workflows are keyed on it.
@@ -111,14 +129,19 @@ export class SandboxStore {
     const parsed = sandboxSeedSchema.parse(structuredClone(seed));
     this.gates.clear();
     this.configs.clear();
+    this.gateVersions.clear();
     this.configVersions.clear();
     this.pipelines.clear();
     this.triggers.clear();
-    for (const gate of parsed.gates ?? []) this.gates.set(gate.id, gate);
+    for (const gate of parsed.gates ?? []) {
+      gate.lastModifiedTime ??= this.now();
+      this.gates.set(gate.id, gate);
+      this.recordVersion(gate, this.gateVersions);
+    }
     for (const config of parsed.dynamicConfigs ?? []) {
+      config.lastModifiedTime ??= this.now();
       this.configs.set(config.id, config);
-      this.configVersions.set(config.id, []);
-      this.recordConfigVersion(config);
+      this.recordVersion(config, this.configVersions);
     }
     for (const pipeline of parsed.pipelines ?? []) this.pipelines.set(pipeline.id, pipeline);
     for (const trigger of parsed.triggers ?? []) this.triggers.set(trigger.id, { trigger });
@@ -155,10 +178,19 @@ export class SandboxStore {
     return structuredClone(this.triggerState(id).trigger);
   }
 
-  /** Every version the config has had, newest first (the current one included). */
-  getDynamicConfigVersions(id: string): DynamicConfigVersion[] {
+  /**
+   * Every version the gate has had, each the whole gate as of that version, newest first (the
+   * current one included). Statsig does not document the order; newest first is the sandbox's.
+   */
+  getGateVersions(id: string, filter: VersionFilter = {}): Gate[] {
+    this.gate(id);
+    return this.versionsOf(this.gateVersions.get(id), filter);
+  }
+
+  /** Every version the dynamic config has had, like getGateVersions. */
+  getDynamicConfigVersions(id: string, filter: VersionFilter = {}): DynamicConfig[] {
     this.config(id);
-    return structuredClone([...(this.configVersions.get(id) ?? [])].reverse());
+    return this.versionsOf(this.configVersions.get(id), filter);
   }
 
   /** Triggers matching every given filter, oldest first. */
@@ -182,7 +214,7 @@ export class SandboxStore {
     const gate = this.gate(id);
     if (gate.isEnabled !== enabled) {
       gate.isEnabled = enabled;
-      gate.version += 1;
+      this.changed(gate, CONSOLE_ACTOR, this.gateVersions);
     }
     return structuredClone(gate);
   }
@@ -191,8 +223,7 @@ export class SandboxStore {
     const config = this.config(id);
     if (config.isEnabled !== enabled) {
       config.isEnabled = enabled;
-      config.version += 1;
-      this.recordConfigVersion(config);
+      this.changed(config, CONSOLE_ACTOR, this.configVersions);
     }
     return structuredClone(config);
   }
@@ -251,12 +282,13 @@ export class SandboxStore {
         config.defaultValue = structuredClone(change.defaultValue);
     }
     entity.releasePipelineID = pipeline.id;
-    entity.version += 1;
-    if (change.kind === 'dynamic_config') this.recordConfigVersion(this.config(change.id));
+    const creatorName = input.creatorName ?? DEFAULT_CREATOR_NAME;
+    const creator = { actorID: SANDBOX_USER_ID, actorName: creatorName };
+    if (change.kind === 'gate') this.changed(this.gate(change.id), creator, this.gateVersions);
+    else this.changed(this.config(change.id), creator, this.configVersions);
 
     const id = this.nextTriggerID();
     const createdTime = this.now();
-    const creatorName = input.creatorName ?? DEFAULT_CREATOR_NAME;
     const trigger: ReleasePipelineTrigger = {
       id,
       releasePipelineID: pipeline.id,
@@ -502,25 +534,45 @@ export class SandboxStore {
       const gate = this.gates.get(content.id);
       if (!gate) return;
       gate.rules = structuredClone(content.rules);
-      gate.version += 1;
+      this.changed(gate, CONSOLE_ACTOR, this.gateVersions);
       return;
     }
     const config = this.configs.get(content.id);
     if (!config) return;
     config.rules = structuredClone(content.rules);
     config.defaultValue = structuredClone(content.defaultValue);
-    config.version += 1;
-    this.recordConfigVersion(config);
+    this.changed(config, CONSOLE_ACTOR, this.configVersions);
   }
 
-  private recordConfigVersion(config: DynamicConfig): void {
-    const versions = this.configVersions.get(config.id) ?? [];
-    versions.push({
-      version: config.version,
-      defaultValue: structuredClone(config.defaultValue),
-      rules: structuredClone(config.rules),
-      createdTime: this.now(),
-    });
-    this.configVersions.set(config.id, versions);
+  /** Every saved change makes a new version, stamped with who made it and when. */
+  private changed<T extends Gate | DynamicConfig>(
+    entity: T,
+    actor: { actorID: string; actorName: string },
+    history: Map<string, T[]>,
+  ): void {
+    entity.version += 1;
+    entity.lastModifiedTime = this.now();
+    entity.lastModifierID = actor.actorID;
+    entity.lastModifierName = actor.actorName;
+    this.recordVersion(entity, history);
+  }
+
+  private recordVersion<T extends Gate | DynamicConfig>(
+    entity: T,
+    history: Map<string, T[]>,
+  ): void {
+    const versions = history.get(entity.id) ?? [];
+    versions.push(structuredClone(entity));
+    history.set(entity.id, versions);
+  }
+
+  private versionsOf<T extends Gate | DynamicConfig>(
+    versions: readonly T[] | undefined,
+    filter: VersionFilter,
+  ): T[] {
+    const matching = (versions ?? []).filter((entity) =>
+      inDateRange(Number(entity.lastModifiedTime ?? 0), filter),
+    );
+    return structuredClone(matching.reverse());
   }
 }

@@ -10,11 +10,29 @@ import {
   type Gate,
   gateSchema,
   type LogEventBody,
+  type Pagination,
+  pageBody,
   type ReleasePipelineTrigger,
   releasePipelineTriggerSchema,
   STATSIG_API_VERSION,
   successBody,
 } from './schemas';
+
+export interface PageRequest {
+  /** Items per page; Statsig's default for /versions is 10. */
+  limit?: number;
+  /** 1-based. */
+  page?: number;
+}
+
+export interface Page<T> {
+  data: T[];
+  pagination: Pagination;
+}
+
+/** Pages read at most when looking for a baseline: 20 × 100 versions. */
+const MAX_VERSION_PAGES = 20;
+const VERSION_PAGE_SIZE = 100;
 
 export interface StatsigConsoleOptions {
   baseUrl: string;
@@ -79,6 +97,54 @@ export class StatsigConsoleClient {
     );
   }
 
+  /** `GET /gates/{id}/versions`: the gate as it was at each version. */
+  listGateVersions(gateID: string, request: PageRequest = {}, signal?: AbortSignal) {
+    return this.callPage(
+      `/gates/${encodeURIComponent(gateID)}/versions`,
+      gateSchema,
+      request,
+      signal,
+    );
+  }
+
+  /** `GET /dynamic_configs/{id}/versions`: the config as it was at each version. */
+  listDynamicConfigVersions(configID: string, request: PageRequest = {}, signal?: AbortSignal) {
+    return this.callPage(
+      `/dynamic_configs/${encodeURIComponent(configID)}/versions`,
+      dynamicConfigSchema,
+      request,
+      signal,
+    );
+  }
+
+  /**
+   * The latest version of a gate or dynamic config older than `version`, or null when there is
+   * none. Statsig does not document the order of /versions, so every page is read (up to 2,000
+   * versions) and the highest older version wins.
+   */
+  async findVersionBefore(
+    kind: 'gate' | 'dynamic_config',
+    id: string,
+    version: number,
+    signal?: AbortSignal,
+  ): Promise<Gate | DynamicConfig | null> {
+    let best: Gate | DynamicConfig | null = null;
+    for (let page = 1; page <= MAX_VERSION_PAGES; page += 1) {
+      const request = { limit: VERSION_PAGE_SIZE, page };
+      const answer =
+        kind === 'gate'
+          ? await this.listGateVersions(id, request, signal)
+          : await this.listDynamicConfigVersions(id, request, signal);
+      for (const entity of answer.data as Array<Gate | DynamicConfig>) {
+        if (entity.version < version && (best === null || entity.version > best.version)) {
+          best = entity;
+        }
+      }
+      if (answer.pagination.nextPage == null || answer.data.length === 0) break;
+    }
+    return best;
+  }
+
   disableDynamicConfig(configID: string, signal?: AbortSignal): Promise<DynamicConfig> {
     return this.call(
       'PUT',
@@ -94,13 +160,38 @@ export class StatsigConsoleClient {
     dataSchema: T,
     { body, signal }: { body?: unknown; signal?: AbortSignal | undefined },
   ): Promise<z.infer<T>> {
+    const json = await this.request(method, path, body, signal);
+    return this.parse(method, path, successBody(dataSchema), json).data as z.infer<T>;
+  }
+
+  private async callPage<T extends z.ZodType>(
+    path: string,
+    itemSchema: T,
+    { limit, page }: PageRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<Page<z.infer<T>>> {
+    const query = new URLSearchParams();
+    if (limit !== undefined) query.set('limit', String(limit));
+    if (page !== undefined) query.set('page', String(page));
+    const search = query.size > 0 ? `?${query}` : '';
+    const json = await this.request('GET', `${path}${search}`, undefined, signal);
+    const parsed = this.parse('GET', path, pageBody(itemSchema), json);
+    return { data: parsed.data as Array<z.infer<T>>, pagination: parsed.pagination };
+  }
+
+  private request(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     const headers: Record<string, string> = {
       'STATSIG-API-KEY': this.options.apiKey,
       'STATSIG-API-VERSION': STATSIG_API_VERSION,
       accept: 'application/json',
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const json = await fetchJson(`${this.baseUrl}${path}`, {
+    return fetchJson(`${this.baseUrl}${path}`, {
       method,
       path,
       headers,
@@ -108,7 +199,15 @@ export class StatsigConsoleClient {
       timeoutMs: this.options.timeoutMs,
       signal,
     });
-    const parsed = successBody(dataSchema).safeParse(json);
+  }
+
+  private parse<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    json: unknown,
+  ): z.infer<S> {
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new StatsigApiError(
         'STATSIG_BAD_RESPONSE',
@@ -116,7 +215,7 @@ export class StatsigConsoleClient {
         { method, path },
       );
     }
-    return parsed.data.data as z.infer<T>;
+    return parsed.data;
   }
 }
 

@@ -63,6 +63,13 @@ export const ruleSchema = z.looseObject({
 });
 export type Rule = z.infer<typeof ruleSchema>;
 
+// Who last changed an entity and when; every version listed by /versions carries them too.
+const modificationFields = {
+  lastModifiedTime: z.number().nullish(),
+  lastModifierID: z.string().nullish(),
+  lastModifierName: z.string().nullish(),
+};
+
 export const gateSchema = z.looseObject({
   id: z.string(),
   name: z.string().optional(),
@@ -72,6 +79,7 @@ export const gateSchema = z.looseObject({
   rules: z.array(ruleSchema).default([]),
   releasePipelineID: z.string().nullish(),
   tags: z.array(z.string()).nullish(),
+  ...modificationFields,
 });
 export type Gate = z.infer<typeof gateSchema>;
 
@@ -86,6 +94,7 @@ export const dynamicConfigSchema = z.looseObject({
   schema: z.unknown().optional(),
   releasePipelineID: z.string().nullish(),
   tags: z.array(z.string()).nullish(),
+  ...modificationFields,
 });
 export type DynamicConfig = z.infer<typeof dynamicConfigSchema>;
 
@@ -106,6 +115,21 @@ export type ReleasePipeline = z.infer<typeof releasePipelineSchema>;
 /** Every successful Console API answer wraps its payload: `{ message, data }`. */
 export function successBody<T extends z.ZodType>(data: T) {
   return z.looseObject({ message: z.string(), data });
+}
+
+/** The `pagination` object of every list answer; pages are 1-based. */
+export const paginationSchema = z.looseObject({
+  itemsPerPage: z.number(),
+  pageNumber: z.number(),
+  nextPage: z.number().nullish(),
+  previousPage: z.number().nullish(),
+  totalItems: z.number(),
+});
+export type Pagination = z.infer<typeof paginationSchema>;
+
+/** A list answer: `{ message, data: [...], pagination }`. */
+export function pageBody<T extends z.ZodType>(item: T) {
+  return z.looseObject({ message: z.string(), data: z.array(item), pagination: paginationSchema });
 }
 
 /** Console API error body for 400/401/403/404. */

@@ -20,6 +20,10 @@ describe('loadConfig', () => {
     });
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
     expect(config.GATE_CONFIG).toMatch(/examples[/\\]prompt-gate\.ts$/);
+    expect(config.GATE_REPORTS_DIR).toMatch(/\.data[/\\]reports$/);
+    expect(loadConfig({ ...valid, GATE_REPORTS_DIR: '/srv/reports' }).GATE_REPORTS_DIR).toBe(
+      '/srv/reports',
+    );
   });
 
   it('splits a comma-separated secret list for rotation', () => {

@@ -145,6 +145,13 @@ describe('docker-compose.yml', () => {
     expect(worker.healthcheck?.disable).toBe(true);
   });
 
+  it('gives every worker replica the same report store, on a volume', () => {
+    const worker = serviceOf(compose, 'worker');
+    const reportsDir = loadConfig(appEnvironment(compose, 'worker')).GATE_REPORTS_DIR;
+    // A review's runs and its evaluation may land on different replicas: they must share it.
+    expect(worker.volumes).toContainEqual(`gate-reports:${reportsDir}`);
+  });
+
   describe('secrets', () => {
     const raw = loadCompose();
 

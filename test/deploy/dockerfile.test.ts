@@ -56,6 +56,19 @@ describe('Dockerfile', () => {
     expect(['root', '0', '']).not.toContain(name);
   });
 
+  it('keeps reports in a directory the non-root user owns', () => {
+    const reportsEnv = all(runtime, 'ENV')
+      .map((env) => env.args)
+      .find((args) => args.startsWith('GATE_REPORTS_DIR='));
+    const dir = reportsEnv?.split('=')[1] ?? '';
+    expect(dir).toMatch(/^\//);
+    const user = (last(runtime, 'USER') ?? '').split(':')[0];
+    const runs = all(runtime, 'RUN').map((step) => step.args);
+    expect(runs).toContainEqual(
+      expect.stringContaining(`chown ${user}:${user} "$GATE_REPORTS_DIR"`),
+    );
+  });
+
   it('starts the compiled CLI where the build puts it', () => {
     const entrypoint = execForm(last(runtime, 'ENTRYPOINT') ?? '');
     expect(entrypoint?.[0]).toBe('node');

@@ -1,7 +1,7 @@
 // `npm run demo` as a new user runs it: its own embedded dev server, its own sandbox, one approve and
 // one abort, and Temporal UI links that open.
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getFreePort } from '../../src/temporal/dev-server';
@@ -31,14 +31,16 @@ function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output:
   });
 }
 
-it('shows one approve and one abort, with Temporal UI links that open', async () => {
+it('shows one approve and one abort, with their evidence and Temporal UI links that open', async () => {
   const [grpc, ui, receiver, sandbox] = [
     await getFreePort(),
     await getFreePort(),
     await getFreePort(),
     await getFreePort(),
   ];
+  const reportsDir = await mkdtemp(path.join(tmpdir(), 'demo-reports-'));
   const { code, output } = await runDemo({
+    GATE_REPORTS_DIR: reportsDir,
     TEMPORAL_DEV_PORT: String(grpc),
     TEMPORAL_DEV_UI_PORT: String(ui),
     PORT: String(receiver),
@@ -52,6 +54,18 @@ it('shows one approve and one abort, with Temporal UI links that open', async ()
   expect(output).toMatch(/trigger \S+ is IN_PROGRESS/);
   expect(output).toMatch(/trigger \S+ is ABORTED/);
   expect(output).toMatch(/Statsig received 2 write\(s\): PUT \S+\/approve, PUT \S+\/abort/);
+  // The three example suites judge both stories, against the released version measured alongside.
+  expect(output.match(/baseline: version 1, measured in the same review/g)).toHaveLength(2);
+  for (const suite of ['prompt-quality', 'latency-slo', 'prompt-lint']) {
+    expect(output).toContain(`ok   suite ${suite}: every blocking criterion passed`);
+    expect(output).toMatch(new RegExp(`FAIL suite ${suite}: `));
+  }
+  const reports = [...output.matchAll(/report: (\S+report\.md)/g)].map((match) => match[1] ?? '');
+  expect(reports).toHaveLength(2);
+  expect(reports.every((file) => file.startsWith(reportsDir))).toBe(true);
+  expect(await readFile(reports[1] ?? '', 'utf8')).toMatch(
+    /^# Review of search_summary_prompt \(version 2\): ❌ fail/,
+  );
   const links = [...output.matchAll(/Temporal UI: (http\S+)/g)].map((match) => match[1]);
   expect(links).toHaveLength(2);
   expect(

@@ -1,6 +1,34 @@
-// The verdict a review acts on: pass only when every criterion has a passing measurement.
-import { compare, judge } from '../../src/gate/judge';
-import type { BenchmarkOutcome } from '../../src/gate/types';
+// The verdict a review acts on, in the minimal form (one number per metric, one threshold per
+// criterion): pass only when every criterion has a passing measurement.
+import { compare, evaluate } from '../../src/gate/evaluate';
+import type { BenchmarkOutcome, Criterion } from '../../src/gate/types';
+
+/** One run per benchmark outcome, judged without a baseline, as a single-run review is. */
+function judge(
+  criteria: Array<Criterion & { suite: string }>,
+  outcomes: BenchmarkOutcome[],
+  { onError = 'inconclusive' }: { onError?: 'inconclusive' | 'fail' } = {},
+) {
+  return evaluate({
+    criteria,
+    suites: [...new Set(criteria.map((criterion) => criterion.suite))].map((name) => ({
+      name,
+      passScore: 100,
+    })),
+    runs: outcomes.map((outcome) => ({
+      suite: outcome.suite,
+      benchmark: outcome.benchmark,
+      role: 'candidate' as const,
+      repeat: 0,
+      ...(outcome.status === 'completed'
+        ? { status: 'completed' as const, output: { metrics: outcome.metrics } }
+        : { status: 'error' as const, error: outcome.error }),
+    })),
+    baseline: { version: null, reason: 'none' },
+    onError,
+    seed: 'judge-test',
+  }).judgement;
+}
 
 const completed = (metrics: Record<string, number>, benchmark = 'b'): BenchmarkOutcome => ({
   suite: 's',

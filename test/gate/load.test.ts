@@ -1,6 +1,6 @@
 // GATE_CONFIG modules in every supported form load and run; broken ones fail with the file and name.
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,11 +15,11 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'gate-config-'));
 });
 
-async function load(fileName: string, source: string) {
+async function load(fileName: string, source: string, extraArgs: string[] = []) {
   const file = path.join(dir, fileName);
   await writeFile(file, source);
   try {
-    const { stdout } = await run(TSX, [LOADER, file], { cwd: ROOT });
+    const { stdout } = await run(TSX, [LOADER, file, ...extraArgs], { cwd: ROOT });
     return { ok: true as const, result: JSON.parse(stdout) };
   } catch (error) {
     const failed = error as { code: number; stderr: string };
@@ -85,16 +85,85 @@ export default defineGate({
     expect(loaded.ok && loaded.result.metrics).toEqual({ quality: 0.91 });
   });
 
-  it('loads the example gate shipped with the repo', async () => {
-    const { stdout } = await run(
-      TSX,
-      [LOADER, path.join(ROOT, 'examples', 'prompt-gate.ts'), '--plan-only'],
-      { cwd: ROOT },
+  it.each([
+    [
+      'prompt-gate.ts',
+      [
+        'quality',
+        'no quality regression',
+        'p95 latency',
+        'p95 latency vs released',
+        'answer length',
+      ],
+    ],
+    ['latency-gate.ts', ['p95 within the SLO', 'median no more than 50 ms slower', 'error rate']],
+    [
+      'command-gate.ts',
+      [
+        'keeps the {question} slot',
+        'no banned phrases',
+        'temperature at most 1',
+        'template length',
+      ],
+    ],
+    ['demo-gate.ts', null],
+  ])('loads the example gate %s shipped with the repo', async (file, names) => {
+    const { stdout } = await run(TSX, [LOADER, path.join(ROOT, 'examples', file), '--plan-only'], {
+      cwd: ROOT,
+    });
+    const plan = JSON.parse(stdout).plan as {
+      criteria: Array<{ name: string }>;
+      gateVersion: string;
+    };
+    if (names) expect(plan.criteria.map((criterion) => criterion.name)).toEqual(names);
+    else expect(plan.gateVersion).toBe('demo-2');
+  });
+
+  it('names the file, the suite and the criterion for an unknown metric', async () => {
+    const source = `import { defineGate, http } from '${path.join(ROOT, 'src', 'index')}';
+export default defineGate({
+  suites: [{
+    name: 'latency',
+    benchmarks: [http({ name: 'probe', url: 'http://127.0.0.1:1/' })],
+    criteria: [{ name: 'p95', metric: 'latency_p95', aggregate: 'mean', op: '<=', threshold: 250 }],
+  }],
+});
+`;
+    const loaded = await load('unknown-metric.ts', source);
+    expect(loaded.ok).toBe(false);
+    expect(!loaded.ok && loaded.stderr).toContain(path.join(dir, 'unknown-metric.ts'));
+    expect(!loaded.ok && loaded.stderr).toMatch(
+      /suites\[latency\]\.criteria\[p95\]\.metric: unknown metric 'latency_p95'; the benchmarks report .*latency_p95_ms/,
     );
-    expect(JSON.parse(stdout).plan.criteria.map((c: { metric: string }) => c.metric)).toEqual([
-      'quality',
-      'latency_p95_ms',
-    ]);
+  });
+
+  it('builds a built-in kind from a plain object in a .mjs module', async () => {
+    const source = `export default {
+  suites: [{
+    name: 'lint',
+    benchmarks: [{ name: 'script', kind: 'command', command: process.execPath, args: ['-e', 'console.log(JSON.stringify({ quality: 0.95 }))'] }],
+    criteria: [{ metric: 'quality', op: '>=', threshold: 0.8 }],
+  }],
+};
+`;
+    const loaded = await load('plain-kind.mjs', source);
+    expect(loaded.ok && loaded.result.metrics).toEqual({ quality: 0.95 });
+    expect(loaded.ok && loaded.result.plan.benchmarks[0]).toMatchObject({ kind: 'command' });
+  });
+
+  it("loads every plain-object gate in the README's guide", async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Writing a gate config'),
+      readme.indexOf('## Configuration'),
+    );
+    const snippets = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+    expect(snippets.length).toBeGreaterThanOrEqual(2);
+    for (const [index, snippet] of snippets.entries()) {
+      // Planned, not run: the README's endpoints and scripts are illustrations.
+      const loaded = await load(`readme-${index}.mjs`, snippet, ['--plan-only']);
+      expect(loaded).toMatchObject({ ok: true });
+    }
   });
 
   it('names the file, the suite and the problem for a bad operator', async () => {

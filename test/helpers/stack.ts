@@ -1,6 +1,9 @@
 // The whole product wired for a test: the Statsig sandbox, real workers and a real receiver on
 // loopback, against the dev server that test/global-setup.ts started for the run.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { GateDefinition } from '../../src/gate/types';
@@ -32,6 +35,8 @@ export interface Stack {
   consoleApiKey: string;
   client: Client;
   taskQueue: string;
+  /** The workers' report store (run outputs, report.json / report.md), removed by stop(). */
+  reportsDir: string;
   send(
     payload: unknown,
     options?: { secret?: string; headers?: Record<string, string> },
@@ -71,6 +76,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const receiverUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const webhookUrl = `${receiverUrl}/webhooks/statsig`;
   const workers: WorkerHandle[] = [];
+  const reportsDir = await mkdtemp(path.join(tmpdir(), 'rollout-gate-reports-'));
 
   async function startWorker(gate: GateDefinition = options.gate): Promise<WorkerHandle> {
     const connection = await NativeConnection.connect({ address });
@@ -86,7 +92,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       connection,
       namespace,
       taskQueue,
-      dependencies: events ? { statsig, events, gate } : { statsig, gate },
+      dependencies: events ? { statsig, events, gate, reportsDir } : { statsig, gate, reportsDir },
       workflows: workflowBundleOption(),
     });
     const running = reviewWorkers.run();
@@ -115,6 +121,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     consoleApiKey,
     client,
     taskQueue,
+    reportsDir,
     send: (payload, sendOptions = {}) =>
       sendWebhook({
         url: webhookUrl,
@@ -128,6 +135,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await Promise.all(workers.map((worker) => worker.stop()));
       await client.connection.close();
       await sandbox.close();
+      await rm(reportsDir, { recursive: true, force: true });
     },
   };
 }

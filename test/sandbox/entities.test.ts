@@ -1,27 +1,15 @@
-// Gates and dynamic configs: reads, the enable/disable kill switches, and config version history.
-import { z } from 'zod';
+// Gates and dynamic configs: reads and the enable/disable kill switches (history: entity-versions.test.ts).
 import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import {
   dynamicConfigSchema,
   errorBodySchema,
   gateSchema,
-  ruleSchema,
   successBody,
 } from '../../src/statsig/schemas';
 import { CONSOLE_API_KEY, http, PROMPT_CONFIG_V1, T0, testSeed } from './helpers';
 
 const gateBody = successBody(gateSchema);
 const configBody = successBody(dynamicConfigSchema);
-const versionsBody = successBody(
-  z.array(
-    z.object({
-      version: z.number(),
-      defaultValue: z.unknown(),
-      rules: z.array(ruleSchema),
-      createdTime: z.number(),
-    }),
-  ),
-);
 
 let server: StartedSandbox;
 let clock = T0;
@@ -107,29 +95,5 @@ describe('dynamic configs', () => {
     const on = await put('/dynamic_configs/support_prompt/enable');
     expect(configBody.parse(on.body).data).toMatchObject({ isEnabled: true, version: 9 });
     expect((await put('/dynamic_configs/nope/disable')).status).toBe(404);
-  });
-
-  test('versions lists every version, newest first', async () => {
-    clock = T0 + 1_000;
-    const { id } = server.sandbox.startRelease({
-      pipelineID: 'rp_prompt',
-      entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: { model: 'model-b' } },
-    });
-    clock = T0 + 2_000;
-    await put(`/release_pipeline_triggers/${id}/abort`);
-
-    const response = await http(`${server.consoleApiUrl}/dynamic_configs/support_prompt/versions`);
-    expect(response.status).toBe(200);
-    expect(versionsBody.parse(response.body).data).toEqual([
-      { version: 9, defaultValue: PROMPT_CONFIG_V1, rules: [], createdTime: T0 + 2_000 },
-      { version: 8, defaultValue: { model: 'model-b' }, rules: [], createdTime: T0 + 1_000 },
-      { version: 7, defaultValue: PROMPT_CONFIG_V1, rules: [], createdTime: T0 },
-    ]);
-  });
-
-  test('versions of an unknown config is 404', async () => {
-    const response = await http(`${server.consoleApiUrl}/dynamic_configs/nope/versions`);
-    expect(response.status).toBe(404);
-    expect(errorBodySchema.parse(response.body).status).toBe(404);
   });
 });

@@ -1,0 +1,228 @@
+// `dataset`: cases × a model function × scorers. Every case keeps its own result (output, scores,
+// pass or fail), so criteria can compare the candidate with the baseline case by case, and repeats
+// show which cases are flaky.
+import { z } from 'zod';
+import { aggregate } from '../stats';
+import type { BenchmarkContext, CaseResult } from '../types';
+import { defineBenchmarkKind, InvalidBenchmarkOutputError } from './kind';
+import type { Scorer } from './scorers';
+
+export interface DatasetCase {
+  /** Stable across runs and versions: results are paired by it. Default: the case's position. */
+  id?: string;
+  input: unknown;
+  expected?: unknown;
+  [field: string]: unknown;
+}
+
+export interface CaseContext {
+  target: BenchmarkContext['target'];
+  baseline: BenchmarkContext['baseline'];
+  role: BenchmarkContext['role'];
+  repeat: number;
+  seed: number;
+  signal: AbortSignal;
+  case: DatasetCase;
+  /** Attaches a per-case metric (e.g. the model's token count); overrides the measured latency_ms. */
+  record(metric: string, value: number): void;
+}
+
+export interface DatasetOptions {
+  cases: DatasetCase[] | ((context: BenchmarkContext) => DatasetCase[] | Promise<DatasetCase[]>);
+  /** Produces the output for one case from the version under review (`context.target`). */
+  model: (input: unknown, context: CaseContext) => unknown | Promise<unknown>;
+  scorers: Scorer[];
+  /** Cases evaluated at once. Default 4. */
+  concurrency?: number;
+  /** Per-case metrics your model records, so criteria may name them. */
+  caseMetrics?: string[];
+  /** Characters of each output kept in the stored report. Default 500. */
+  keepOutputChars?: number;
+}
+
+const scorerSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scorer names use letters, digits, _ . -'),
+  score: z.custom<Scorer['score']>((v) => typeof v === 'function', 'score must be a function'),
+  passAt: z.number().optional(),
+});
+
+const datasetOptionsSchema = z
+  .object({
+    cases: z.union([
+      z.array(z.object({ id: z.string().min(1).optional(), input: z.unknown() }).loose()).min(1),
+      z.custom<() => unknown>((v) => typeof v === 'function'),
+    ]),
+    model: z.custom<DatasetOptions['model']>(
+      (v) => typeof v === 'function',
+      'model must be a function',
+    ),
+    scorers: z.array(scorerSchema).min(1, 'a dataset needs at least one scorer'),
+    concurrency: z.number().int().positive().max(1000).default(4),
+    caseMetrics: z.array(z.string().min(1)).optional(),
+    keepOutputChars: z.number().int().min(0).default(500),
+  })
+  .superRefine((options, context) => {
+    const names = options.scorers.map((scorer) => scorer.name);
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate) {
+      context.addIssue({
+        code: 'custom',
+        path: ['scorers'],
+        message: `two scorers are named '${duplicate}'`,
+      });
+    }
+  }) as unknown as z.ZodType<DatasetOptions>;
+
+function trimOutput(output: unknown, keep: number): unknown {
+  if (typeof output === 'string')
+    return output.length > keep ? `${output.slice(0, keep)}…` : output;
+  if (output === undefined) return null;
+  const json = JSON.stringify(output) ?? '';
+  return json.length > keep ? `${json.slice(0, keep)}…` : output;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const dataset = defineBenchmarkKind<DatasetOptions>(
+  'dataset',
+  (options) => ({
+    metrics: [
+      'cases',
+      'passed',
+      'errors',
+      'pass_rate',
+      'pass',
+      'latency_ms',
+      'latency_p50_ms',
+      'latency_p95_ms',
+      ...options.scorers.flatMap((scorer) => [scorer.name, `score_${scorer.name}`]),
+      ...(options.caseMetrics ?? []),
+    ],
+    async run(context) {
+      const cases =
+        typeof options.cases === 'function' ? await options.cases(context) : options.cases;
+      if (!Array.isArray(cases) || cases.length === 0) {
+        throw new InvalidBenchmarkOutputError('the dataset has no cases');
+      }
+      const ids = cases.map((item, index) => item.id ?? String(index + 1));
+      if (new Set(ids).size !== ids.length) {
+        throw new InvalidBenchmarkOutputError('dataset case ids must be unique');
+      }
+      const keep = options.keepOutputChars ?? 500;
+      const results: CaseResult[] = new Array(cases.length);
+
+      const evaluate = async (index: number): Promise<CaseResult> => {
+        const item = cases[index] as DatasetCase;
+        const id = ids[index] as string;
+        const recorded: Record<string, number> = {};
+        const caseContext: CaseContext = {
+          target: context.target,
+          baseline: context.baseline,
+          role: context.role,
+          repeat: context.repeat,
+          seed: context.seed,
+          signal: context.signal,
+          case: item,
+          record(metric, value) {
+            if (!Number.isFinite(value)) {
+              throw new InvalidBenchmarkOutputError(
+                `case ${id}: ${metric} must be a finite number`,
+              );
+            }
+            recorded[metric] = value;
+          },
+        };
+        const started = performance.now();
+        let output: unknown;
+        try {
+          output = await options.model(item.input, caseContext);
+        } catch (error) {
+          if (context.signal.aborted) throw error;
+          return { id, passed: false, scores: {}, error: `model: ${message(error)}` };
+        }
+        const scores: Record<string, number> = {
+          latency_ms: Math.round((performance.now() - started) * 100) / 100,
+          ...recorded,
+        };
+        let passed = true;
+        for (const scorer of options.scorers) {
+          let value: number | boolean;
+          try {
+            value = await scorer.score({
+              output,
+              expected: item.expected,
+              case: item,
+              signal: context.signal,
+            });
+          } catch (error) {
+            if (context.signal.aborted) throw error;
+            return {
+              id,
+              passed: false,
+              scores,
+              output: trimOutput(output, keep),
+              error: `${scorer.name}: ${message(error)}`,
+            };
+          }
+          const score = typeof value === 'boolean' ? Number(value) : value;
+          if (!Number.isFinite(score)) {
+            throw new InvalidBenchmarkOutputError(
+              `scorer '${scorer.name}' returned ${String(value)} for case ${id}`,
+            );
+          }
+          scores[scorer.name] = score;
+          if (score < (scorer.passAt ?? 1)) passed = false;
+        }
+        return { id, passed, scores, output: trimOutput(output, keep) };
+      };
+
+      let next = 0;
+      let done = 0;
+      const worker = async () => {
+        for (;;) {
+          const index = next;
+          next += 1;
+          if (index >= cases.length) return;
+          context.signal.throwIfAborted();
+          results[index] = await evaluate(index);
+          done += 1;
+          if (done % Math.max(1, Math.floor(cases.length / 20)) === 0) {
+            context.heartbeat({ cases: done, of: cases.length });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+
+      const passedCount = results.filter((result) => result.passed).length;
+      const errors = results.filter((result) => result.error !== undefined).length;
+      const latencies = results.flatMap((result) =>
+        result.scores?.latency_ms === undefined ? [] : [result.scores.latency_ms],
+      );
+      const scoreMeans = Object.fromEntries(
+        options.scorers.map((scorer) => {
+          const values = results.map((result) => result.scores?.[scorer.name] ?? 0);
+          return [`score_${scorer.name}`, aggregate(values, 'mean')];
+        }),
+      );
+      return {
+        metrics: {
+          cases: cases.length,
+          passed: passedCount,
+          errors,
+          pass_rate: passedCount / cases.length,
+          ...(latencies.length > 0
+            ? {
+                latency_p50_ms: aggregate(latencies, 'p50'),
+                latency_p95_ms: aggregate(latencies, 'p95'),
+              }
+            : {}),
+          ...scoreMeans,
+        },
+        cases: results,
+      };
+    },
+  }),
+  datasetOptionsSchema,
+);

@@ -1,0 +1,110 @@
+// How a benchmark kind turns its options into a benchmark: the built-in kinds (http, command,
+// dataset) use this, and so can a team's own (`defineBenchmarkKind('grpc', …)`).
+import type { z } from 'zod';
+import type { BenchmarkDefinition } from '../types';
+
+/** The settings every benchmark has, whatever its kind. */
+export interface BenchmarkSettings {
+  name: string;
+  timeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+  retries?: number;
+  repeats?: number;
+  maxRepeats?: number;
+  parallelRuns?: number;
+  /** More metric names the benchmark reports, beyond those its kind declares. */
+  metrics?: readonly string[];
+}
+
+const SETTINGS = [
+  'name',
+  'timeoutMs',
+  'heartbeatTimeoutMs',
+  'retries',
+  'repeats',
+  'maxRepeats',
+  'parallelRuns',
+  'metrics',
+  'kind',
+] as const;
+
+/** Options a kind rejected, each as `field: problem`; startup reports them with the benchmark's path. */
+export class BenchmarkOptionsError extends Error {
+  readonly code = 'BENCHMARK_OPTIONS_INVALID';
+  constructor(
+    readonly benchmark: string,
+    readonly problems: string[],
+  ) {
+    super(`Benchmark '${benchmark}' is invalid: ${problems.join('; ')}`);
+    this.name = 'BenchmarkOptionsError';
+  }
+}
+
+/**
+ * A benchmark's output that cannot be read (a command printed no JSON, a scorer returned NaN…).
+ * Running it again would not help, so the activity does not retry it.
+ */
+export class InvalidBenchmarkOutputError extends Error {
+  readonly code = 'BENCHMARK_OUTPUT_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidBenchmarkOutputError';
+  }
+}
+
+export interface KindImplementation {
+  run: BenchmarkDefinition['run'];
+  /** Metric names this benchmark reports; omit when they cannot be known before it runs. */
+  metrics?: readonly string[];
+}
+
+export type BenchmarkKind<Options> = ((
+  options: Options & BenchmarkSettings,
+) => BenchmarkDefinition) & {
+  readonly kind: string;
+};
+
+/**
+ * Declares a benchmark kind. `schema` (zod) checks the kind's own options at startup; `build`
+ * turns valid options into the run function.
+ */
+export function defineBenchmarkKind<Options>(
+  kind: string,
+  build: (options: Options, name: string) => KindImplementation,
+  schema?: z.ZodType<Options>,
+): BenchmarkKind<Options> {
+  const factory = (input: Options & BenchmarkSettings): BenchmarkDefinition => {
+    const name = typeof input?.name === 'string' ? input.name : '(unnamed)';
+    const own: Record<string, unknown> = {};
+    const settings: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(input ?? {})) {
+      if ((SETTINGS as readonly string[]).includes(key)) settings[key] = value;
+      else own[key] = value;
+    }
+    let options = own as Options;
+    if (schema) {
+      const parsed = schema.safeParse(own);
+      if (!parsed.success) {
+        throw new BenchmarkOptionsError(
+          name,
+          parsed.error.issues.map(
+            (issue) => `${issue.path.map(String).join('.') || '(options)'}: ${issue.message}`,
+          ),
+        );
+      }
+      options = { ...own, ...(parsed.data as object) } as Options;
+    }
+    const implementation = build(options, name);
+    const extra = (settings.metrics as readonly string[] | undefined) ?? [];
+    const metrics = implementation.metrics && [...new Set([...implementation.metrics, ...extra])];
+    delete settings.kind;
+    delete settings.metrics;
+    return {
+      ...(settings as unknown as BenchmarkSettings),
+      kind,
+      run: implementation.run,
+      ...(metrics ? { metrics } : extra.length > 0 ? { metrics: extra } : {}),
+    };
+  };
+  return Object.assign(factory, { kind });
+}

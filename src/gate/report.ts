@@ -1,0 +1,222 @@
+// The review's evidence as people read it: a JSON document with every measurement, and a Markdown
+// summary (criteria table, suites, runs, flaky cases and regressions). Pure: the report store
+// writes what these functions build.
+import type { BaselineStatus, DatasetAnalysis } from './evaluate';
+import { formatNumber } from './evaluate';
+import type { CriterionResult, Judgement, RunRecord, Verdict } from './types';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** Entries of each case list kept in the workflow result; the stored report keeps them all. */
+export const CASES_IN_SUMMARY = 20;
+/** Entries of each case list the Markdown shows. */
+const CASES_IN_MARKDOWN = 50;
+
+export interface ReportSubject {
+  workflowId: string;
+  runId: string;
+  triggerID?: string;
+  phaseID?: string;
+  releasePipelineID?: string;
+  target: { kind: string; id: string; name: string; version: number };
+}
+
+export interface ReportDecision {
+  outcome: string;
+  action: string;
+  reason: string;
+  override?: { actor: string; decision: string; reason?: string };
+  decidedAt: string;
+}
+
+export interface StoredReport {
+  schemaVersion: number;
+  subject: ReportSubject;
+  generatedAt: string;
+  gateVersion: string;
+  /** sha256 of the entity's value and rules under review. */
+  configHash: string;
+  baseline: BaselineStatus & { configHash?: string };
+  verdict: Verdict;
+  judgement: Judgement;
+  /** Times more runs were added to settle an inconclusive verdict, plus the first. */
+  samplingRounds: number;
+  runs: RunRecord[];
+  datasets: DatasetAnalysis[];
+  skippedSuites: string[];
+  decision?: ReportDecision;
+}
+
+function cell(value: string): string {
+  return value.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+function num(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : formatNumber(value);
+}
+
+function statisticText(criterion: CriterionResult): string {
+  const statistic = criterion.statistic;
+  if (!statistic) return '–';
+  if (statistic.test === 'mann-whitney') {
+    return `Mann-Whitney U=${num(statistic.u)}, p=${num(statistic.pValue)} (${statistic.hypothesis})`;
+  }
+  const [low, high] = statistic.interval ?? [Number.NaN, Number.NaN];
+  const confidence = formatNumber((statistic.confidence ?? 0) * 100);
+  // A regression's interval is a fraction of the baseline: shown in percent, like its threshold.
+  const show = (value: number) =>
+    criterion.compare === 'regression' ? `${formatNumber(value * 100)}%` : num(value);
+  return `${statistic.test} ${confidence}% [${show(low)}, ${show(high)}]`;
+}
+
+function thresholdText(criterion: CriterionResult): string {
+  if (criterion.compare === 'regression') {
+    return `regression ${criterion.op} ${formatNumber(criterion.threshold * 100)}%`;
+  }
+  if (criterion.compare === 'delta') return `delta ${criterion.op} ${num(criterion.threshold)}`;
+  return `${criterion.op} ${num(criterion.threshold)}`;
+}
+
+const VERDICT_MARK: Record<Verdict, string> = {
+  pass: '✅ pass',
+  fail: '❌ fail',
+  inconclusive: '⚠️ inconclusive',
+};
+
+function caseList(title: string, cases: DatasetAnalysis['flaky'], benchmark: string): string[] {
+  if (cases.length === 0) return [];
+  const lines = [`#### ${title} (${cases.length}) in ${benchmark}`, ''];
+  lines.push('| case | candidate passed | baseline passed |', '| --- | --- | --- |');
+  for (const item of cases.slice(0, CASES_IN_MARKDOWN)) {
+    const side = ({ runs, passed }: { runs: number; passed: number }) =>
+      runs === 0 ? '–' : `${passed}/${runs}`;
+    lines.push(`| ${cell(item.id)} | ${side(item.candidate)} | ${side(item.baseline)} |`);
+  }
+  if (cases.length > CASES_IN_MARKDOWN) {
+    lines.push('', `…and ${cases.length - CASES_IN_MARKDOWN} more in report.json.`);
+  }
+  lines.push('');
+  return lines;
+}
+
+/** The Markdown summary of a stored report. */
+export function renderMarkdown(report: StoredReport): string {
+  const { subject, judgement } = report;
+  const lines: string[] = [
+    `# Review of ${subject.target.name} (version ${subject.target.version}): ${VERDICT_MARK[report.verdict]}`,
+    '',
+  ];
+  const facts: Array<[string, string]> = [
+    ['Workflow', `${subject.workflowId} (run ${subject.runId})`],
+    ['Entity', `${subject.target.kind} ${subject.target.id}, version ${subject.target.version}`],
+  ];
+  if (subject.releasePipelineID) facts.push(['Release pipeline', subject.releasePipelineID]);
+  if (subject.triggerID)
+    facts.push(['Trigger / phase', `${subject.triggerID} / ${subject.phaseID ?? '–'}`]);
+  facts.push(
+    [
+      'Baseline',
+      report.baseline.version === null
+        ? `none: ${report.baseline.reason}`
+        : `version ${report.baseline.version}${report.baseline.configHash ? ` (${report.baseline.configHash})` : ''}`,
+    ],
+    ['Config snapshot hash', report.configHash],
+    ['Gate config version', report.gateVersion],
+    ['Sampling rounds', String(report.samplingRounds)],
+    ['Generated', report.generatedAt],
+  );
+  if (report.decision) {
+    const by = report.decision.override
+      ? `, ${report.decision.override.decision} by ${report.decision.override.actor}`
+      : '';
+    facts.push([
+      'Decision',
+      `${report.decision.action} (${report.decision.outcome}${by}): ${report.decision.reason}`,
+    ]);
+  }
+  for (const [name, value] of facts) lines.push(`- **${name}:** ${value}`);
+  lines.push('');
+
+  if (report.skippedSuites.length > 0) {
+    lines.push(`Suites not selecting this entity: ${report.skippedSuites.join(', ')}.`, '');
+  }
+
+  lines.push(
+    '## Suites',
+    '',
+    '| suite | verdict | score | needed | reason |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  for (const suite of judgement.suites ?? []) {
+    lines.push(
+      `| ${cell(suite.suite)} | ${VERDICT_MARK[suite.verdict]} | ${formatNumber(suite.score)} | ${formatNumber(suite.passScore)} | ${cell(suite.reason)} |`,
+    );
+  }
+  lines.push('', '## Criteria', '');
+  lines.push(
+    '| suite | criterion | observed | baseline | threshold | statistic | verdict | reason |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const criterion of judgement.criteria) {
+    const role = criterion.critical ? ' (critical)' : criterion.advisory ? ' (advisory)' : '';
+    lines.push(
+      [
+        '',
+        cell(criterion.suite),
+        cell(`${criterion.name ?? criterion.metric}${role}`),
+        num(criterion.observed),
+        num(criterion.baselineValue),
+        cell(thresholdText(criterion)),
+        cell(statisticText(criterion)),
+        VERDICT_MARK[criterion.verdict],
+        cell(criterion.reason),
+        '',
+      ]
+        .join(' | ')
+        .trim(),
+    );
+  }
+
+  lines.push(
+    '',
+    '## Runs',
+    '',
+    '| suite | benchmark | side | repeat | result |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  const order = (run: RunRecord) =>
+    `${run.suite}\u0000${run.benchmark}\u0000${run.role === 'candidate' ? 0 : 1}\u0000${String(run.repeat).padStart(6, '0')}`;
+  for (const run of [...report.runs].sort((a, b) => order(a).localeCompare(order(b)))) {
+    const result =
+      run.status === 'completed'
+        ? `${Object.entries(run.metrics)
+            .slice(0, 8)
+            .map(([name, value]) => `${name}=${formatNumber(value)}`)
+            .join(', ')} (${run.durationMs} ms)`
+        : `error: ${run.error}`;
+    lines.push(
+      `| ${cell(run.suite)} | ${cell(run.benchmark)} | ${run.role} | ${run.repeat} | ${cell(result)} |`,
+    );
+  }
+
+  const withCases = report.datasets.filter(
+    (analysis) =>
+      analysis.flaky.length + analysis.regressions.length + analysis.improvements.length > 0,
+  );
+  if (withCases.length > 0) {
+    lines.push('', '## Cases', '');
+    lines.push(
+      'Flaky cases passed in some runs and failed in others; they are listed apart from regressions (passed on the baseline every time, never on the candidate).',
+      '',
+    );
+    for (const analysis of withCases) {
+      const where = `${analysis.suite}/${analysis.benchmark}`;
+      lines.push(
+        ...caseList('Regressions', analysis.regressions, where),
+        ...caseList('Flaky', analysis.flaky, where),
+        ...caseList('Improvements', analysis.improvements, where),
+      );
+    }
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
