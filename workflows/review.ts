@@ -33,6 +33,7 @@ import {
   type DecideInput,
   type Override,
   PROGRESS_QUERY,
+  type RecordingOutcome,
   type ReviewAction,
   type ReviewReport,
   type ReviewRequest,
@@ -123,10 +124,13 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   let acting = false;
   let entityChanged = false;
   let target: TargetSummary | undefined;
+  let releaseStartedAtMs = Number.POSITIVE_INFINITY;
 
   setHandler(progressQuery, () => progress);
   setHandler(configChangedSignal, (change) => {
-    if (target && (change.name === target.name || change.name === target.id)) entityChanged = true;
+    if (!target || (change.name !== target.name && change.name !== target.id)) return;
+    // Statsig also reports the save that started this release; only later changes are new versions.
+    if (change.happenedAtMs > releaseStartedAtMs) entityChanged = true;
   });
   setHandler(
     decideUpdate,
@@ -145,25 +149,36 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
         }
         if (override) throw new Error(`already decided by ${override.actor}: ${override.decision}`);
         if (acting || progress.stage === 'done' || progress.stage === 'record') {
-          throw new Error(`the review has already acted (${progress.action ?? 'none'})`);
+          throw new Error(`too late: the review has already acted (${progress.action ?? 'none'})`);
         }
       },
     },
   );
 
-  // Every approve/abort/disable goes through one task queue whose worker caps the rate, so all
-  // workers together stay under Statsig's mutation limit.
+  // Every write to Statsig (approve, abort, disable, log_event) goes through one task queue whose
+  // workers cap the rate, so all workers together stay under Statsig's mutation limit.
+  const writesQueue = `${workflowInfo().taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`;
+  const writeRetry = {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '2m',
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  };
   const statsigWrites = proxyActivities<ReviewActivities>({
-    taskQueue: `${workflowInfo().taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`,
+    taskQueue: writesQueue,
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '6h',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '2m',
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
+    retry: writeRetry,
   });
+  // The decision is made by the time results are recorded: an Events API outage may delay the
+  // review's end a little, never for hours.
+  const statsigRecords = proxyActivities<ReviewActivities>({
+    taskQueue: writesQueue,
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '15m',
+    retry: writeRetry,
+  });
+  let policy: ReviewPlan['policy'] | undefined;
 
   const finalReport = (
     fields: Pick<ReviewReport, 'outcome' | 'action' | 'reason'> & Partial<ReviewReport>,
@@ -180,10 +195,12 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     ...(target ? { target } : {}),
     ...(progress.judgement ? { verdict: progress.judgement.verdict } : {}),
     ...(override ? { override } : {}),
+    ...(policy ? { policy } : {}),
     ...fields,
   });
 
   // Recording must finish even if the review is cancelled meanwhile: the decision already happened.
+  // A failure to record is reported, not raised: it must not turn a decided review into a failed one.
   async function finish(report: ReviewReport): Promise<ReviewReport> {
     progress.stage = 'record';
     progress.action = report.action;
@@ -196,9 +213,19 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     upsertMemo({
       summary: `${report.target?.name ?? request.triggerID}: ${report.verdict ?? report.outcome} → ${report.action}`,
     });
-    await CancellationScope.nonCancellable(() => local.recordReviewResult(report));
+    let recording: RecordingOutcome;
+    try {
+      recording = {
+        status: await CancellationScope.nonCancellable(() =>
+          statsigRecords.recordReviewResult(report),
+        ),
+      };
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      recording = { status: 'failed', error: failureMessage(error) };
+    }
     progress.stage = 'done';
-    return report;
+    return { ...report, recording };
   }
 
   const superseded = (trigger: TriggerState) =>
@@ -211,6 +238,7 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     );
 
   let loaded = await statsigReads.loadReviewTarget(request);
+  releaseStartedAtMs = loaded.trigger.createdTime;
   target = summarize(loaded);
   progress.target = target;
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.entity, value: target.name }]);
@@ -221,11 +249,10 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     target: loaded.target,
     releasePipelineID: loaded.trigger.releasePipelineID,
   });
-  const { policy } = plan;
+  policy = plan.policy;
 
   let gaveUpOnChanges = false;
   for (;;) {
-    entityChanged = false;
     progress.stage = 'run benchmarks';
     progress.judgement = undefined;
     const outcomes = await runBenchmarksUnlessDecided(plan.benchmarks, loaded);
@@ -246,6 +273,7 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     }
     // The entity changed while its benchmarks ran: judge the version that would actually roll out.
     progress.reruns += 1;
+    entityChanged = false;
     loaded = await statsigReads.loadReviewTarget(request);
     target = summarize(loaded);
     progress.target = target;
@@ -256,8 +284,10 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   let reason: string;
   const judgement = progress.judgement;
   if (!override && (gaveUpOnChanges || judgement?.verdict === 'inconclusive')) {
-    if (gaveUpOnChanges && judgement)
+    if (gaveUpOnChanges && judgement) {
       progress.judgement = { ...judgement, verdict: 'inconclusive' };
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.verdict, value: 'inconclusive' }]);
+    }
     progress.stage = 'waiting for a person';
     progress.decisionDeadlineMs = Date.now() + policy.decisionTimeoutMs;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.decision, value: 'waiting' }]);
@@ -302,6 +332,7 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   progress.stage = 'act';
   acting = true;
   const action: ReviewAction = approve ? 'approved' : ACTION_OF[killSwitch];
+  progress.action = action;
   if (policy.dryRun) {
     return finish(
       finalReport({
@@ -313,15 +344,21 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   }
   // Once started, the call must finish: a cancellation now would leave us not knowing what Statsig did.
   const currentTarget = target;
-  await CancellationScope.nonCancellable(async () => {
-    if (approve) {
-      await statsigWrites.approvePhase({ triggerID: request.triggerID, phaseID: request.phaseID });
-    } else if (killSwitch === 'abort') {
-      await statsigWrites.abortRollout({ triggerID: request.triggerID });
-    } else if (killSwitch === 'disable') {
-      await statsigWrites.disableEntity({ kind: currentTarget.kind, id: currentTarget.id });
+  const phase = { triggerID: request.triggerID, phaseID: request.phaseID };
+  const written = await CancellationScope.nonCancellable(async () => {
+    if (approve) return statsigWrites.approvePhase(phase);
+    if (killSwitch === 'abort') return statsigWrites.abortRollout(phase);
+    if (killSwitch === 'disable') {
+      return statsigWrites.disableEntity({
+        ...phase,
+        kind: currentTarget.kind,
+        id: currentTarget.id,
+      });
     }
+    return undefined;
   });
+  // The write re-read the trigger just before its call and found a person had moved it on.
+  if (written?.status === 'superseded') return superseded(written.trigger);
   return finish(finalReport({ outcome: 'decided', action, reason }));
 
   /** Runs every benchmark in parallel; a person's decision cancels what is still running. */

@@ -6,6 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { GateDefinition } from '../../src/gate/types';
 import { buildReceiver } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
+import { createRunningReviews } from '../../src/receiver/running-reviews';
 import { type SandboxSeed, type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import { sendWebhook, type WebhookResponse } from '../../src/sandbox/webhook-sender';
 import { StatsigConsoleClient, StatsigEventsClient } from '../../src/statsig/console-client';
@@ -30,6 +31,8 @@ export interface Stack {
   webhookUrl: string;
   webhookSecret: string;
   consoleApiKey: string;
+  /** The server secret the sandbox's Events API (log_event) accepts. */
+  serverSecret: string;
   client: Client;
   taskQueue: string;
   send(
@@ -37,6 +40,8 @@ export interface Stack {
     options?: { secret?: string; headers?: Record<string, string> },
   ): Promise<WebhookResponse>;
   startWorker(gate?: GateDefinition): Promise<WorkerHandle>;
+  /** Closes the receiver and starts a fresh one on the same port (a redeploy or a crash). */
+  restartReceiver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +51,10 @@ export interface StackOptions {
   /** Start a worker with the stack (default true). */
   worker?: boolean;
   recordResults?: boolean;
+  /** Where workers reach the Console API; the sandbox's own URL by default (a proxy in outage tests). */
+  consoleApiUrl?: string;
+  /** The Statsig client's per-call timeout (STATSIG_TIMEOUT_MS); 5 s by default. */
+  statsigTimeoutMs?: number;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -62,22 +71,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(options.seed ? { seed: options.seed } : {}),
   });
   const client = createClient({ address, namespace });
-  const app = buildReceiver({
-    webhookSecrets: [webhookSecret],
-    toleranceMs: 5 * 60 * 1000,
-    bodyLimitBytes: 1024 * 1024,
-    reviews: createReviewStarter(client, { taskQueue }),
-  });
+  const receiver = () =>
+    buildReceiver({
+      webhookSecrets: [webhookSecret],
+      toleranceMs: 5 * 60 * 1000,
+      bodyLimitBytes: 1024 * 1024,
+      reviews: createReviewStarter(client, { taskQueue }),
+      runningReviews: createRunningReviews(client),
+    });
+  let app = receiver();
   const receiverUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const receiverPort = Number(new URL(receiverUrl).port);
   const webhookUrl = `${receiverUrl}/webhooks/statsig`;
   const workers: WorkerHandle[] = [];
 
   async function startWorker(gate: GateDefinition = options.gate): Promise<WorkerHandle> {
     const connection = await NativeConnection.connect({ address });
     const statsig = new StatsigConsoleClient({
-      baseUrl: sandbox.consoleApiUrl,
+      baseUrl: options.consoleApiUrl ?? sandbox.consoleApiUrl,
       apiKey: consoleApiKey,
-      timeoutMs: 5_000,
+      timeoutMs: options.statsigTimeoutMs ?? 5_000,
     });
     const events = options.recordResults
       ? new StatsigEventsClient({ baseUrl: sandbox.eventsApiUrl, serverSecret, timeoutMs: 5_000 })
@@ -113,6 +126,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     webhookUrl,
     webhookSecret,
     consoleApiKey,
+    serverSecret,
     client,
     taskQueue,
     send: (payload, sendOptions = {}) =>
@@ -123,6 +137,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...(sendOptions.headers ? { headers: sendOptions.headers } : {}),
       }),
     startWorker,
+    async restartReceiver() {
+      await app.close();
+      app = receiver();
+      await app.listen({ host: '127.0.0.1', port: receiverPort });
+    },
     async stop() {
       await app.close();
       await Promise.all(workers.map((worker) => worker.stop()));
