@@ -5,6 +5,8 @@
 // Its gate reads `quality` from the dynamic config under review. A benchmark for an entity with a
 // `hold-<entityID>` file in WORKER_CONTROL_DIR appends this process's pid to `started-<entityID>`
 // and then waits until `release-<entityID>` exists, so the test can kill the worker mid-benchmark.
+// Every approve it sends is noted in `approvals` as `<pid> <triggerID>`, so a test can tell which
+// process made which call.
 import { appendFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +22,13 @@ function required(name: string): string {
 }
 
 const controlDir = required('WORKER_CONTROL_DIR');
+
+class NotingConsoleClient extends StatsigConsoleClient {
+  override approvePhase(triggerID: string, phaseID: string, signal?: AbortSignal) {
+    appendFileSync(path.join(controlDir, 'approvals'), `${process.pid} ${triggerID}\n`);
+    return super.approvePhase(triggerID, phaseID, signal);
+  }
+}
 
 const gate = defineGate({
   suites: [
@@ -51,7 +60,7 @@ const gate = defineGate({
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: required('TEMPORAL_TEST_ADDRESS') });
-  const statsig = new StatsigConsoleClient({
+  const statsig = new NotingConsoleClient({
     baseUrl: required('WORKER_CONSOLE_API_URL'),
     apiKey: required('WORKER_CONSOLE_API_KEY'),
     timeoutMs: 5_000,

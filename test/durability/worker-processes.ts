@@ -27,6 +27,8 @@ export interface WorkerFleet {
   release(entityID: string): void;
   /** The pids of the processes the held benchmark started in, one per attempt. */
   startedIn(entityID: string): number[];
+  /** How many approve calls each process sent, by pid. */
+  approvalsBy(): Map<number, number>;
   /** SIGTERMs every process still running and removes the control directory. */
   stop(): Promise<void>;
 }
@@ -98,6 +100,16 @@ export function workerFleet(stack: Stack, options: { recordResults?: boolean } =
       const file = path.join(controlDir, `started-${entityID}`);
       if (!existsSync(file)) return [];
       return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+    },
+    approvalsBy() {
+      const file = path.join(controlDir, 'approvals');
+      const counts = new Map<number, number>();
+      if (!existsSync(file)) return counts;
+      for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+        const pid = Number(line.split(' ')[0]);
+        counts.set(pid, (counts.get(pid) ?? 0) + 1);
+      }
+      return counts;
     },
     async stop() {
       const exits = [...running].map((worker) => {
