@@ -1,13 +1,12 @@
 // A worker process SIGKILLed in the middle of a review: mid-benchmark, and after its approve call
 // reached Statsig but before the answer came back. A fresh worker process finishes the review, and
 // Statsig receives exactly one approve.
-import type { WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { WriteResult } from '../../activities';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import type { ReviewProgress } from '../../workflows/review';
 import type { ReviewReport } from '../../workflows/types';
 import { qualityGate } from '../helpers/gates';
+import { activityAttempts } from '../helpers/history';
 import { eventually, startReview, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
@@ -47,32 +46,6 @@ async function reviewsOfTrigger(triggerID: string): Promise<string[]> {
     ids.push(`${execution.workflowId} ${execution.status.name}`);
   }
   return ids;
-}
-
-/** Each attempt of an activity type as the review's history shows it, with its final result. */
-async function activityAttempts(handle: WorkflowHandle, activityType: string) {
-  const events = (await handle.fetchHistory()).events ?? [];
-  const scheduled = new Set(
-    events
-      .filter(
-        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
-      )
-      .map((event) => Number(event.eventId)),
-  );
-  const started = events.flatMap((event) => {
-    const attributes = event.activityTaskStartedEventAttributes;
-    return attributes && scheduled.has(Number(attributes.scheduledEventId))
-      ? [{ attempt: attributes.attempt, lastFailure: attributes.lastFailure?.message ?? null }]
-      : [];
-  });
-  const results = events.flatMap((event) => {
-    const attributes = event.activityTaskCompletedEventAttributes;
-    const payload = attributes?.result?.payloads?.[0];
-    return attributes && scheduled.has(Number(attributes.scheduledEventId)) && payload
-      ? [defaultPayloadConverter.fromPayload<WriteResult>(payload)]
-      : [];
-  });
-  return { scheduled: scheduled.size, started, results };
 }
 
 it('finishes with one approve when the worker is SIGKILLed mid-benchmark', async () => {
@@ -137,7 +110,7 @@ it('approves once when the worker is SIGKILLed after its approve reached Statsig
   expect(writesFor(stack, trigger)).toEqual([
     `PUT /release_pipeline_triggers/${trigger.id}/approve`,
   ]);
-  const approve = await activityAttempts(handle, 'approvePhase');
+  const approve = await activityAttempts<WriteResult>(handle, 'approvePhase');
   expect(approve.scheduled).toBe(1);
   expect(approve.started).toEqual([{ attempt: 2, lastFailure: expect.stringMatching(/timeout/i) }]);
   expect(approve.results).toEqual([{ status: 'already-done' }]);

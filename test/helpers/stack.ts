@@ -39,7 +39,8 @@ export interface Stack {
     payload: unknown,
     options?: { secret?: string; headers?: Record<string, string> },
   ): Promise<WebhookResponse>;
-  startWorker(gate?: GateDefinition): Promise<WorkerHandle>;
+  /** Starts a worker; `consoleApiUrl` sends its Statsig calls elsewhere (a proxy in outage tests). */
+  startWorker(gate?: GateDefinition, options?: { consoleApiUrl?: string }): Promise<WorkerHandle>;
   /** Closes the receiver and starts a fresh one on the same port (a redeploy or a crash). */
   restartReceiver(): Promise<void>;
   stop(): Promise<void>;
@@ -51,8 +52,8 @@ export interface StackOptions {
   /** Start a worker with the stack (default true). */
   worker?: boolean;
   recordResults?: boolean;
-  /** Where workers reach the Console API; the sandbox's own URL by default (a proxy in outage tests). */
-  consoleApiUrl?: string;
+  /** The console key workers send; the one the sandbox accepts by default. */
+  workerConsoleApiKey?: string;
   /** The Statsig client's per-call timeout (STATSIG_TIMEOUT_MS); 5 s by default. */
   statsigTimeoutMs?: number;
 }
@@ -85,11 +86,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const webhookUrl = `${receiverUrl}/webhooks/statsig`;
   const workers: WorkerHandle[] = [];
 
-  async function startWorker(gate: GateDefinition = options.gate): Promise<WorkerHandle> {
+  async function startWorker(
+    gate: GateDefinition = options.gate,
+    { consoleApiUrl = sandbox.consoleApiUrl }: { consoleApiUrl?: string } = {},
+  ): Promise<WorkerHandle> {
     const connection = await NativeConnection.connect({ address });
     const statsig = new StatsigConsoleClient({
-      baseUrl: options.consoleApiUrl ?? sandbox.consoleApiUrl,
-      apiKey: consoleApiKey,
+      baseUrl: consoleApiUrl,
+      apiKey: options.workerConsoleApiKey ?? consoleApiKey,
       timeoutMs: options.statsigTimeoutMs ?? 5_000,
     });
     const events = options.recordResults
