@@ -118,6 +118,18 @@ const ACTION_OF: Record<KillSwitch, ReviewAction> = {
 };
 
 export async function releasePipelineReview(request: ReviewRequest): Promise<ReviewReport> {
+  try {
+    return await review(request);
+  } catch (error) {
+    // A review that ends without deciding is marked so people can find the ones needing attention.
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.decision, value: isCancellation(error) ? 'cancelled' : 'failed' },
+    ]);
+    throw error;
+  }
+}
+
+async function review(request: ReviewRequest): Promise<ReviewReport> {
   const startedAtMs = Date.now();
   const progress: ReviewProgress = { stage: 'load target', benchmarks: [], reruns: 0 };
   let override: Override | undefined;

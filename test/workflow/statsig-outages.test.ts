@@ -3,6 +3,7 @@
 // review then decides once.
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { controllableGate } from '../helpers/controllable-gate';
 import { qualityGate } from '../helpers/gates';
 import { activityAttempts } from '../helpers/history';
@@ -60,7 +61,9 @@ describe('refusals fail at once, clearly, and write nothing', () => {
     ]);
     expect(writesFor(stack, trigger)).toEqual([]);
     expect(stack.sandbox.sandbox.getTrigger(trigger.id)?.status).toBe('WAITING_FOR_REVIEW');
-    expect((await handle.describe()).status.name).toBe('FAILED');
+    const description = await handle.describe();
+    expect(description.status.name).toBe('FAILED');
+    expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.decision)).toBe('failed');
   });
 
   it('403: a console key without permission to approve', async () => {
