@@ -123,3 +123,35 @@ it('calls nothing when a person aborts in the console between reconcile and the 
   expect(attributes.get(SEARCH_ATTRIBUTES.decision)).toBe('superseded');
   expect(workflowIdOf(trigger)).toBe(handle.workflowId);
 });
+
+it('ends superseded when a person aborts while the approve call is on its way', async () => {
+  const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+  // Statsig takes 2 s to handle the approve; the person's abort lands first.
+  stack.sandbox.sandbox.addFault({
+    method: 'PUT',
+    path: `/${trigger.id}/approve$`,
+    delayMs: 2_000,
+    times: 1,
+  });
+  const handle = await startReview(stack, trigger);
+  await eventually(async () => (await progressOf(handle.workflowId)).stage === 'act');
+  // The approve activity reads the trigger, then sends its call: give the call time to arrive.
+  await eventually(
+    () =>
+      stack.sandbox.sandbox.calls.filter(
+        (call) => call.method === 'GET' && call.path.endsWith(`/${trigger.id}`),
+      ).length >= 3,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await inConsole(stack, 'PUT', `/release_pipeline_triggers/${trigger.id}/abort`);
+
+  const report = await resultOf(stack, trigger);
+  expect(report).toMatchObject({ outcome: 'superseded', action: 'none' });
+  expect(report.reason).toContain('ABORTED');
+  // Statsig refused the late approve (400): the only change it made is the person's abort.
+  const approveCalls = stack.sandbox.sandbox.calls.filter((call) =>
+    call.path.endsWith(`/${trigger.id}/approve`),
+  );
+  expect(approveCalls.map((call) => call.status)).toEqual([400]);
+  expect(writesFor(stack, trigger)).toEqual([`PUT /release_pipeline_triggers/${trigger.id}/abort`]);
+});
