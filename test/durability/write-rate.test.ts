@@ -1,6 +1,7 @@
 // Statsig allows about 100 mutations per 10 s per project. Two worker processes share one writes
 // task queue whose rate limit Temporal enforces for the whole queue: a burst of reviews reaches
-// Statsig no faster than STATSIG_WRITES_PER_SECOND, whichever worker makes the call.
+// Statsig at STATSIG_WRITES_PER_SECOND (after the limiter's small start-up burst), whichever worker
+// makes the call. Measured on the sandbox's call log, where each call's arrival time is recorded.
 import { STATSIG_WRITES_PER_SECOND } from '../../src/worker';
 import type { ReviewReport } from '../../workflows/types';
 import { qualityGate } from '../helpers/gates';
@@ -15,7 +16,8 @@ const REVIEWS = 30;
 // headroom the configured rate leaves under it (100 - 8 × 10 = 20 calls), in any window.
 const STATSIG_LIMIT_PER_10_S = 100;
 const BURST = STATSIG_LIMIT_PER_10_S - STATSIG_WRITES_PER_SECOND * 10;
-const WINDOWS_S = [1, 2, 5, 10];
+// Without the limit the 60 writes land within about a second, failing every one of these windows.
+const WINDOWS_S = [1, 2, 5];
 
 let stack: Stack;
 let fleet: WorkerFleet;
@@ -42,7 +44,7 @@ function busiestWindow(times: number[], windowMs: number): number {
   return most;
 }
 
-it(`keeps a burst of ${REVIEWS} reviews' writes at or under ${STATSIG_WRITES_PER_SECOND}/s across two worker processes`, async () => {
+it(`holds a burst of ${REVIEWS} reviews' writes to ${STATSIG_WRITES_PER_SECOND}/s across two worker processes`, async () => {
   const workers = [await fleet.start(), await fleet.start()];
   const triggers = Array.from({ length: REVIEWS }, () =>
     releaseConfig(stack.sandbox.sandbox, { quality: 0.9 }),
@@ -61,12 +63,10 @@ it(`keeps a burst of ${REVIEWS} reviews' writes at or under ${STATSIG_WRITES_PER
   expect(writes).toHaveLength(REVIEWS * 2);
   const times = writes.map((call) => call.timeMs);
   const spanSeconds = (Math.max(...times) - Math.min(...times)) / 1000;
-  const rate = (writes.length - 1) / spanSeconds;
   const busiest = WINDOWS_S.map((seconds) => busiestWindow(times, seconds * 1000));
   process.stderr.write(
-    `\n[write-rate] ${writes.length} writes in ${spanSeconds.toFixed(2)} s: ${rate.toFixed(1)}/s; busiest ${WINDOWS_S.map((seconds, i) => `${seconds} s: ${busiest[i]}`).join(', ')}\n`,
+    `\n[write-rate] ${writes.length} writes in ${spanSeconds.toFixed(2)} s (${((writes.length - 1) / spanSeconds).toFixed(1)}/s); busiest ${WINDOWS_S.map((seconds, i) => `${seconds} s: ${busiest[i]}`).join(', ')}\n`,
   );
-  expect(rate).toBeLessThanOrEqual(STATSIG_WRITES_PER_SECOND);
   WINDOWS_S.forEach((seconds, i) => {
     expect(busiest[i]).toBeLessThanOrEqual(STATSIG_WRITES_PER_SECOND * seconds + BURST);
   });
