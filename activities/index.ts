@@ -92,6 +92,8 @@ export interface TriggerState {
   currentPhaseID: string | null;
   gateID: string | null;
   dynamicConfigID: string | null;
+  /** When the release started (Statsig's clock): config changes up to then are the release itself. */
+  createdTime: number;
 }
 
 export interface LoadedTarget {
@@ -99,7 +101,20 @@ export interface LoadedTarget {
   target: Target;
 }
 
-export type WriteResult = 'done' | 'already-done';
+/**
+ * What a write did: `done`, `already-done` (an earlier attempt's call had landed, or Statsig already
+ * shows the outcome), or `superseded` (the trigger stopped waiting for this review before the call,
+ * so nothing was called).
+ */
+export type WriteResult =
+  | { status: 'done' | 'already-done' }
+  | { status: 'superseded'; trigger: TriggerState };
+
+/** Which trigger and phase a write acts for; every write first checks they still wait for review. */
+export interface ReviewedPhase {
+  triggerID: string;
+  phaseID: string;
+}
 
 /** Failure types the workflow and its retry policies key on. */
 export const FAILURE = {
@@ -139,8 +154,22 @@ function summarizeTrigger(trigger: ReleasePipelineTrigger): TriggerState {
     currentPhaseID: trigger.currentPhaseID ?? null,
     gateID: trigger.gateID ?? null,
     dynamicConfigID: trigger.dynamicConfigID ?? null,
+    createdTime: trigger.createdTime,
   };
 }
+
+function waitsForReview(trigger: ReleasePipelineTrigger, phaseID: string): boolean {
+  return trigger.status === 'WAITING_FOR_REVIEW' && trigger.currentPhaseID === phaseID;
+}
+
+function approvedFor(trigger: ReleasePipelineTrigger, phaseID: string): boolean {
+  return trigger.actions.some(
+    (action) => action.type === 'APPROVED_FOR' && action.phaseID === phaseID,
+  );
+}
+
+const DONE: WriteResult = { status: 'done' };
+const ALREADY_DONE: WriteResult = { status: 'already-done' };
 
 function gateTarget(gate: Gate): Target {
   return {
@@ -255,6 +284,44 @@ export function createActivities(deps: ActivityDependencies) {
     try {
       return summarizeTrigger(await statsig.getTrigger(triggerID, signal()));
     } catch (error) {
+      return toFailure(error);
+    }
+  }
+
+  /**
+   * One Statsig write for a review, made at most once across attempts. `landed` tells from the
+   * trigger whether the write's effect is already there.
+   */
+  async function writeOnce(
+    { triggerID, phaseID }: ReviewedPhase,
+    write: {
+      landed(trigger: ReleasePipelineTrigger): boolean | Promise<boolean>;
+      call(): Promise<unknown>;
+    },
+  ): Promise<WriteResult> {
+    // On the first attempt nothing of ours can have landed: whatever the trigger shows, a person did.
+    const retry = Context.current().info.attempt > 1;
+    try {
+      const trigger = await statsig.getTrigger(triggerID, signal());
+      if (retry && (await write.landed(trigger))) return ALREADY_DONE;
+      if (!waitsForReview(trigger, phaseID)) {
+        return { status: 'superseded', trigger: summarizeTrigger(trigger) };
+      }
+      await write.call();
+      return DONE;
+    } catch (error) {
+      // Statsig refuses a transition the trigger already made: someone acted between our read and
+      // our call. If the outcome is the one we wanted it counts as done, else the review is superseded.
+      if (error instanceof StatsigApiError && error.code === 'STATSIG_BAD_REQUEST') {
+        const trigger = await statsig.getTrigger(triggerID, signal()).catch(() => undefined);
+        if (trigger) {
+          const landed = await Promise.resolve(write.landed(trigger)).catch(() => false);
+          if (landed) return ALREADY_DONE;
+          if (!waitsForReview(trigger, phaseID)) {
+            return { status: 'superseded', trigger: summarizeTrigger(trigger) };
+          }
+        }
+      }
       return toFailure(error);
     }
   }
@@ -521,66 +588,43 @@ export function createActivities(deps: ActivityDependencies) {
     },
 
     /**
-     * Approves the phase at most once. A retry first looks at the trigger: if an earlier attempt's
-     * call reached Statsig (and only its answer was lost), the trigger already records the approval.
+     * Approves the phase at most once. The trigger is read just before the call: on a retry, an
+     * approval an earlier attempt made (whose answer was lost) is already there and counts as done;
+     * on any attempt, a trigger that no longer waits for this phase means a person moved it on.
      */
-    async approvePhase(input: { triggerID: string; phaseID: string }): Promise<WriteResult> {
-      const alreadyApproved = async () => {
-        const trigger = await statsig.getTrigger(input.triggerID, signal());
-        return trigger.actions.some(
-          (action) => action.type === 'APPROVED_FOR' && action.phaseID === input.phaseID,
-        );
-      };
-      try {
-        if (Context.current().info.attempt > 1 && (await alreadyApproved())) return 'already-done';
-        await statsig.approvePhase(input.triggerID, input.phaseID, signal());
-        return 'done';
-      } catch (error) {
-        if (
-          error instanceof StatsigApiError &&
-          error.code === 'STATSIG_BAD_REQUEST' &&
-          (await alreadyApproved().catch(() => false))
-        ) {
-          return 'already-done';
-        }
-        return toFailure(error);
-      }
+    approvePhase(input: ReviewedPhase): Promise<WriteResult> {
+      return writeOnce(input, {
+        landed: (trigger) => approvedFor(trigger, input.phaseID),
+        call: () => statsig.approvePhase(input.triggerID, input.phaseID, signal()),
+      });
     },
 
-    /** Aborts the trigger at most once; an already-aborted trigger counts as done. */
-    async abortRollout(input: { triggerID: string }): Promise<WriteResult> {
-      const alreadyAborted = async () =>
-        (await statsig.getTrigger(input.triggerID, signal())).status === 'ABORTED';
-      try {
-        if (Context.current().info.attempt > 1 && (await alreadyAborted())) return 'already-done';
-        await statsig.abortTrigger(input.triggerID, signal());
-        return 'done';
-      } catch (error) {
-        if (
-          error instanceof StatsigApiError &&
-          error.code === 'STATSIG_BAD_REQUEST' &&
-          (await alreadyAborted().catch(() => false))
-        ) {
-          return 'already-done';
-        }
-        return toFailure(error);
-      }
+    /** Aborts the trigger at most once; an aborted trigger after our call counts as done. */
+    abortRollout(input: ReviewedPhase): Promise<WriteResult> {
+      return writeOnce(input, {
+        landed: (trigger) => trigger.status === 'ABORTED',
+        call: () => statsig.abortTrigger(input.triggerID, signal()),
+      });
     },
 
-    /** The other kill switch: switches the whole gate or dynamic config off, outside the pipeline. */
-    async disableEntity(input: { kind: Target['kind']; id: string }): Promise<WriteResult> {
+    /**
+     * The other kill switch: switches the whole gate or dynamic config off, outside the pipeline.
+     * Disabling leaves the trigger as it was, so a retry looks at the entity itself.
+     */
+    disableEntity(
+      input: ReviewedPhase & { kind: Target['kind']; id: string },
+    ): Promise<WriteResult> {
       const read = () =>
         input.kind === 'gate'
           ? statsig.getGate(input.id, signal())
           : statsig.getDynamicConfig(input.id, signal());
-      try {
-        if (Context.current().info.attempt > 1 && !(await read()).isEnabled) return 'already-done';
-        if (input.kind === 'gate') await statsig.disableGate(input.id, signal());
-        else await statsig.disableDynamicConfig(input.id, signal());
-        return 'done';
-      } catch (error) {
-        return toFailure(error);
-      }
+      return writeOnce(input, {
+        landed: async () => !(await read()).isEnabled,
+        call: () =>
+          input.kind === 'gate'
+            ? statsig.disableGate(input.id, signal())
+            : statsig.disableDynamicConfig(input.id, signal()),
+      });
     },
 
     /**

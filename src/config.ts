@@ -24,6 +24,9 @@ export const DEFAULT_GATE_CONFIG = path.join(
 /** Where run outputs and review reports are kept (GATE_REPORTS_DIR). */
 export const DEFAULT_REPORTS_DIR = path.join(PROJECT_ROOT, '.data', 'reports');
 
+/** Statsig documents ~100 mutations per 10 s per project; 8/s leaves a fifth to people and tools. */
+export const DEFAULT_STATSIG_WRITES_PER_SECOND = 8;
+
 const commaList = z
   .string()
   .transform((value) =>
@@ -49,11 +52,12 @@ export const configSchema = z.object({
   STATSIG_SERVER_SECRET: optionalString,
   STATSIG_EVENTS_API_URL: z.url().default('https://events.statsigapi.net/v1'),
   STATSIG_TIMEOUT_MS: positiveMs.default(10_000),
-  /**
-   * Console API writes per second across every worker. Statsig documents ~100 mutations per 10 s per
-   * project; the default leaves a fifth of that to people and other tools.
-   */
-  STATSIG_WRITES_PER_SECOND: z.coerce.number().positive().max(1000).default(8),
+  /** Console API writes per second across every worker. */
+  STATSIG_WRITES_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .max(1000)
+    .default(DEFAULT_STATSIG_WRITES_PER_SECOND),
   WEBHOOK_TOLERANCE_MS: positiveMs.default(5 * 60 * 1000),
   WEBHOOK_BODY_LIMIT_BYTES: z.coerce
     .number()

@@ -3,6 +3,7 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDependencies, createActivities } from '../activities';
 import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/types';
+import { DEFAULT_STATSIG_WRITES_PER_SECOND } from './config';
 
 export interface ReviewWorkersOptions {
   connection: NativeConnection;
@@ -12,7 +13,7 @@ export interface ReviewWorkersOptions {
   /** A prebuilt bundle (production, tests) or the source path (development). */
   workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   maxConcurrentActivityTaskExecutions?: number;
-  /** Task-queue-wide cap on Statsig writes (STATSIG_WRITES_PER_SECOND); default 8. */
+  /** Task-queue-wide cap on Statsig writes (STATSIG_WRITES_PER_SECOND). */
   statsigWritesPerSecond?: number;
 }
 
@@ -37,7 +38,8 @@ export async function createReviewWorkers(options: ReviewWorkersOptions): Promis
     taskQueue: `${options.taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`,
     activities,
     // Enforced by the Temporal server for the whole task queue, so it holds across worker processes.
-    maxTaskQueueActivitiesPerSecond: options.statsigWritesPerSecond ?? 8,
+    maxTaskQueueActivitiesPerSecond:
+      options.statsigWritesPerSecond ?? DEFAULT_STATSIG_WRITES_PER_SECOND,
   });
   return {
     async run() {

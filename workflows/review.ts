@@ -43,6 +43,7 @@ import {
   type DecideInput,
   type Override,
   PROGRESS_QUERY,
+  type RecordingOutcome,
   type ReviewAction,
   type ReviewEvaluation,
   type ReviewReport,
@@ -211,16 +212,31 @@ const ACTION_OF: Record<KillSwitch, ReviewAction> = {
 };
 
 export async function releasePipelineReview(request: ReviewRequest): Promise<ReviewReport> {
+  try {
+    return await review(request);
+  } catch (error) {
+    // A review that ends without deciding is marked so people can find the ones needing attention.
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.decision, value: isCancellation(error) ? 'cancelled' : 'failed' },
+    ]);
+    throw error;
+  }
+}
+
+async function review(request: ReviewRequest): Promise<ReviewReport> {
   const startedAtMs = Date.now();
   const progress: ReviewProgress = { stage: 'load target', benchmarks: [], reruns: 0 };
   let override: Override | undefined;
   let acting = false;
   let entityChanged = false;
   let target: TargetSummary | undefined;
+  let releaseStartedAtMs = Number.POSITIVE_INFINITY;
 
   setHandler(progressQuery, () => progress);
   setHandler(configChangedSignal, (change) => {
-    if (target && (change.name === target.name || change.name === target.id)) entityChanged = true;
+    if (!target || (change.name !== target.name && change.name !== target.id)) return;
+    // Statsig also reports the save that started this release; only later changes are new versions.
+    if (change.happenedAtMs > releaseStartedAtMs) entityChanged = true;
   });
   setHandler(
     decideUpdate,
@@ -239,25 +255,36 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
         }
         if (override) throw new Error(`already decided by ${override.actor}: ${override.decision}`);
         if (acting || progress.stage === 'done' || progress.stage === 'record') {
-          throw new Error(`the review has already acted (${progress.action ?? 'none'})`);
+          throw new Error(`too late: the review has already acted (${progress.action ?? 'none'})`);
         }
       },
     },
   );
 
-  // Every approve/abort/disable goes through one task queue whose worker caps the rate, so all
-  // workers together stay under Statsig's mutation limit.
+  // Every write to Statsig (approve, abort, disable, log_event) goes through one task queue whose
+  // workers cap the rate, so all workers together stay under Statsig's mutation limit.
+  const writesQueue = `${workflowInfo().taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`;
+  const writeRetry = {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '2m',
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  };
   const statsigWrites = proxyActivities<ReviewActivities>({
-    taskQueue: `${workflowInfo().taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`,
+    taskQueue: writesQueue,
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '6h',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '2m',
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
+    retry: writeRetry,
   });
+  // The decision is made by the time results are recorded: an Events API outage may delay the
+  // review's end a little, never for hours.
+  const statsigRecords = proxyActivities<ReviewActivities>({
+    taskQueue: writesQueue,
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '15m',
+    retry: writeRetry,
+  });
+  let policy: ReviewPlan['policy'] | undefined;
 
   const finalReport = (
     fields: Pick<ReviewReport, 'outcome' | 'action' | 'reason'> & Partial<ReviewReport>,
@@ -276,10 +303,12 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     ...(target ? { target } : {}),
     ...(progress.judgement ? { verdict: progress.judgement.verdict } : {}),
     ...(override ? { override } : {}),
+    ...(policy ? { policy } : {}),
     ...fields,
   });
 
   // Recording must finish even if the review is cancelled meanwhile: the decision already happened.
+  // A failure to record is reported, not raised: it must not turn a decided review into a failed one.
   async function finish(report: ReviewReport): Promise<ReviewReport> {
     progress.stage = 'record';
     progress.action = report.action;
@@ -292,9 +321,19 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     upsertMemo({
       summary: `${report.target?.name ?? request.triggerID}: ${report.verdict ?? report.outcome} → ${report.action}`,
     });
-    await CancellationScope.nonCancellable(() => local.recordReviewResult(report));
+    let recording: RecordingOutcome;
+    try {
+      recording = {
+        status: await CancellationScope.nonCancellable(() =>
+          statsigRecords.recordReviewResult(report),
+        ),
+      };
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      recording = { status: 'failed', error: failureMessage(error) };
+    }
     progress.stage = 'done';
-    return report;
+    return { ...report, recording };
   }
 
   const superseded = (trigger: TriggerState) =>
@@ -307,6 +346,7 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     );
 
   let loaded = await statsigReads.loadReviewTarget(request);
+  releaseStartedAtMs = loaded.trigger.createdTime;
   target = summarize(loaded);
   progress.target = target;
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.entity, value: target.name }]);
@@ -317,7 +357,7 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     target: loaded.target,
     releasePipelineID: loaded.trigger.releasePipelineID,
   });
-  const { policy } = plan;
+  policy = plan.policy;
   // The baseline is the version before the one this review started on, and stays so across
   // reruns: a version saved during the review is a new candidate, not what is released.
   let baseline: BaselineResult = {
@@ -331,7 +371,6 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
 
   let gaveUpOnChanges = false;
   for (;;) {
-    entityChanged = false;
     progress.stage = 'run benchmarks';
     progress.judgement = undefined;
     progress.evaluation = undefined;
@@ -353,6 +392,7 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
     }
     // The entity changed while its benchmarks ran: judge the version that would actually roll out.
     progress.reruns += 1;
+    entityChanged = false;
     loaded = await statsigReads.loadReviewTarget(request);
     target = summarize(loaded);
     progress.target = target;
@@ -363,8 +403,10 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   let reason: string;
   const judgement = progress.judgement;
   if (!override && (gaveUpOnChanges || judgement?.verdict === 'inconclusive')) {
-    if (gaveUpOnChanges && judgement)
+    if (gaveUpOnChanges && judgement) {
       progress.judgement = { ...judgement, verdict: 'inconclusive' };
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.verdict, value: 'inconclusive' }]);
+    }
     progress.stage = 'waiting for a person';
     progress.decisionDeadlineMs = Date.now() + policy.decisionTimeoutMs;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.decision, value: 'waiting' }]);
@@ -424,6 +466,7 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   progress.stage = 'act';
   acting = true;
   const action: ReviewAction = approve ? 'approved' : ACTION_OF[killSwitch];
+  progress.action = action;
   if (policy.dryRun) {
     return finish(
       finalReport({
@@ -435,15 +478,21 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
   }
   // Once started, the call must finish: a cancellation now would leave us not knowing what Statsig did.
   const currentTarget = target;
-  await CancellationScope.nonCancellable(async () => {
-    if (approve) {
-      await statsigWrites.approvePhase({ triggerID: request.triggerID, phaseID: request.phaseID });
-    } else if (killSwitch === 'abort') {
-      await statsigWrites.abortRollout({ triggerID: request.triggerID });
-    } else if (killSwitch === 'disable') {
-      await statsigWrites.disableEntity({ kind: currentTarget.kind, id: currentTarget.id });
+  const phase = { triggerID: request.triggerID, phaseID: request.phaseID };
+  const written = await CancellationScope.nonCancellable(async () => {
+    if (approve) return statsigWrites.approvePhase(phase);
+    if (killSwitch === 'abort') return statsigWrites.abortRollout(phase);
+    if (killSwitch === 'disable') {
+      return statsigWrites.disableEntity({
+        ...phase,
+        kind: currentTarget.kind,
+        id: currentTarget.id,
+      });
     }
+    return undefined;
   });
+  // The write re-read the trigger just before its call and found a person had moved it on.
+  if (written?.status === 'superseded') return superseded(written.trigger);
   return finish(finalReport({ outcome: 'decided', action, reason }));
 
   /** Reads the baseline; a failure to read it leaves relative criteria inconclusive, never fails the review. */
@@ -517,7 +566,7 @@ export async function releasePipelineReview(request: ReviewRequest): Promise<Rev
         target: current.target,
         baseline,
         runs,
-        onError: policy.onError,
+        onError: plan.policy.onError,
         samplingRounds,
       });
     } catch (error) {

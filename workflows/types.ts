@@ -122,4 +122,11 @@ export interface ReviewReport {
   reruns: number;
   startedAtMs: number;
   decidedAtMs: number;
+  /** Whether the report reached Statsig through log_event; set once the review has recorded it. */
+  recording?: RecordingOutcome;
 }
+
+/** `skipped` without STATSIG_SERVER_SECRET; a failure to record never undoes the decision. */
+export type RecordingOutcome =
+  | { status: 'recorded' | 'skipped' }
+  | { status: 'failed'; error: string };

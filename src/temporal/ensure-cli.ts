@@ -1,20 +1,30 @@
-// `tsx src/temporal/ensure-cli.ts`: finds or installs the pinned Temporal CLI and prints its path
-// on stdout (progress goes to stderr), so shell scripts such as .ci/run can export
-// TEMPORAL_CLI_PATH from it.
+// `tsx src/temporal/ensure-cli.ts [--test-server]`: finds or installs the pinned Temporal CLI (or,
+// with --test-server, the time-skipping test server) and prints its path on stdout (progress goes to
+// stderr), so shell scripts such as .ci/run can export TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH.
 import { PROJECT_ROOT } from '../config';
-import { locateTemporalCli, TEMPORAL_MISSING_HELP } from './cli-locator';
+import {
+  locateTemporalTool,
+  TEMPORAL_CLI,
+  TEMPORAL_MISSING_HELP,
+  TEMPORAL_TEST_SERVER,
+  TEMPORAL_TEST_SERVER_MISSING_HELP,
+} from './cli-locator';
 
-export async function main(): Promise<number> {
-  const cli = await locateTemporalCli({
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  const testServer = argv.includes('--test-server');
+  const tool = testServer ? TEMPORAL_TEST_SERVER : TEMPORAL_CLI;
+  const located = await locateTemporalTool(tool, {
     projectRoot: PROJECT_ROOT,
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  if (cli === undefined) {
-    process.stderr.write(`${TEMPORAL_MISSING_HELP}\n`);
+  if (located === undefined) {
+    process.stderr.write(
+      `${testServer ? TEMPORAL_TEST_SERVER_MISSING_HELP : TEMPORAL_MISSING_HELP}\n`,
+    );
     return 1;
   }
-  process.stderr.write(`temporal CLI: using ${cli.path} (${cli.source})\n`);
-  process.stdout.write(`${cli.path}\n`);
+  process.stderr.write(`${tool.label}: using ${located.path} (${located.source})\n`);
+  process.stdout.write(`${located.path}\n`);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // A gate whose benchmark the test steers per entity: hold it until released (to act mid-run), make it
-// throw, or just report the `quality` found in the dynamic config under review.
+// throw, run a step of the test while it runs, or just report the `quality` found in the dynamic
+// config under review.
 import { defineGate } from '../../src/gate/define';
 import type { GateDefinition, ReviewPolicy, Target } from '../../src/gate/types';
 
@@ -27,9 +28,13 @@ export interface BenchmarkControl {
   seen: Target[];
 }
 
+/** Runs inside the benchmark, after it started and before it reports: `run` counts from 1. */
+export type DuringRun = (run: number, target: Target) => Promise<void> | void;
+
 interface ControlState extends BenchmarkControl {
   hold: boolean;
   error?: string;
+  during?: DuringRun;
   startedLatch: Deferred;
   releaseLatch: Deferred;
 }
@@ -37,7 +42,10 @@ interface ControlState extends BenchmarkControl {
 export interface ControllableGate {
   gate: GateDefinition;
   /** Configure the benchmark for one entity (dynamic config or gate ID) before its review starts. */
-  control(entityID: string, options?: { hold?: boolean; error?: string }): BenchmarkControl;
+  control(
+    entityID: string,
+    options?: { hold?: boolean; error?: string; during?: DuringRun },
+  ): BenchmarkControl;
 }
 
 function abortable(signal: AbortSignal): Promise<never> {
@@ -66,6 +74,7 @@ export function controllableGate(policy: ReviewPolicy = {}, retries = 0): Contro
                 control.startedLatch.resolve();
                 if (control.hold)
                   await Promise.race([control.releaseLatch.promise, abortable(signal)]);
+                await control.during?.(control.runs, target);
                 if (control.error) throw new Error(control.error);
               }
               const quality = (target.value as { quality?: number } | null)?.quality ?? 0;
@@ -85,6 +94,7 @@ export function controllableGate(policy: ReviewPolicy = {}, retries = 0): Contro
       const state: ControlState = {
         hold: options.hold ?? false,
         ...(options.error ? { error: options.error } : {}),
+        ...(options.during ? { during: options.during } : {}),
         startedLatch,
         releaseLatch,
         started: startedLatch.promise,

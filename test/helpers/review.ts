@@ -48,3 +48,27 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** A person acting through the Statsig console (the Console API, as the console itself does). */
+export async function inConsole(
+  stack: Stack,
+  method: 'PUT' | 'GET',
+  path: string,
+): Promise<unknown> {
+  const response = await fetch(`${stack.sandbox.consoleApiUrl}${path}`, {
+    method,
+    headers: { 'STATSIG-API-KEY': stack.consoleApiKey },
+  });
+  if (!response.ok) throw new Error(`console ${method} ${path} → ${response.status}`);
+  return ((await response.json()) as { data: unknown }).data;
+}
+
+/** Waits until a visibility query lists the workflow (the index lags the workflow slightly). */
+export async function listedBy(stack: Stack, query: string, workflowId: string): Promise<void> {
+  await eventually(async () => {
+    for await (const execution of stack.client.workflow.list({ query })) {
+      if (execution.workflowId === workflowId) return true;
+    }
+    return undefined;
+  });
+}

@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { GateDefinition } from '../../src/gate/types';
 import { buildReceiver } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
+import { createRunningReviews } from '../../src/receiver/running-reviews';
 import { type SandboxSeed, type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import { sendWebhook, type WebhookResponse } from '../../src/sandbox/webhook-sender';
 import { StatsigConsoleClient, StatsigEventsClient } from '../../src/statsig/console-client';
@@ -33,6 +34,8 @@ export interface Stack {
   webhookUrl: string;
   webhookSecret: string;
   consoleApiKey: string;
+  /** The server secret the sandbox's Events API (log_event) accepts. */
+  serverSecret: string;
   client: Client;
   taskQueue: string;
   /** The workers' report store (run outputs, report.json / report.md), removed by stop(). */
@@ -41,7 +44,10 @@ export interface Stack {
     payload: unknown,
     options?: { secret?: string; headers?: Record<string, string> },
   ): Promise<WebhookResponse>;
-  startWorker(gate?: GateDefinition): Promise<WorkerHandle>;
+  /** Starts a worker; `consoleApiUrl` sends its Statsig calls elsewhere (a proxy in outage tests). */
+  startWorker(gate?: GateDefinition, options?: { consoleApiUrl?: string }): Promise<WorkerHandle>;
+  /** Closes the receiver and starts a fresh one on the same port (a redeploy or a crash). */
+  restartReceiver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +57,10 @@ export interface StackOptions {
   /** Start a worker with the stack (default true). */
   worker?: boolean;
   recordResults?: boolean;
+  /** The console key workers send; the one the sandbox accepts by default. */
+  workerConsoleApiKey?: string;
+  /** The Statsig client's per-call timeout (STATSIG_TIMEOUT_MS); 5 s by default. */
+  statsigTimeoutMs?: number;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -67,23 +77,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(options.seed ? { seed: options.seed } : {}),
   });
   const client = createClient({ address, namespace });
-  const app = buildReceiver({
-    webhookSecrets: [webhookSecret],
-    toleranceMs: 5 * 60 * 1000,
-    bodyLimitBytes: 1024 * 1024,
-    reviews: createReviewStarter(client, { taskQueue }),
-  });
+  const receiver = () =>
+    buildReceiver({
+      webhookSecrets: [webhookSecret],
+      toleranceMs: 5 * 60 * 1000,
+      bodyLimitBytes: 1024 * 1024,
+      reviews: createReviewStarter(client, { taskQueue }),
+      runningReviews: createRunningReviews(client),
+    });
+  let app = receiver();
   const receiverUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const receiverPort = Number(new URL(receiverUrl).port);
   const webhookUrl = `${receiverUrl}/webhooks/statsig`;
   const workers: WorkerHandle[] = [];
   const reportsDir = await mkdtemp(path.join(tmpdir(), 'rollout-gate-reports-'));
 
-  async function startWorker(gate: GateDefinition = options.gate): Promise<WorkerHandle> {
+  async function startWorker(
+    gate: GateDefinition = options.gate,
+    { consoleApiUrl = sandbox.consoleApiUrl }: { consoleApiUrl?: string } = {},
+  ): Promise<WorkerHandle> {
     const connection = await NativeConnection.connect({ address });
     const statsig = new StatsigConsoleClient({
-      baseUrl: sandbox.consoleApiUrl,
-      apiKey: consoleApiKey,
-      timeoutMs: 5_000,
+      baseUrl: consoleApiUrl,
+      apiKey: options.workerConsoleApiKey ?? consoleApiKey,
+      timeoutMs: options.statsigTimeoutMs ?? 5_000,
     });
     const events = options.recordResults
       ? new StatsigEventsClient({ baseUrl: sandbox.eventsApiUrl, serverSecret, timeoutMs: 5_000 })
@@ -119,6 +136,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     webhookUrl,
     webhookSecret,
     consoleApiKey,
+    serverSecret,
     client,
     taskQueue,
     reportsDir,
@@ -130,11 +148,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...(sendOptions.headers ? { headers: sendOptions.headers } : {}),
       }),
     startWorker,
+    async restartReceiver() {
+      await app.close();
+      app = receiver();
+      await app.listen({ host: '127.0.0.1', port: receiverPort });
+    },
     async stop() {
       await app.close();
       await Promise.all(workers.map((worker) => worker.stop()));
       await client.connection.close();
-      await sandbox.close();
+      const closing = sandbox.close();
+      // A held answer (a responseDelayMs fault) can leave a kept-alive connection open after its
+      // client gave up, and close() would wait out the keep-alive timeout (72 s) for it.
+      sandbox.sandbox.app.server.closeAllConnections();
+      await closing;
       await rm(reportsDir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,7 @@
 // People stay in charge: decide mid-run, decide an inconclusive review, the decision deadline, a
 // console action that supersedes the review, and cancelling a review.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import type { ReviewProgress } from '../../workflows/review';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
 import { eventually, resultOf, startReview, workflowIdOf, writesFor } from '../helpers/review';
@@ -145,7 +146,9 @@ describe('console actions and cancellation', () => {
     await control.started;
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
-    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const description = await handle.describe();
+    expect(description.status.name).toBe('CANCELLED');
+    expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.decision)).toBe('cancelled');
     expect(writesFor(stack, trigger)).toEqual([]);
     expect(stack.sandbox.sandbox.getTrigger(trigger.id)?.status).toBe('WAITING_FOR_REVIEW');
     expect(workflowIdOf(trigger)).toBe(handle.workflowId);

@@ -1,0 +1,138 @@
+// `npm run histories:record`: runs one review of each representative kind against a real Temporal
+// server and the Statsig sandbox, and saves each review's history as JSON under
+// test/fixtures/histories/. test/durability/replay.test.ts replays them against the current workflow
+// code, so a change that would break reviews already running in production fails the suite.
+// Re-record (and commit the files) when a change to the workflow is meant to alter its histories.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { type DevServer, getFreePort, startDevServer } from '../../src/temporal/dev-server';
+import type { ReviewProgress } from '../../workflows/review';
+import { controllableGate } from '../helpers/controllable-gate';
+import { eventually, inConsole, startReview } from '../helpers/review';
+import { releaseConfig, testSeed } from '../helpers/seed';
+import { type Stack, startStack } from '../helpers/stack';
+
+const ROOT = path.resolve(__dirname, '../..');
+export const HISTORIES_DIR = path.join(ROOT, 'test', 'fixtures', 'histories');
+
+type Scenario = (
+  stack: Stack,
+  gate: ReturnType<typeof controllableGate>,
+) => Promise<WorkflowHandle>;
+
+const progressOf = (handle: WorkflowHandle) => handle.query<ReviewProgress>('progress');
+
+/** Each review ends in a different way; together they cover every path through the workflow. */
+const SCENARIOS: Record<string, Scenario> = {
+  async approve(stack) {
+    return startReview(stack, releaseConfig(stack.sandbox.sandbox, { quality: 0.9 }));
+  },
+  async abort(stack) {
+    return startReview(stack, releaseConfig(stack.sandbox.sandbox, { quality: 0.3 }));
+  },
+  async 'approve-after-statsig-errors'(stack) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    stack.sandbox.sandbox.addFault({
+      method: 'PUT',
+      path: `/${trigger.id}/approve$`,
+      status: 500,
+      times: 2,
+    });
+    return startReview(stack, trigger);
+  },
+  async 'decide-reject-mid-run'(stack, gate) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    const control = gate.control(trigger.dynamicConfigID ?? '', { hold: true });
+    const handle = await startReview(stack, trigger);
+    await control.started;
+    await handle.executeUpdate('decide', {
+      args: [{ decision: 'reject', actor: 'ana@example.com', reason: 'known bad prompt' }],
+    });
+    return handle;
+  },
+  async 'inconclusive-then-approve'(stack, gate) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    gate.control(trigger.dynamicConfigID ?? '', { error: 'eval service unreachable' });
+    const handle = await startReview(stack, trigger);
+    await eventually(async () => (await progressOf(handle)).stage === 'waiting for a person');
+    await handle.executeUpdate('decide', { args: [{ decision: 'approve', actor: 'oncall' }] });
+    return handle;
+  },
+  async superseded(stack, gate) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    const control = gate.control(trigger.dynamicConfigID ?? '', { hold: true });
+    const handle = await startReview(stack, trigger);
+    await control.started;
+    await inConsole(stack, 'PUT', `/release_pipeline_triggers/${trigger.id}/abort`);
+    control.release();
+    return handle;
+  },
+  async 'rerun-on-change'(stack, gate) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    const configID = trigger.dynamicConfigID ?? '';
+    gate.control(configID, {
+      async during(run) {
+        if (run !== 1) return;
+        await inConsole(stack, 'PUT', `/dynamic_configs/${configID}/disable`);
+        await inConsole(stack, 'PUT', `/dynamic_configs/${configID}/enable`);
+      },
+    });
+    return startReview(stack, trigger);
+  },
+  async 'decision-deadline'(stack, gate) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    const configID = trigger.dynamicConfigID ?? '';
+    // A per-entity policy, as a gate config would declare it: wait 1 s for a person, then abort.
+    gate.gate.policies = [
+      {
+        match: { entity: configID },
+        policy: { decisionTimeoutMs: 1_000, onDecisionTimeout: 'abort' },
+      },
+    ];
+    gate.control(configID, { error: 'eval service unreachable' });
+    return startReview(stack, trigger);
+  },
+};
+
+async function main(): Promise<void> {
+  let devServer: DevServer | undefined;
+  if (!process.env.TEMPORAL_TEST_ADDRESS) {
+    devServer = await startDevServer({
+      projectRoot: ROOT,
+      port: await getFreePort(),
+      headless: true,
+    });
+    process.env.TEMPORAL_TEST_ADDRESS = devServer.address;
+  }
+  // Workers bundle the workflow sources themselves (helpers/temporal.ts) unless a bundle is given.
+  const gate = controllableGate({ maxReruns: 1 });
+  const stack = await startStack({ gate: gate.gate, seed: testSeed(), recordResults: true });
+  try {
+    rmSync(HISTORIES_DIR, { recursive: true, force: true });
+    mkdirSync(HISTORIES_DIR, { recursive: true });
+    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      const handle = await scenario(stack, gate);
+      const report = (await handle.result()) as { outcome: string; action: string };
+      const history = await handle.fetchHistory();
+      writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), `${historyToJSON(history)}\n`);
+      process.stdout.write(
+        `${name}: ${report.outcome}, ${report.action} (${history.events?.length ?? 0} events)\n`,
+      );
+    }
+    process.stdout.write(
+      `saved ${readdirSync(HISTORIES_DIR).length} histories to ${path.relative(ROOT, HISTORIES_DIR)}\n`,
+    );
+  } finally {
+    await stack.stop();
+    await devServer?.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
