@@ -9,6 +9,7 @@
 // successful write per review. test/chaos/chaos.test.ts runs a small burst of this in CI.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
 import type { RecordedCall } from '../src/sandbox/app';
 import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import type { ReviewReport } from '../workflows/types';
@@ -34,6 +35,8 @@ export interface ChaosTally {
   decisions: Record<string, number>;
   /** Acknowledged reviews that reached no decision in time: lost. */
   undecided: string[];
+  /** For each undecided review, where it stood (status, pending activities and their last failure). */
+  undecidedState: string[];
   /** Triggers that received more than one successful approve/abort/disable. */
   duplicateWrites: string[];
   /** Approved reviews without exactly one successful approve call in the sandbox. */
@@ -140,6 +143,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosTally> {
       redelivered: deliveries.filter((delivery) => delivery.attempts > 1).length,
       decisions,
       undecided,
+      undecidedState: await Promise.all(
+        undecided.map((workflowId) => describeStuck(stack.client, workflowId)),
+      ),
       duplicateWrites: [...writesPerTrigger]
         .filter(([, calls]) => calls.length > 1)
         .map(([id]) => id),
@@ -160,6 +166,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosTally> {
     };
   } finally {
     await stack.stop();
+  }
+}
+
+async function describeStuck(client: Client, workflowId: string): Promise<string> {
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    const pending = (description.raw.pendingActivities ?? []).map(
+      (activity) =>
+        `${activity.activityType?.name} attempt ${activity.attempt}${activity.lastFailure?.message ? ` (${activity.lastFailure.message})` : ''}`,
+    );
+    return `${workflowId}: ${description.status.name}; pending: ${pending.join(', ') || 'none'}`;
+  } catch (error) {
+    return `${workflowId}: ${(error as Error).message}`;
   }
 }
 

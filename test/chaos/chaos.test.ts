@@ -11,7 +11,9 @@ it('decides every review exactly once through kills, restarts and Statsig faults
     concurrency: 8,
     decisionTimeoutMs: 150_000,
   });
-  process.stderr.write(`${describeTally(tally)}\n${tally.events.join('\n')}\n`);
+  process.stderr.write(
+    `${describeTally(tally)}\n${[...tally.events, ...tally.undecidedState].join('\n')}\n`,
+  );
   expect(tally.acknowledged).toBe(24);
   expect(tally.undecided).toEqual([]);
   expect(tally.decisions).toEqual({ approved: 24 });
