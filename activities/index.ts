@@ -674,8 +674,17 @@ export function createActivities(deps: ActivityDependencies) {
         entity: report.target?.name ?? '',
         version: String(report.target?.version ?? ''),
       };
+      // One key per criterion: `<suite>.<metric>` holds the observed value (absent when nothing was
+      // measured) and `….verdict` the criterion's verdict. A second criterion on the same metric is
+      // keyed by its name instead, so none overwrites another.
       for (const criterion of report.criteria) {
-        metadata[`${criterion.suite}.${criterion.metric}`] = String(criterion.observed);
+        const byMetric = `${criterion.suite}.${criterion.metric}`;
+        const key =
+          `${byMetric}.verdict` in metadata && criterion.name
+            ? `${criterion.suite}.${criterion.name}`
+            : byMetric;
+        if (criterion.observed !== null) metadata[key] = String(criterion.observed);
+        metadata[`${key}.verdict`] = criterion.verdict;
       }
       if (report.override) {
         metadata.overrideBy = report.override.actor;

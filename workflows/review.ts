@@ -407,6 +407,17 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
       progress.judgement = { ...judgement, verdict: 'inconclusive' };
       upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.verdict, value: 'inconclusive' }]);
     }
+    // A dry run only reports: holding it open for a person's decision would gate nothing.
+    if (policy.dryRun) {
+      acting = true;
+      return finish(
+        finalReport({
+          outcome: 'decided',
+          action: 'none',
+          reason: `dry run, inconclusive${gaveUpOnChanges ? ' (the entity kept changing)' : ''}: a person would have been asked to decide`,
+        }),
+      );
+    }
     progress.stage = 'waiting for a person';
     progress.decisionDeadlineMs = Date.now() + policy.decisionTimeoutMs;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.decision, value: 'waiting' }]);

@@ -159,7 +159,11 @@ describe('review loop', () => {
       expect.objectContaining({
         eventName: 'rollout_gate_review',
         value: 'pass',
-        metadata: expect.objectContaining({ action: 'approved', 'prompt-quality.quality': '0.88' }),
+        metadata: expect.objectContaining({
+          action: 'approved',
+          'prompt-quality.quality': '0.88',
+          'prompt-quality.quality.verdict': 'pass',
+        }),
       }),
       expect.objectContaining({
         eventName: 'rollout_gate_benchmark',

@@ -56,6 +56,17 @@ it('dryRun records the verdict and leaves Statsig untouched', async () => {
   expect([...writesFor(stack, passing), ...writesFor(stack, failing)]).toEqual([]);
 });
 
+it('dryRun does not hold an inconclusive review open for a person', async () => {
+  const { stack, gate } = await stackWith({ dryRun: true });
+  const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.99 });
+  gate.control(trigger.dynamicConfigID ?? '', { error: 'eval service down' });
+  await startReview(stack, trigger);
+  const report = await resultOf(stack, trigger);
+  expect(report).toMatchObject({ verdict: 'inconclusive', action: 'none', outcome: 'decided' });
+  expect(report.reason).toMatch(/^dry run, inconclusive: /);
+  expect(writesFor(stack, trigger)).toEqual([]);
+});
+
 it("onError 'fail' turns a benchmark error into an abort", async () => {
   const { stack, gate } = await stackWith({ onError: 'fail' });
   const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.99 });

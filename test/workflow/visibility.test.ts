@@ -1,5 +1,6 @@
 // What people find about a review without opening it: custom search attributes that follow the
 // review (every one usable in a visibility query), a memo summary, and the final report.
+import { defineGate } from '../../src/gate/define';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import type { ReviewReport } from '../../workflows/types';
 import { controllableGate } from '../helpers/controllable-gate';
@@ -156,5 +157,60 @@ it('keeps the decision when recording in Statsig fails', async () => {
     expect(logCalls() - before).toBe(1);
   } finally {
     stack.sandbox.sandbox.clearFaults();
+  }
+});
+
+it('records every criterion in log_event, two on one metric included, and no "null" for an error', async () => {
+  const twoOnOneMetric = defineGate({
+    suites: [
+      {
+        name: 'quality',
+        benchmarks: [
+          {
+            name: 'score',
+            run: async ({ target }) => ({
+              metrics: { quality: Number((target.value as { quality: number }).quality) },
+            }),
+          },
+        ],
+        criteria: [
+          { metric: 'quality', op: '>=', threshold: 0.8 },
+          { metric: 'quality', op: '<=', threshold: 0.95 },
+        ],
+      },
+      {
+        name: 'latency',
+        benchmarks: [
+          {
+            name: 'probe',
+            retries: 0,
+            run: async () => {
+              throw new Error('probe unreachable');
+            },
+          },
+        ],
+        criteria: [{ metric: 'p95_ms', op: '<=', threshold: 200 }],
+      },
+    ],
+    policy: { onError: 'fail' },
+  });
+  const local = await startStack({ gate: twoOnOneMetric, seed: testSeed(), recordResults: true });
+  try {
+    const trigger = releaseConfig(local.sandbox.sandbox, { quality: 0.9 });
+    await startReview(local, trigger);
+    await resultOf(local, trigger);
+    const [review] = local.sandbox.sandbox.loggedEvents.filter(
+      (event) => event.eventName === 'rollout_gate_review',
+    );
+    expect(review?.metadata).toMatchObject({
+      'quality.quality': '0.9',
+      'quality.quality.verdict': 'pass',
+      'quality.quality <= 0.95': '0.9',
+      'quality.quality <= 0.95.verdict': 'pass',
+      'latency.p95_ms.verdict': 'fail',
+    });
+    expect(review?.metadata).not.toHaveProperty('latency.p95_ms');
+  } finally {
+    await local.stop();
   }
 });
