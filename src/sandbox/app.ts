@@ -164,7 +164,9 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
   const heldAnswers = new WeakMap<FastifyRequest, number>();
   store.load(options.seed ?? {});
 
-  const app = Fastify({ logger: options.logger ?? false });
+  // Closing drops every connection: a held answer (responseDelayMs) can leave a kept-alive socket
+  // whose client gave up, and a graceful close would wait out the keep-alive timeout for it.
+  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
 
   // Clients may send `content-type: application/json` with no body on /abort or /rollout; Statsig
   // accepts that, while Fastify's default parser would answer 400.
