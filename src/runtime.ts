@@ -10,8 +10,14 @@ import { loadGateConfig } from './gate/load';
 import { buildReceiver, REDACTED_PATHS } from './receiver/app';
 import { createReviewStarter } from './receiver/review-starter';
 import { createRunningReviews } from './receiver/running-reviews';
+import { createReviewControl } from './reviews/control';
 import { StatsigConsoleClient, StatsigEventsClient } from './statsig/console-client';
-import { connectWorker, createClient, ensureSearchAttributes } from './temporal/connection';
+import {
+  connectWorker,
+  createClient,
+  ensureSearchAttributes,
+  temporalTarget,
+} from './temporal/connection';
 import { type DevServer, startDevServer } from './temporal/dev-server';
 import { createReviewWorkers, type ReviewWorkers } from './worker';
 
@@ -84,8 +90,12 @@ export function statsigDependencies(config: Config): Omit<ActivityDependencies, 
 export async function startService(config: Config, roles: ServiceRoles): Promise<RunningService> {
   const log = createLogger(config, 'rollout-gate');
   installTemporalRuntime();
+  // Certificate files are read before anything starts: a wrong path stops the boot at once.
+  const remote = config.TEMPORAL_ADDRESS
+    ? temporalTarget(config, config.TEMPORAL_ADDRESS)
+    : undefined;
   const temporal = await ensureTemporal(config, log);
-  const target = { address: temporal.address, namespace: config.TEMPORAL_NAMESPACE };
+  const target = remote ?? temporalTarget(config, temporal.address);
   const stops: Array<() => Promise<void>> = [];
   if (temporal.devServer) stops.push(() => temporal.devServer?.stop() ?? Promise.resolve());
 
@@ -133,6 +143,10 @@ export async function startService(config: Config, roles: ServiceRoles): Promise
         runningReviews: createRunningReviews(client),
         changesKept: config.WEBHOOK_CHANGES_KEPT,
         rateLimitPerMinute: config.WEBHOOK_RATE_LIMIT_PER_MINUTE,
+        reviewApi: {
+          tokens: config.REVIEW_API_TOKEN,
+          control: createReviewControl(client, temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}),
+        },
         logger: { level: config.LOG_LEVEL, redact: REDACTED_PATHS },
       });
       const address = await app.listen({ host: config.HOST, port: config.PORT });
@@ -142,7 +156,13 @@ export async function startService(config: Config, roles: ServiceRoles): Promise
         await app.close();
         await client.connection.close();
       });
-      log.info({ url: `${receiverUrl}/webhooks/statsig` }, 'receiver listening');
+      log.info(
+        {
+          url: `${receiverUrl}/webhooks/statsig`,
+          reviewApi: config.REVIEW_API_TOKEN ? 'on' : 'off (set REVIEW_API_TOKEN)',
+        },
+        'receiver listening',
+      );
     }
 
     let stopping: Promise<void> | undefined;

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { ChangeStore, DEFAULT_CHANGES_KEPT } from './changes';
 import { DeliverySchemaError, parseDelivery, type StatsigEvent } from './events';
 import { TokenBucket } from './rate-limit';
+import { REVIEW_PATHS, type ReviewApiOptions, registerReviewRoutes } from './review-routes';
 import { type ReviewStarter, TemporalUnavailableError } from './review-starter';
 import { routeEvents } from './routing';
 import type { RunningReviews } from './running-reviews';
@@ -35,6 +36,8 @@ export interface ReceiverOptions {
   rateLimitPerMinute?: number;
   /** Pass one in to read the counters elsewhere too (e.g. a metrics exporter). */
   stats?: ReceiverStats;
+  /** The review API (GET /reviews…, POST /reviews/:id/decision); off without tokens. */
+  reviewApi?: ReviewApiOptions;
   /** Injectable clock for signature timestamps and the rate limit. */
   now?: () => number;
   /** Pino options (`{ level, stream }`); redaction of secrets is always added. */
@@ -53,6 +56,8 @@ export const ERROR_CODES = {
   notFound: 'ROUTE_NOT_FOUND',
   methodNotAllowed: 'METHOD_NOT_ALLOWED',
   temporalUnavailable: 'TEMPORAL_UNAVAILABLE',
+  reviewBodyTooLarge: 'REVIEW_DECISION_TOO_LARGE',
+  reviewMediaType: 'REVIEW_UNSUPPORTED_MEDIA_TYPE',
   internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -73,7 +78,19 @@ const ROUTES: Record<string, string> = {
   '/readyz': 'GET, HEAD',
   '/changes': 'GET, HEAD',
   '/stats': 'GET, HEAD',
+  [REVIEW_PATHS.list]: 'GET, HEAD',
 };
+
+/** Paths with parameters, tried when the exact lookup above finds nothing. */
+const ROUTE_PATTERNS: Array<[RegExp, string]> = [
+  [/^\/reviews\/[^/]+$/, 'GET, HEAD'],
+  [/^\/reviews\/[^/]+\/decision$/, 'POST'],
+];
+
+function allowedMethods(url: string): string | undefined {
+  const path = url.split('?')[0] ?? '';
+  return ROUTES[path] ?? ROUTE_PATTERNS.find(([pattern]) => pattern.test(path))?.[1];
+}
 
 // A url_verification handshake is small and arrives unsigned; only such bodies are parsed before the
 // signature check, so forged traffic costs no JSON parsing.
@@ -173,12 +190,14 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   app.addContentTypeParser(
     // Fastify matches against the whole header with its parameters (`; charset=utf-8`).
     /^application\/(?:[\w.+-]+\+)?json(?:;|$)/,
-    { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
+    // No parser-level limit: it would override a route's own (the decision route takes 16 KiB);
+    // the app-wide bodyLimit covers the webhook.
+    { parseAs: 'buffer' },
     (_request, body, done) => done(null, body),
   );
 
   app.setNotFoundHandler((request, reply) => {
-    const allowed = ROUTES[request.url.split('?')[0] ?? ''];
+    const allowed = allowedMethods(request.url);
     if (allowed !== undefined) {
       request.log.info({ code: ERROR_CODES.methodNotAllowed }, 'method not allowed');
       reply.header('allow', allowed);
@@ -189,13 +208,18 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Bodies reach two routes: the webhook, and a decision of the review API.
+    const webhook = request.routeOptions.url === WEBHOOK_PATH;
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      request.log.warn({ code: ERROR_CODES.tooLarge }, 'webhook body over the limit');
-      return fail(reply, 413, ERROR_CODES.tooLarge, `body over ${options.bodyLimitBytes} bytes`);
+      const code = webhook ? ERROR_CODES.tooLarge : ERROR_CODES.reviewBodyTooLarge;
+      request.log.warn({ code }, 'body over the limit');
+      const limit = request.routeOptions.bodyLimit ?? options.bodyLimitBytes;
+      return fail(reply, 413, code, `body over ${limit} bytes`);
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      request.log.warn({ code: ERROR_CODES.mediaType }, 'webhook content type is not JSON');
-      return fail(reply, 415, ERROR_CODES.mediaType, 'content type must be JSON');
+      const code = webhook ? ERROR_CODES.mediaType : ERROR_CODES.reviewMediaType;
+      request.log.warn({ code }, 'content type is not JSON');
+      return fail(reply, 415, code, 'content type must be JSON');
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       const code = error.code ?? 'BAD_REQUEST';
@@ -217,6 +241,8 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   });
 
   app.get('/stats', async () => stats.snapshot());
+
+  registerReviewRoutes(app, options.reviewApi ?? {}, fail);
 
   const changesQuery = z.object({
     entity: z.string().min(1).optional(),

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { GateDefinition } from '../../src/gate/types';
-import { buildReceiver } from '../../src/receiver/app';
+import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
 import { type SandboxSeed, type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import { sendWebhook, type WebhookResponse } from '../../src/sandbox/webhook-sender';
@@ -46,11 +46,15 @@ export interface StackOptions {
   /** Start a worker with the stack (default true). */
   worker?: boolean;
   recordResults?: boolean;
+  /** Extra receiver options (review API, metrics, logger); the stack's own wiring wins. */
+  receiver?: (client: Client) => Partial<ReceiverOptions>;
+  /** Temporal server to use instead of the run's shared dev server. */
+  temporalAddress?: string;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   quietRuntime();
-  const address = testTemporalAddress();
+  const address = options.temporalAddress ?? testTemporalAddress();
   const namespace = 'default';
   const taskQueue = `test-${randomUUID()}`;
   const webhookSecret = randomBytes(24).toString('hex');
@@ -63,6 +67,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const client = createClient({ address, namespace });
   const app = buildReceiver({
+    ...options.receiver?.(client),
     webhookSecrets: [webhookSecret],
     toleranceMs: 5 * 60 * 1000,
     bodyLimitBytes: 1024 * 1024,
