@@ -96,13 +96,24 @@ export function describeTarget(target: TemporalTarget): string {
 export class TemporalConnectionError extends Error {
   readonly code = 'TEMPORAL_CONNECT_FAILED';
   constructor(target: TemporalTarget, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = causeChain(cause);
     const hint = target.tls
       ? 'The connection uses TLS: check that the server expects TLS (a local dev server does not: set TEMPORAL_TLS=false or unset the TLS options), and that TEMPORAL_TLS_CA and TEMPORAL_TLS_SERVER_NAME match its certificate.'
       : 'Check TEMPORAL_ADDRESS and that the server is up. Temporal Cloud needs TEMPORAL_API_KEY, or TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY.';
     super(`Could not connect to Temporal at ${describeTarget(target)}: ${reason}\n${hint}`);
     this.name = 'TemporalConnectionError';
   }
+}
+
+/** `message: cause's message: …`, as the SDK wraps the gRPC error that says what happened. */
+function causeChain(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  while (current instanceof Error) {
+    if (!messages.includes(current.message)) messages.push(current.message);
+    current = current.cause;
+  }
+  return messages.length > 0 ? messages.join(': ') : String(error);
 }
 
 function connectionOptions(target: TemporalTarget) {
