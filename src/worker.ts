@@ -3,6 +3,7 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDependencies, createActivities } from '../activities';
 import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/types';
+import type { WorkerMetrics } from './metrics/worker';
 
 /** Statsig allows ~100 mutations per 10 s per project; stay under it with room for people. */
 export const STATSIG_WRITES_PER_SECOND = 8;
@@ -15,6 +16,8 @@ export interface ReviewWorkersOptions {
   /** A prebuilt bundle (production, tests) or the source path (development). */
   workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Benchmark durations and reviews decided, counted around the activities. */
+  metrics?: WorkerMetrics;
 }
 
 export interface ReviewWorkers {
@@ -24,12 +27,16 @@ export interface ReviewWorkers {
 
 export async function createReviewWorkers(options: ReviewWorkersOptions): Promise<ReviewWorkers> {
   const activities = createActivities(options.dependencies);
+  const interceptors = options.metrics
+    ? { interceptors: { activity: [options.metrics.activityInterceptor] } }
+    : {};
   const reviews = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...options.workflows,
     activities,
+    ...interceptors,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
   });
   const writes = await Worker.create({
@@ -37,6 +44,7 @@ export async function createReviewWorkers(options: ReviewWorkersOptions): Promis
     namespace: options.namespace,
     taskQueue: `${options.taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`,
     activities,
+    ...interceptors,
     maxTaskQueueActivitiesPerSecond: STATSIG_WRITES_PER_SECOND,
   });
   return {

@@ -11,6 +11,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { z } from 'zod';
+import type { ReceiverMetrics } from '../metrics/receiver';
 import { ChangeStore, DEFAULT_CHANGES_KEPT } from './changes';
 import { DeliverySchemaError, parseDelivery, type StatsigEvent } from './events';
 import { TokenBucket } from './rate-limit';
@@ -36,6 +37,8 @@ export interface ReceiverOptions {
   rateLimitPerMinute?: number;
   /** Pass one in to read the counters elsewhere too (e.g. a metrics exporter). */
   stats?: ReceiverStats;
+  /** Prometheus metrics, served at GET /metrics; without them that route does not exist. */
+  metrics?: ReceiverMetrics;
   /** The review API (GET /reviews…, POST /reviews/:id/decision); off without tokens. */
   reviewApi?: ReviewApiOptions;
   /** Injectable clock for signature timestamps and the rate limit. */
@@ -134,7 +137,9 @@ function withRedaction(logger: FastifyServerOptions['logger']): FastifyServerOpt
 
 export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   const now = options.now ?? Date.now;
-  const stats = options.stats ?? createStats();
+  const metrics = options.metrics;
+  const baseStats = options.stats ?? createStats();
+  const stats = metrics ? metrics.instrument(baseStats) : baseStats;
   const changes = new ChangeStore(options.changesKept ?? DEFAULT_CHANGES_KEPT);
   const bucket =
     options.rateLimitPerMinute !== undefined && options.rateLimitPerMinute > 0
@@ -164,6 +169,7 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   });
   function answer(reply: FastifyReply, status: number, body: unknown) {
     if (closing) reply.header('connection', 'close');
+    if (metrics && reply.request.routeOptions.url === WEBHOOK_PATH) metrics.webhookAnswered(status);
     return reply.code(status).send(body);
   }
 
@@ -240,7 +246,14 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       .send({ status: temporal ? 'ready' : 'not ready', temporal });
   });
 
-  app.get('/stats', async () => stats.snapshot());
+  app.get('/stats', async () => baseStats.snapshot());
+
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => {
+      reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  }
 
   registerReviewRoutes(app, options.reviewApi ?? {}, fail);
 

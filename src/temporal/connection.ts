@@ -134,9 +134,17 @@ export function createClient(target: TemporalTarget): Client {
 }
 
 /** An eager client connection, for commands that should fail at once with a clear message. */
-export async function connectClient(target: TemporalTarget): Promise<Client> {
+export async function connectClient(
+  target: TemporalTarget,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<Client> {
   try {
-    const connection = await Connection.connect(connectionOptions(target));
+    const connection = await Connection.connect({
+      ...connectionOptions(target),
+      ...(options.connectTimeoutMs !== undefined
+        ? { connectTimeout: options.connectTimeoutMs }
+        : {}),
+    });
     return new Client({ connection, namespace: target.namespace });
   } catch (error) {
     throw new TemporalConnectionError(target, error);
