@@ -98,8 +98,8 @@ export function parsePrometheus(text: string): Sample[] {
   return samples;
 }
 
-/** The value of the one sample with this name whose labels include `labels`; 0 when none. */
-export function valueOf(
+/** The summed value of the samples with this name whose labels include `labels`; 0 when none. */
+export function sampleValue(
   samples: Sample[],
   name: string,
   labels: Record<string, string> = {},

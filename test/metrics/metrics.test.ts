@@ -14,8 +14,8 @@ import { ROOT } from '../helpers/cli';
 import {
   parsePrometheus,
   type RoleProcess,
+  sampleValue,
   startRole,
-  valueOf,
   waitForHttp,
 } from '../helpers/processes';
 import { releaseConfig, testSeed } from '../helpers/seed';
@@ -110,27 +110,27 @@ it('drove one approve and one abort', () => {
 describe('the receiver at GET /metrics', () => {
   it('counts webhook answers by status, signature failures, events and reviews started', async () => {
     const samples = await scrape(`${receiverUrl}/metrics`);
-    expect(valueOf(samples, 'rollout_gate_webhook_requests_total', { status: '200' })).toBe(3);
-    expect(valueOf(samples, 'rollout_gate_webhook_requests_total', { status: '401' })).toBe(1);
+    expect(sampleValue(samples, 'rollout_gate_webhook_requests_total', { status: '200' })).toBe(3);
+    expect(sampleValue(samples, 'rollout_gate_webhook_requests_total', { status: '401' })).toBe(1);
     expect(
-      valueOf(samples, 'rollout_gate_webhook_signature_failures_total', {
+      sampleValue(samples, 'rollout_gate_webhook_signature_failures_total', {
         reason: 'SIGNATURE_MISMATCH',
       }),
     ).toBe(1);
-    expect(valueOf(samples, 'rollout_gate_reviews_started_total')).toBe(2);
+    expect(sampleValue(samples, 'rollout_gate_reviews_started_total')).toBe(2);
     expect(
-      valueOf(samples, 'rollout_gate_webhook_events_total', {
+      sampleValue(samples, 'rollout_gate_webhook_events_total', {
         kind: 'review',
         outcome: 'duplicate',
       }),
     ).toBe(1);
     expect(
-      valueOf(samples, 'rollout_gate_http_errors_total', {
+      sampleValue(samples, 'rollout_gate_http_errors_total', {
         code: 'WEBHOOK_SIGNATURE_INVALID',
         status: '401',
       }),
     ).toBe(1);
-    expect(valueOf(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
   });
 });
 
@@ -138,7 +138,7 @@ describe("the worker's metrics listener", () => {
   it('counts reviews decided by verdict and action, and who decided', async () => {
     const samples = await scrape(workerMetricsUrl);
     const decided = (verdict: string, action: string) =>
-      valueOf(samples, 'rollout_gate_reviews_decided_total', {
+      sampleValue(samples, 'rollout_gate_reviews_decided_total', {
         verdict,
         action,
         outcome: 'decided',
@@ -151,16 +151,16 @@ describe("the worker's metrics listener", () => {
   it('times every benchmark', async () => {
     const samples = await scrape(workerMetricsUrl);
     const labels = { suite: 'prompt-quality', benchmark: 'score', status: 'completed' };
-    expect(valueOf(samples, 'rollout_gate_benchmark_duration_seconds_count', labels)).toBe(2);
-    expect(valueOf(samples, 'rollout_gate_benchmark_duration_seconds_sum', labels)).toBeGreaterThan(
-      0,
-    );
+    expect(sampleValue(samples, 'rollout_gate_benchmark_duration_seconds_count', labels)).toBe(2);
+    expect(
+      sampleValue(samples, 'rollout_gate_benchmark_duration_seconds_sum', labels),
+    ).toBeGreaterThan(0);
   });
 
   it('counts Statsig calls by operation and status, the outage included', async () => {
     const samples = await scrape(workerMetricsUrl);
     const calls = (method: string, operation: string, status: string) =>
-      valueOf(samples, 'rollout_gate_statsig_calls_total', { method, operation, status });
+      sampleValue(samples, 'rollout_gate_statsig_calls_total', { method, operation, status });
     expect(calls('PUT', '/release_pipeline_triggers/{id}/approve', '200')).toBe(1);
     expect(calls('PUT', '/release_pipeline_triggers/{id}/abort', '200')).toBe(1);
     expect(calls('GET', '/release_pipeline_triggers/{id}', '503')).toBe(1);
@@ -180,7 +180,9 @@ describe("the worker's metrics listener", () => {
     const sdk = samples.filter((sample) => sample.name.startsWith('temporal_'));
     expect(sdk.length).toBeGreaterThan(0);
     expect(
-      valueOf(samples, 'temporal_workflow_completed', { workflow_type: 'releasePipelineReview' }),
+      sampleValue(samples, 'temporal_workflow_completed', {
+        workflow_type: 'releasePipelineReview',
+      }),
     ).toBeGreaterThanOrEqual(2);
   });
 
