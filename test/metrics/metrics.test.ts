@@ -3,6 +3,7 @@
 // Prometheus endpoints count what happened (and the worker's carries the Temporal SDK's own), and
 // every line they log is JSON.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
@@ -189,6 +190,37 @@ describe("the worker's metrics listener", () => {
   it('answers /healthz', async () => {
     const response = await fetch(workerMetricsUrl.replace('/metrics', '/healthz'));
     expect([response.status, await response.json()]).toEqual([200, { status: 'ok' }]);
+  });
+});
+
+describe('the Grafana dashboard (deploy/grafana/dashboards/rollout-gate.json)', () => {
+  it('charts only metrics that the receiver or the worker expose', async () => {
+    const exposed = new Set<string>();
+    for (const url of [`${receiverUrl}/metrics`, workerMetricsUrl]) {
+      const text = await (await fetch(url)).text();
+      for (const sample of parsePrometheus(text)) exposed.add(sample.name);
+      // Declared metrics count too: a labelled counter has no sample until its first event.
+      for (const match of text.matchAll(/^# TYPE (\S+) (\w+)$/gm)) {
+        const [, name = '', type] = match;
+        exposed.add(name);
+        if (type === 'histogram')
+          for (const suffix of ['_bucket', '_count', '_sum']) exposed.add(name + suffix);
+      }
+    }
+    const dashboard = JSON.parse(
+      readFileSync(path.join(ROOT, 'deploy', 'grafana', 'dashboards', 'rollout-gate.json'), 'utf8'),
+    ) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    const charted = new Set(
+      dashboard.panels.flatMap((panel) =>
+        panel.targets.flatMap((target) =>
+          [...target.expr.matchAll(/\b(?:rollout_gate|temporal|process|nodejs)_\w+/g)].map(
+            (match) => match[0],
+          ),
+        ),
+      ),
+    );
+    expect(charted.size).toBeGreaterThan(10);
+    expect([...charted].filter((name) => !exposed.has(name))).toEqual([]);
   });
 });
 

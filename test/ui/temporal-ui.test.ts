@@ -131,7 +131,10 @@ it("shows on a review's page its activities by name, the benchmark's summary, an
   await page.goto(`${uiUrl}/namespaces/default/workflows/${approved.workflowId}`);
   await page.getByText(approved.workflowId, { exact: true }).first().waitFor({ timeout: 20_000 });
   // The status badge (upper-cased by CSS).
-  await page.getByText(/^completed$/i).first().waitFor({ timeout: 20_000 });
+  await page
+    .getByText(/^completed$/i)
+    .first()
+    .waitFor({ timeout: 20_000 });
   // The timeline names each step of the review, and the benchmark by its suite and name.
   for (const step of ['loadReviewTarget', 'readTrigger', 'approvePhase', 'recordReviewResult']) {
     await page.getByText(step, { exact: true }).first().waitFor({ timeout: 20_000 });
