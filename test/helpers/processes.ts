@@ -12,8 +12,12 @@ export interface RoleProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-export function startRole(args: string[], env: Record<string, string>): RoleProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export function startRole(
+  args: string[],
+  env: Record<string, string>,
+  bin: string = BIN,
+): RoleProcess {
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
