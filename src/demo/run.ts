@@ -42,6 +42,8 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
   });
   const config = loadConfig({
     LOG_LEVEL: 'warn',
+    // The demo is one process on a laptop: no metrics listener unless asked for.
+    WORKER_METRICS_PORT: 'off',
     ...process.env,
     STATSIG_WEBHOOK_SECRET: webhookSecret,
     STATSIG_CONSOLE_API_KEY: consoleApiKey,
