@@ -105,13 +105,15 @@ it('lists finished reviews by entity and verdict, and shows the report of one', 
   // Visibility lags behind the workflow's end by a moment.
   await eventually(async () => {
     for await (const execution of stack.client.workflow.list({
-      query: `RolloutEntity = "${entity}" AND RolloutVerdict = "fail" AND ExecutionStatus = "Completed"`,
+      query: `RolloutTriggerID = "${trigger.id}" AND RolloutVerdict = "fail" AND ExecutionStatus = "Completed"`,
     })) {
       return execution.workflowId;
     }
     return undefined;
   });
-  const listed = await review(['list', '--entity', entity, '--verdict', 'fail']);
+  // Other test files release the same entity names on this server: the trigger keeps it to ours.
+  const ours = ['--entity', entity, '--trigger', trigger.id];
+  const listed = await review(['list', ...ours, '--verdict', 'fail']);
   expect(listed.code).toBe(0);
   const [header, row, ...others] = listed.stdout.trim().split('\n');
   expect(header).toMatch(/^REVIEW\s+STATUS\s+ENTITY\s+VERDICT\s+DECISION\s+STARTED$/);
@@ -125,7 +127,7 @@ it('lists finished reviews by entity and verdict, and shows the report of one', 
   expect(shown.stdout).toMatch(/action\s+aborted/);
   expect(shown.stdout).toMatch(/FAIL prompt-quality: quality = 0\.2 misses >= 0\.8/);
 
-  const none = await review(['list', '--entity', entity, '--verdict', 'pass']);
+  const none = await review(['list', ...ours, '--verdict', 'pass']);
   expect([none.code, none.stdout.trim()]).toEqual([0, 'No reviews match.']);
 });
 

@@ -210,10 +210,11 @@ describe('GET /reviews', () => {
     await startReview(stack, trigger);
     await resultOf(stack, trigger);
     const entity = trigger.dynamicConfigID ?? '';
+    // Other test files release the same entity names on this server: the trigger keeps it to ours.
     const listed = await eventually(async () => {
       const response = await http(
         stack.receiverUrl,
-        `/reviews?entity=${entity}&decision=approved&status=completed`,
+        `/reviews?entity=${entity}&triggerID=${trigger.id}&decision=approved&status=completed`,
         { headers: auth() },
       );
       const reviews = (response.body as { reviews: Array<{ workflowId: string }> }).reviews;
@@ -230,9 +231,13 @@ describe('GET /reviews', () => {
         }),
       ],
     });
-    const none = await http(stack.receiverUrl, `/reviews?entity=${entity}&decision=aborted`, {
-      headers: auth(),
-    });
+    const none = await http(
+      stack.receiverUrl,
+      `/reviews?entity=${entity}&triggerID=${trigger.id}&decision=aborted`,
+      {
+        headers: auth(),
+      },
+    );
     expect(none.body).toEqual({ reviews: [] });
   });
 
