@@ -55,17 +55,33 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
   reviewsStarted.inc(0);
   webhookRequests.inc({ status: '200' }, 0);
 
+  // Bound children per label set: a 50-event batch counts 50 events, and hashing the labels on each
+  // call would cost the receiver a measurable share of its throughput.
+  const answered = new Map<number, Counter.Internal>();
+  const eventCounters = new Map<string, Counter.Internal>();
+
   return {
     registry,
     webhookAnswered(status) {
-      webhookRequests.inc({ status: String(status) });
+      let child = answered.get(status);
+      if (!child) {
+        child = webhookRequests.labels(String(status));
+        answered.set(status, child);
+      }
+      child.inc();
     },
     instrument(stats) {
       return {
         ...stats,
         event(kind: StatsigEvent['kind'], outcome: EventOutcome) {
           stats.event(kind, outcome);
-          events.inc({ kind, outcome });
+          const key = `${kind}:${outcome}`;
+          let child = eventCounters.get(key);
+          if (!child) {
+            child = events.labels(kind, outcome);
+            eventCounters.set(key, child);
+          }
+          child.inc();
           if (kind === 'review' && outcome === 'accepted') reviewsStarted.inc();
         },
         signatureFailure(code: SignatureFailureCode) {

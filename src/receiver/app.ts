@@ -169,7 +169,6 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   });
   function answer(reply: FastifyReply, status: number, body: unknown) {
     if (closing) reply.header('connection', 'close');
-    if (metrics && reply.request.routeOptions.url === WEBHOOK_PATH) metrics.webhookAnswered(status);
     return reply.code(status).send(body);
   }
 
@@ -182,6 +181,8 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
     extra: Record<string, unknown> = {},
   ) {
     stats.error(code, status);
+    // Looked up on errors only: the webhook's 200s are counted where it answers them.
+    if (metrics && reply.request.routeOptions.url === WEBHOOK_PATH) metrics.webhookAnswered(status);
     return answer(reply, status, errorBody(code, message, extra));
   }
 
@@ -301,6 +302,7 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       if (delivery?.kind === 'url_verification') {
         request.log.info('answered url_verification handshake');
         stats.delivery();
+        metrics?.webhookAnswered(200);
         return answer(reply, 200, { verification_code: delivery.verificationCode });
       }
     }
@@ -343,6 +345,7 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
         request.log,
       );
       stats.delivery();
+      metrics?.webhookAnswered(200);
       return answer(reply, 200, { received: events.length, events: summaries });
     } catch (error) {
       if (!(error instanceof TemporalUnavailableError)) throw error;
