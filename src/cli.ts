@@ -16,7 +16,6 @@ runCli(process.argv.slice(2), {
   waitForStop,
 }).then(
   (code) => {
-    process.exitCode = code;
     // Long-running commands have closed everything by now; a lingering handle must not keep the
     // process up after the command is done.
     process.exit(code);
