@@ -51,6 +51,7 @@ const COMMAND_OPTIONS: Record<string, Options> = {
     limit: { type: 'string' },
     actor: { type: 'string' },
     reason: { type: 'string' },
+    url: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 };
@@ -246,6 +247,7 @@ export async function runCli(rawArgv: string[], context: CliContext): Promise<nu
           ...optional('limit', option('limit')),
           ...optional('actor', option('actor')),
           ...optional('reason', option('reason')),
+          ...optional('url', option('url')),
         },
         env,
         context,

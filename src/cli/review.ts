@@ -6,6 +6,7 @@ import { loadTemporalConfig } from '../config';
 import {
   createReviewControl,
   decisionSchema,
+  type ReviewControl,
   type ReviewDetails,
   ReviewError,
   type ReviewErrorCode,
@@ -14,8 +15,9 @@ import {
   reviewIdOf,
   reviewsQuery,
 } from '../reviews/control';
-import { connectClient, temporalTarget } from '../temporal/connection';
+import { connectClient, TemporalConnectionError, temporalTarget } from '../temporal/connection';
 import { CliError, EXIT, type ExitCode, UsageError } from './errors';
+import { createHttpReviewControl } from './review-http';
 import type { Output } from './webhook';
 
 export interface ReviewArgs {
@@ -31,6 +33,8 @@ export interface ReviewArgs {
   limit?: string;
   actor?: string;
   reason?: string;
+  /** A receiver's base URL: go through its review API instead of Temporal. */
+  url?: string;
   json: boolean;
 }
 
@@ -68,24 +72,37 @@ function reviewId(args: ReviewArgs): string {
   );
 }
 
-async function connect(env: NodeJS.ProcessEnv): Promise<{ client: Client; uiUrl?: string }> {
+/** The review control the command uses: a receiver's review API with --url, else Temporal. */
+async function openControl(
+  args: ReviewArgs,
+  env: NodeJS.ProcessEnv,
+): Promise<{ control: ReviewControl; close(): Promise<void> }> {
+  const url = args.url ?? env.ROLLOUT_GATE_URL;
+  if (url) {
+    const token = env.REVIEW_API_TOKEN?.split(',')[0]?.trim();
+    if (!token) {
+      throw new UsageError('The review API needs a token: set REVIEW_API_TOKEN.', 'review');
+    }
+    return { control: createHttpReviewControl(url, token), close: async () => {} };
+  }
   const config = loadTemporalConfig(env);
   // Without TEMPORAL_ADDRESS, the embedded dev server `rollout-gate start` runs on this machine.
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
   const uiUrl =
     config.TEMPORAL_UI_URL ??
     (config.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${config.TEMPORAL_DEV_UI_PORT}`);
+  let client: Client;
   try {
-    const client = await connectClient(temporalTarget(config, address), {
-      connectTimeoutMs: 5_000,
-    });
-    return uiUrl ? { client, uiUrl } : { client };
+    client = await connectClient(temporalTarget(config, address), { connectTimeoutMs: 5_000 });
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'TEMPORAL_CONNECT_FAILED') {
+    if (error instanceof TemporalConnectionError)
       throw new CliError(error.message, EXIT.unavailable);
-    }
     throw error;
   }
+  return {
+    control: createReviewControl(client, uiUrl ? { uiUrl } : {}),
+    close: () => client.connection.close(),
+  };
 }
 
 function filterFrom(args: ReviewArgs): ReviewFilter {
@@ -152,8 +169,7 @@ export async function reviewCommand(
     decision = parsed.data;
   }
 
-  const { client, uiUrl } = await connect(env);
-  const control = createReviewControl(client, uiUrl ? { uiUrl } : {});
+  const { control, close } = await openControl(args, env);
   try {
     if (action === 'list') {
       const reviews = await control.list(filter, limit);
@@ -180,7 +196,7 @@ export async function reviewCommand(
     if (error instanceof ReviewError) throw new CliError(error.message, EXIT_FOR[error.code]);
     throw error;
   } finally {
-    await client.connection.close();
+    await close();
   }
 }
 

@@ -95,7 +95,9 @@ STATSIG_WEBHOOK_SECRET (comma-separated) and says which one matched. Exits 0 whe
   review reject  <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
 
 A review ID is its workflow ID, review-<triggerID>-<phaseID>. Talks to Temporal directly with the
-TEMPORAL_* settings (default: the embedded dev server of 'rollout-gate start' on this machine).
+TEMPORAL_* settings (default: the embedded dev server of 'rollout-gate start' on this machine), or
+with --url to a receiver's review API (token from REVIEW_API_TOKEN).
+  --url URL      a receiver's base URL, e.g. https://gate.example.com (default ROLLOUT_GATE_URL)
   --actor NAME   who decides, recorded with the decision (default ROLLOUT_GATE_ACTOR, else user@host)
   --verdict      pass, fail or inconclusive
   --decision     pending, waiting, approved, aborted, disabled, none or superseded

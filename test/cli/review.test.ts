@@ -1,5 +1,7 @@
 // `rollout-gate review …` against real reviews: find one, read it while its benchmark runs, decide it,
 // and the exit codes of every refusal.
+import { randomBytes } from 'node:crypto';
+import { createReviewControl } from '../../src/reviews/control';
 import { getFreePort } from '../../src/temporal/dev-server';
 import { runBin } from '../helpers/cli';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
@@ -10,10 +12,17 @@ import { testTemporalAddress } from '../helpers/temporal';
 
 let stack: Stack;
 let gate: ControllableGate;
+const TOKEN = randomBytes(24).toString('hex');
 
 beforeAll(async () => {
   gate = controllableGate();
-  stack = await startStack({ gate: gate.gate, seed: testSeed() });
+  stack = await startStack({
+    gate: gate.gate,
+    seed: testSeed(),
+    receiver: (client) => ({
+      reviewApi: { tokens: [TOKEN], control: createReviewControl(client) },
+    }),
+  });
 });
 
 afterAll(async () => {
@@ -160,4 +169,40 @@ it('exits 5 with the address and a hint when Temporal does not answer', async ()
   expect(code).toBe(5);
   expect(stderr).toContain(`Could not connect to Temporal at ${address}, namespace default`);
   expect(stderr).toContain('Check TEMPORAL_ADDRESS');
+});
+
+describe('through a receiver (--url), without access to Temporal', () => {
+  // No TEMPORAL_* at all: only the receiver's URL and the review API token.
+  const viaApi = (args: string[], token = TOKEN) =>
+    runBin(['review', ...args, '--url', stack.receiverUrl], { env: { REVIEW_API_TOKEN: token } });
+
+  it('shows and approves a review, as the named person', async () => {
+    const { trigger, workflowId } = await heldReview();
+    const shown = await viaApi(['show', workflowId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/stage\s+run benchmarks/);
+    const approved = await viaApi(['approve', workflowId, '--actor', 'ana']);
+    expect([approved.code, approved.stdout]).toEqual([0, expect.stringContaining('Approved')]);
+    expect(await resultOf(stack, trigger)).toMatchObject({
+      action: 'approved',
+      override: { actor: 'ana' },
+    });
+    const again = await viaApi(['reject', workflowId, '--actor', 'bob']);
+    expect(again.code).toBe(4);
+  });
+
+  it('exits 3 for an unknown review, 1 with a hint for a wrong token, 5 when nothing answers', async () => {
+    expect((await viaApi(['show', 'review-rpt_nope-rp_nope'])).code).toBe(3);
+    const wrong = await viaApi(['list'], randomBytes(24).toString('hex'));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      'REVIEW_API_UNAUTHORIZED: a valid bearer token is required (check REVIEW_API_TOKEN)',
+    );
+    const url = `http://127.0.0.1:${await getFreePort()}`;
+    const down = await runBin(['review', 'list', '--url', url], {
+      env: { REVIEW_API_TOKEN: TOKEN },
+    });
+    expect(down.code).toBe(5);
+    expect(down.stderr).toContain(`The review API at ${url} did not answer`);
+  });
 });
