@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # rollout-gate: one image, two roles. The default command runs the webhook receiver on :3000;
-# `worker` runs the Temporal workers. docker-compose.yml starts both next to a Temporal server;
+# `worker` runs the Temporal workers (metrics on :9464). docker-compose.yml starts both next to a Temporal server;
 # against a server of your own:
 #   docker build -t rollout-gate .
 #   docker run --env-file .env -e TEMPORAL_ADDRESS=your-host:7233 -p 3000:3000 rollout-gate
@@ -39,7 +39,12 @@ COPY --from=build /app/dist ./dist
 # hosts mount a shared volume there (docker-compose.yml does).
 ENV GATE_REPORTS_DIR=/var/lib/rollout-gate/reports
 RUN mkdir -p "$GATE_REPORTS_DIR" && chown node:node "$GATE_REPORTS_DIR"
+# `rollout-gate` on the PATH, for operators: docker compose exec receiver rollout-gate review list
+COPY bin ./bin
+RUN ln -s /app/bin/rollout-gate /usr/local/bin/rollout-gate
 USER node
+# The worker's metrics listener (WORKER_METRICS_PORT), then the receiver's HTTP port.
+EXPOSE 9464
 EXPOSE 3000
 # Node's fetch, as the slim image has no curl. The worker serves no HTTP: compose disables this
 # check for it.

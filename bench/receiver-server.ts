@@ -1,8 +1,10 @@
 // One server for `npm run bench:receiver`, in a process of its own so that load generator and servers
-// do not share an event loop: BENCH_APP=receiver is the real receiver, BENCH_APP=bare a Fastify route
+// do not share an event loop: BENCH_APP=receiver is the real receiver (with its metrics), BENCH_APP=bare a Fastify route
 // that only parses the same JSON. Started by bench/receiver.ts with fork(); reports its URL over IPC
 // and exits with its parent.
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createReceiverMetrics } from '../src/metrics/receiver';
+import { createMetricsRegistry } from '../src/metrics/registry';
 import { buildReceiver } from '../src/receiver/app';
 import { createReviewStarter } from '../src/receiver/review-starter';
 import { createRunningReviews } from '../src/receiver/running-reviews';
@@ -32,6 +34,8 @@ async function main(): Promise<void> {
       bodyLimitBytes: 1024 * 1024,
       reviews: createReviewStarter(client, { taskQueue: BENCH_TASK_QUEUE }),
       runningReviews: createRunningReviews(client),
+      // As in production (src/runtime.ts): every delivery also counts into Prometheus metrics.
+      metrics: createReceiverMetrics(createMetricsRegistry()),
     });
     path = '/webhooks/statsig';
   }

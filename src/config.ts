@@ -38,6 +38,26 @@ const commaList = z
   .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')).min(1));
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** A port, or `off` (or empty) to not listen at all. */
+const optionalPort = z
+  .string()
+  .optional()
+  .transform((value, context) => {
+    const text = value?.trim() ?? '';
+    if (text === '' || text === 'off') return undefined;
+    const number = Number(text);
+    if (!Number.isInteger(number) || number < 0 || number > 65535) {
+      context.addIssue({ code: 'custom', message: "must be a port (0-65535) or 'off'" });
+      return z.NEVER;
+    }
+    return number;
+  });
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((value) =>
+    value === undefined || value === '' ? undefined : ['true', '1', 'yes'].includes(value),
+  );
 const positiveMs = z.coerce.number().int().positive('must be a positive number of milliseconds');
 
 const optionalString = z
@@ -69,6 +89,16 @@ export const configSchema = z.object({
   /** Config changes the receiver keeps for GET /changes. */
   WEBHOOK_CHANGES_KEPT: z.coerce.number().int().positive().default(1000),
   TEMPORAL_ADDRESS: optionalString,
+  /** TLS to TEMPORAL_ADDRESS: on with a client certificate or an API key unless set to false. */
+  TEMPORAL_TLS: flag,
+  /** PEM files of the client certificate and its key (mTLS, e.g. Temporal Cloud). */
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  /** PEM file of the CA that signed the server's certificate, when the system does not trust it. */
+  TEMPORAL_TLS_CA: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /** Temporal Cloud API key (sent as a bearer token; turns TLS on). */
+  TEMPORAL_API_KEY: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('rollout-gate'),
   TEMPORAL_UI_URL: optionalString,
@@ -77,6 +107,24 @@ export const configSchema = z.object({
   TEMPORAL_DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')),
   HOST: z.string().default('0.0.0.0'),
   PORT: port.default(3000),
+  /**
+   * Bearer tokens of the review API (GET /reviews, POST /reviews/:id/decision); comma-separated for
+   * rotation. Unset: those routes answer 404 REVIEW_API_DISABLED.
+   */
+  REVIEW_API_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => {
+      const tokens = (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+      return tokens.length > 0 ? tokens : undefined;
+    })
+    .pipe(z.array(z.string().min(32, 'each token must be at least 32 characters')).optional()),
+  /** The worker's Prometheus endpoint (/metrics, with the Temporal SDK's own metrics); `off` disables. */
+  WORKER_METRICS_PORT: optionalPort.default(9464),
+  WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
   GATE_CONFIG: z.string().default(DEFAULT_GATE_CONFIG),
   GATE_REPORTS_DIR: z.string().min(1).default(DEFAULT_REPORTS_DIR),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -92,15 +140,72 @@ export class ConfigError extends Error {
   }
 }
 
+/** The settings that only connect to Temporal: enough for `rollout-gate review …`. */
+export const temporalConfigSchema = configSchema.pick({
+  TEMPORAL_ADDRESS: true,
+  TEMPORAL_TLS: true,
+  TEMPORAL_TLS_CERT: true,
+  TEMPORAL_TLS_KEY: true,
+  TEMPORAL_TLS_CA: true,
+  TEMPORAL_TLS_SERVER_NAME: true,
+  TEMPORAL_API_KEY: true,
+  TEMPORAL_NAMESPACE: true,
+  TEMPORAL_TASK_QUEUE: true,
+  TEMPORAL_UI_URL: true,
+  TEMPORAL_DEV_PORT: true,
+  TEMPORAL_DEV_UI_PORT: true,
+});
+
+export type TemporalConfig = z.infer<typeof temporalConfigSchema>;
+
+function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      // Never echo the received value: it may be a secret.
+      const message = issue.code === 'invalid_type' ? 'is required' : issue.message;
+      return `${name} ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const problems = temporalProblems(result.data as TemporalConfig);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result.data;
+}
+
+/** Rules across variables; the files themselves are read by src/temporal/connection.ts. */
+function temporalProblems(config: TemporalConfig): string[] {
+  const problems: string[] = [];
+  if ((config.TEMPORAL_TLS_CERT === undefined) !== (config.TEMPORAL_TLS_KEY === undefined)) {
+    problems.push(
+      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: set both (client certificate and its key) or neither',
+    );
+  }
+  const remoteOnly = (
+    [
+      'TEMPORAL_TLS',
+      'TEMPORAL_TLS_CERT',
+      'TEMPORAL_TLS_KEY',
+      'TEMPORAL_TLS_CA',
+      'TEMPORAL_TLS_SERVER_NAME',
+      'TEMPORAL_API_KEY',
+    ] as const
+  ).filter((name) => config[name] !== undefined);
+  if (config.TEMPORAL_ADDRESS === undefined && remoteOnly.some((name) => name !== 'TEMPORAL_TLS')) {
+    problems.push(
+      `${remoteOnly.join(', ')} apply to a server named by TEMPORAL_ADDRESS; the embedded dev server speaks plain gRPC`,
+    );
+  }
+  return problems;
+}
+
 /** Parses the environment; throws ConfigError naming every bad variable at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.') || '(environment)';
-    // Never echo the received value: it may be a secret.
-    const message = issue.code === 'invalid_type' ? 'is required' : issue.message;
-    return `${name} ${message}`;
-  });
-  throw new ConfigError(problems);
+  return parse(configSchema, env);
+}
+
+/** Only the Temporal settings: for commands that talk to Temporal and nothing else. */
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  return parse(temporalConfigSchema, env);
 }

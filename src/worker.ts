@@ -4,6 +4,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { type ActivityDependencies, createActivities } from '../activities';
 import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/types';
 import { DEFAULT_STATSIG_WRITES_PER_SECOND } from './config';
+import type { WorkerMetrics } from './metrics/worker';
 
 export interface ReviewWorkersOptions {
   connection: NativeConnection;
@@ -15,6 +16,8 @@ export interface ReviewWorkersOptions {
   maxConcurrentActivityTaskExecutions?: number;
   /** Task-queue-wide cap on Statsig writes (STATSIG_WRITES_PER_SECOND). */
   statsigWritesPerSecond?: number;
+  /** Benchmark durations and reviews decided, counted around the activities. */
+  metrics?: WorkerMetrics;
 }
 
 export interface ReviewWorkers {
@@ -24,12 +27,16 @@ export interface ReviewWorkers {
 
 export async function createReviewWorkers(options: ReviewWorkersOptions): Promise<ReviewWorkers> {
   const activities = createActivities(options.dependencies);
+  const interceptors = options.metrics
+    ? { interceptors: { activity: [options.metrics.activityInterceptor] } }
+    : {};
   const reviews = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...options.workflows,
     activities,
+    ...interceptors,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
   });
   const writes = await Worker.create({
@@ -37,6 +44,7 @@ export async function createReviewWorkers(options: ReviewWorkersOptions): Promis
     namespace: options.namespace,
     taskQueue: `${options.taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`,
     activities,
+    ...interceptors,
     // Enforced by the Temporal server for the whole task queue, so it holds across worker processes.
     maxTaskQueueActivitiesPerSecond:
       options.statsigWritesPerSecond ?? DEFAULT_STATSIG_WRITES_PER_SECOND,

@@ -71,6 +71,8 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
   process.env.MODEL_SERVICE_URL = modelService.url;
   const config = loadConfig({
     LOG_LEVEL: 'warn',
+    // The demo is one process on a laptop: no metrics listener unless asked for.
+    WORKER_METRICS_PORT: 'off',
     ...process.env,
     // The stories below are told for this gate: one approve, one abort.
     GATE_CONFIG: DEMO_GATE_CONFIG,

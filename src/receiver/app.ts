@@ -11,9 +11,11 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { z } from 'zod';
+import type { ReceiverMetrics } from '../metrics/receiver';
 import { ChangeStore, DEFAULT_CHANGES_KEPT } from './changes';
 import { DeliverySchemaError, parseDelivery, type StatsigEvent } from './events';
 import { TokenBucket } from './rate-limit';
+import { REVIEW_PATHS, type ReviewApiOptions, registerReviewRoutes } from './review-routes';
 import { type ReviewStarter, TemporalUnavailableError } from './review-starter';
 import { routeEvents } from './routing';
 import type { RunningReviews } from './running-reviews';
@@ -35,6 +37,10 @@ export interface ReceiverOptions {
   rateLimitPerMinute?: number;
   /** Pass one in to read the counters elsewhere too (e.g. a metrics exporter). */
   stats?: ReceiverStats;
+  /** Prometheus metrics, served at GET /metrics; without them that route does not exist. */
+  metrics?: ReceiverMetrics;
+  /** The review API (GET /reviews…, POST /reviews/:id/decision); off without tokens. */
+  reviewApi?: ReviewApiOptions;
   /** Injectable clock for signature timestamps and the rate limit. */
   now?: () => number;
   /** Pino options (`{ level, stream }`); redaction of secrets is always added. */
@@ -53,6 +59,8 @@ export const ERROR_CODES = {
   notFound: 'ROUTE_NOT_FOUND',
   methodNotAllowed: 'METHOD_NOT_ALLOWED',
   temporalUnavailable: 'TEMPORAL_UNAVAILABLE',
+  reviewBodyTooLarge: 'REVIEW_DECISION_TOO_LARGE',
+  reviewMediaType: 'REVIEW_UNSUPPORTED_MEDIA_TYPE',
   internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -73,7 +81,19 @@ const ROUTES: Record<string, string> = {
   '/readyz': 'GET, HEAD',
   '/changes': 'GET, HEAD',
   '/stats': 'GET, HEAD',
+  [REVIEW_PATHS.list]: 'GET, HEAD',
 };
+
+/** Paths with parameters, tried when the exact lookup above finds nothing. */
+const ROUTE_PATTERNS: Array<[RegExp, string]> = [
+  [/^\/reviews\/[^/]+$/, 'GET, HEAD'],
+  [/^\/reviews\/[^/]+\/decision$/, 'POST'],
+];
+
+function allowedMethods(url: string): string | undefined {
+  const path = url.split('?')[0] ?? '';
+  return ROUTES[path] ?? ROUTE_PATTERNS.find(([pattern]) => pattern.test(path))?.[1];
+}
 
 // A url_verification handshake is small and arrives unsigned; only such bodies are parsed before the
 // signature check, so forged traffic costs no JSON parsing.
@@ -117,7 +137,9 @@ function withRedaction(logger: FastifyServerOptions['logger']): FastifyServerOpt
 
 export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   const now = options.now ?? Date.now;
-  const stats = options.stats ?? createStats();
+  const metrics = options.metrics;
+  const baseStats = options.stats ?? createStats();
+  const stats = metrics ? metrics.instrument(baseStats) : baseStats;
   const changes = new ChangeStore(options.changesKept ?? DEFAULT_CHANGES_KEPT);
   const bucket =
     options.rateLimitPerMinute !== undefined && options.rateLimitPerMinute > 0
@@ -159,6 +181,8 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
     extra: Record<string, unknown> = {},
   ) {
     stats.error(code, status);
+    // Looked up on errors only: the webhook's 200s are counted where it answers them.
+    if (metrics && reply.request.routeOptions.url === WEBHOOK_PATH) metrics.webhookAnswered(status);
     return answer(reply, status, errorBody(code, message, extra));
   }
 
@@ -173,12 +197,14 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   app.addContentTypeParser(
     // Fastify matches against the whole header with its parameters (`; charset=utf-8`).
     /^application\/(?:[\w.+-]+\+)?json(?:;|$)/,
-    { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
+    // No parser-level limit: it would override a route's own (the decision route takes 16 KiB);
+    // the app-wide bodyLimit covers the webhook.
+    { parseAs: 'buffer' },
     (_request, body, done) => done(null, body),
   );
 
   app.setNotFoundHandler((request, reply) => {
-    const allowed = ROUTES[request.url.split('?')[0] ?? ''];
+    const allowed = allowedMethods(request.url);
     if (allowed !== undefined) {
       request.log.info({ code: ERROR_CODES.methodNotAllowed }, 'method not allowed');
       reply.header('allow', allowed);
@@ -189,13 +215,18 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Bodies reach two routes: the webhook, and a decision of the review API.
+    const webhook = request.routeOptions.url === WEBHOOK_PATH;
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      request.log.warn({ code: ERROR_CODES.tooLarge }, 'webhook body over the limit');
-      return fail(reply, 413, ERROR_CODES.tooLarge, `body over ${options.bodyLimitBytes} bytes`);
+      const code = webhook ? ERROR_CODES.tooLarge : ERROR_CODES.reviewBodyTooLarge;
+      request.log.warn({ code }, 'body over the limit');
+      const limit = request.routeOptions.bodyLimit ?? options.bodyLimitBytes;
+      return fail(reply, 413, code, `body over ${limit} bytes`);
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      request.log.warn({ code: ERROR_CODES.mediaType }, 'webhook content type is not JSON');
-      return fail(reply, 415, ERROR_CODES.mediaType, 'content type must be JSON');
+      const code = webhook ? ERROR_CODES.mediaType : ERROR_CODES.reviewMediaType;
+      request.log.warn({ code }, 'content type is not JSON');
+      return fail(reply, 415, code, 'content type must be JSON');
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       const code = error.code ?? 'BAD_REQUEST';
@@ -216,7 +247,16 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       .send({ status: temporal ? 'ready' : 'not ready', temporal });
   });
 
-  app.get('/stats', async () => stats.snapshot());
+  app.get('/stats', async () => baseStats.snapshot());
+
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => {
+      reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  }
+
+  registerReviewRoutes(app, options.reviewApi ?? {}, fail);
 
   const changesQuery = z.object({
     entity: z.string().min(1).optional(),
@@ -262,6 +302,7 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
       if (delivery?.kind === 'url_verification') {
         request.log.info('answered url_verification handshake');
         stats.delivery();
+        metrics?.webhookAnswered(200);
         return answer(reply, 200, { verification_code: delivery.verificationCode });
       }
     }
@@ -304,6 +345,7 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
         request.log,
       );
       stats.delivery();
+      metrics?.webhookAnswered(200);
       return answer(reply, 200, { received: events.length, events: summaries });
     } catch (error) {
       if (!(error instanceof TemporalUnavailableError)) throw error;

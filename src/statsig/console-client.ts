@@ -34,10 +34,29 @@ export interface Page<T> {
 const MAX_VERSION_PAGES = 20;
 const VERSION_PAGE_SIZE = 100;
 
+/** One HTTP call to Statsig as metrics see it: no IDs, no bodies, no keys. */
+export interface StatsigCall {
+  method: string;
+  /** The path with IDs replaced, e.g. `/release_pipeline_triggers/{id}/approve`. */
+  operation: string;
+  /** The HTTP status, or `timeout` / `network` when no answer came. */
+  status: string;
+  durationMs: number;
+}
+
+export type StatsigCallObserver = (call: StatsigCall) => void;
+
 export interface StatsigConsoleOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
+  /** Told about every call, e.g. for metrics. */
+  onCall?: StatsigCallObserver;
+}
+
+/** `/gates/abc/disable` → `/gates/{id}/disable`: a bounded set of label values. */
+export function operationOf(path: string): string {
+  return path.replace(/^(\/[a-z_]+)\/[^/]+/, '$1/{id}');
 }
 
 export class StatsigConsoleClient {
@@ -198,6 +217,7 @@ export class StatsigConsoleClient {
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs: this.options.timeoutMs,
       signal,
+      onCall: this.options.onCall,
     });
   }
 
@@ -223,6 +243,7 @@ export interface StatsigEventsOptions {
   baseUrl: string;
   serverSecret: string;
   timeoutMs: number;
+  onCall?: StatsigCallObserver;
 }
 
 /** Records review results beside the rollout through the Events API (`log_event`). */
@@ -241,6 +262,7 @@ export class StatsigEventsClient {
       body: JSON.stringify({ events }),
       timeoutMs: this.options.timeoutMs,
       signal,
+      onCall: this.options.onCall,
     });
   }
 }
@@ -252,9 +274,39 @@ interface FetchJsonInput {
   body: string | undefined;
   timeoutMs: number;
   signal: AbortSignal | undefined;
+  onCall: StatsigCallObserver | undefined;
 }
 
 async function fetchJson(url: string, input: FetchJsonInput): Promise<unknown> {
+  const { method, path, onCall } = input;
+  if (onCall === undefined) return (await fetchJsonOnce(url, input)).json;
+  const started = performance.now();
+  const report = (status: string) =>
+    onCall({
+      method,
+      operation: operationOf(path),
+      status,
+      durationMs: performance.now() - started,
+    });
+  try {
+    const { status, json } = await fetchJsonOnce(url, input);
+    report(String(status));
+    return json;
+  } catch (error) {
+    if (error instanceof StatsigApiError) {
+      const { status } = error.details;
+      if (status !== undefined) report(String(status));
+      else if (error.code === 'STATSIG_TIMEOUT') report('timeout');
+      else report('network');
+    }
+    throw error;
+  }
+}
+
+async function fetchJsonOnce(
+  url: string,
+  input: FetchJsonInput,
+): Promise<{ status: number; json: unknown }> {
   const { method, path } = input;
   const timeout = AbortSignal.timeout(input.timeoutMs);
   const signal = input.signal ? AbortSignal.any([timeout, input.signal]) : timeout;
@@ -283,7 +335,7 @@ async function fetchJson(url: string, input: FetchJsonInput): Promise<unknown> {
   } catch {
     json = null;
   }
-  if (response.ok) return json;
+  if (response.ok) return { status: response.status, json };
   const code = codeForStatus(response.status);
   const documented = errorBodySchema.safeParse(json);
   const reason = documented.success ? documented.data.message : `HTTP ${response.status}`;

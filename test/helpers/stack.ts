@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { GateDefinition } from '../../src/gate/types';
-import { buildReceiver } from '../../src/receiver/app';
+import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
 import { createRunningReviews } from '../../src/receiver/running-reviews';
 import { type SandboxSeed, type StartedSandbox, startSandbox } from '../../src/sandbox/app';
@@ -61,11 +61,15 @@ export interface StackOptions {
   workerConsoleApiKey?: string;
   /** The Statsig client's per-call timeout (STATSIG_TIMEOUT_MS); 5 s by default. */
   statsigTimeoutMs?: number;
+  /** Extra receiver options (review API, metrics, logger); the stack's own wiring wins. */
+  receiver?: (client: Client) => Partial<ReceiverOptions>;
+  /** Temporal server to use instead of the run's shared dev server. */
+  temporalAddress?: string;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   quietRuntime();
-  const address = testTemporalAddress();
+  const address = options.temporalAddress ?? testTemporalAddress();
   const namespace = 'default';
   const taskQueue = `test-${randomUUID()}`;
   const webhookSecret = randomBytes(24).toString('hex');
@@ -79,6 +83,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const client = createClient({ address, namespace });
   const receiver = () =>
     buildReceiver({
+      ...options.receiver?.(client),
       webhookSecrets: [webhookSecret],
       toleranceMs: 5 * 60 * 1000,
       bodyLimitBytes: 1024 * 1024,

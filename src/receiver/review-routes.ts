@@ -1,0 +1,187 @@
+// The review API on the receiver: people read reviews and send their decision over HTTP, with a
+// bearer token from REVIEW_API_TOKEN. Without a token configured the routes exist but answer 404
+// REVIEW_API_DISABLED, so nobody mistakes a missing setting for a missing review.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { decisionSchema, type ReviewControl, ReviewError } from '../reviews/control';
+
+export const REVIEW_API_CODES = {
+  disabled: 'REVIEW_API_DISABLED',
+  unauthorized: 'REVIEW_API_UNAUTHORIZED',
+  bodyMalformed: 'REVIEW_DECISION_MALFORMED',
+} as const;
+
+/** Why a request was not authenticated; logged, never sent back. */
+export type AuthFailure = 'TOKEN_MISSING' | 'TOKEN_MALFORMED' | 'TOKEN_MISMATCH';
+
+export interface ReviewApiOptions {
+  /** Accepted bearer tokens (several while one is rotated); undefined turns the API off. */
+  tokens?: readonly string[] | undefined;
+  control?: ReviewControl;
+}
+
+export type Fail = (
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  extra?: Record<string, unknown>,
+) => FastifyReply;
+
+export const REVIEW_PATHS = {
+  list: '/reviews',
+  show: '/reviews/:id',
+  decision: '/reviews/:id/decision',
+} as const;
+
+/** Decision bodies are a few hundred bytes; anything much larger is not one. */
+const DECISION_BODY_LIMIT = 16 * 1024;
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Checks `Authorization: Bearer <token>` against every configured token. Both sides are hashed first
+ * so the comparison is constant-time over equal lengths, and every token is compared, matched or not.
+ */
+export function checkBearer(
+  header: string | undefined,
+  tokens: readonly Buffer[],
+): { ok: true } | { ok: false; reason: AuthFailure } {
+  if (header === undefined || header.trim() === '') return { ok: false, reason: 'TOKEN_MISSING' };
+  const match = /^Bearer +(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) return { ok: false, reason: 'TOKEN_MALFORMED' };
+  const presented = digest(match[1]);
+  let matched = false;
+  for (const token of tokens) {
+    if (timingSafeEqual(presented, token)) matched = true;
+  }
+  return matched ? { ok: true } : { ok: false, reason: 'TOKEN_MISMATCH' };
+}
+
+const listQuery = z.strictObject({
+  pipelineID: z.string().min(1).optional(),
+  triggerID: z.string().min(1).optional(),
+  phaseID: z.string().min(1).optional(),
+  entity: z.string().min(1).optional(),
+  verdict: z.string().min(1).optional(),
+  decision: z.string().min(1).optional(),
+  status: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+function firstIssue(error: z.ZodError): { path: string; message: string } {
+  const issue = error.issues[0];
+  const path = issue?.path.join('.') || '(body)';
+  if (issue?.code === 'unrecognized_keys') {
+    return { path: issue.keys.join(', '), message: `unknown field ${issue.keys.join(', ')}` };
+  }
+  return { path, message: `${path}: ${issue?.message ?? 'invalid'}` };
+}
+
+export function registerReviewRoutes(
+  app: FastifyInstance,
+  options: ReviewApiOptions,
+  fail: Fail,
+): void {
+  const { control } = options;
+  if (control === undefined || options.tokens === undefined) {
+    // Answered in onRequest, before any body is read: the handler below is never reached.
+    const disabled = (request: FastifyRequest, reply: FastifyReply) => {
+      request.log.info({ code: REVIEW_API_CODES.disabled }, 'review API called while disabled');
+      fail(
+        reply,
+        404,
+        REVIEW_API_CODES.disabled,
+        'the review API is off: set REVIEW_API_TOKEN on the receiver',
+      );
+    };
+    const unreachable = async () => undefined;
+    app.get(REVIEW_PATHS.list, { onRequest: disabled }, unreachable);
+    app.get(REVIEW_PATHS.show, { onRequest: disabled }, unreachable);
+    app.post(REVIEW_PATHS.decision, { onRequest: disabled }, unreachable);
+    return;
+  }
+  const tokens = options.tokens.map(digest);
+
+  // onRequest: the token is checked before a body is read or parsed.
+  const authenticate = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const result = checkBearer(request.headers.authorization, tokens);
+    if (result.ok) return done();
+    request.log.warn(
+      { code: REVIEW_API_CODES.unauthorized, reason: result.reason },
+      'review API request without a valid token',
+    );
+    reply.header('www-authenticate', 'Bearer realm="rollout-gate reviews"');
+    fail(reply, 401, REVIEW_API_CODES.unauthorized, 'a valid bearer token is required');
+  };
+
+  function answerError(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+    if (!(error instanceof ReviewError)) throw error;
+    const level = error.status >= 500 ? 'error' : 'info';
+    request.log[level]({ code: error.code, ...error.details }, error.message);
+    if (error.code === 'TEMPORAL_UNAVAILABLE' || error.code === 'REVIEW_DECISION_TIMEOUT') {
+      reply.header('retry-after', '5');
+    }
+    return fail(reply, error.status, error.code, error.message, error.details);
+  }
+
+  app.get(REVIEW_PATHS.list, { onRequest: authenticate }, async (request, reply) => {
+    const query = listQuery.safeParse(request.query);
+    if (!query.success) {
+      const issue = firstIssue(query.error);
+      request.log.info({ code: 'REVIEW_FILTER_INVALID', path: issue.path }, 'invalid filter');
+      return fail(reply, 400, 'REVIEW_FILTER_INVALID', issue.message, { path: issue.path });
+    }
+    const { limit, ...filter } = query.data;
+    try {
+      return { reviews: await control.list(filter, limit) };
+    } catch (error) {
+      return answerError(request, reply, error);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>(
+    REVIEW_PATHS.show,
+    { onRequest: authenticate },
+    async (request, reply) => {
+      try {
+        return await control.show(request.params.id);
+      } catch (error) {
+        return answerError(request, reply, error);
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    REVIEW_PATHS.decision,
+    { onRequest: authenticate, bodyLimit: DECISION_BODY_LIMIT },
+    async (request, reply) => {
+      const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        request.log.info({ code: REVIEW_API_CODES.bodyMalformed }, 'decision body is not JSON');
+        return fail(reply, 400, REVIEW_API_CODES.bodyMalformed, 'body is not valid JSON');
+      }
+      const body = decisionSchema.safeParse(json);
+      if (!body.success) {
+        const issue = firstIssue(body.error);
+        request.log.info({ code: 'REVIEW_DECISION_INVALID', path: issue.path }, 'invalid decision');
+        return fail(reply, 400, 'REVIEW_DECISION_INVALID', issue.message, { path: issue.path });
+      }
+      try {
+        const accepted = await control.decide(request.params.id, body.data);
+        // The actor is in the review's history; the log keeps no names or emails.
+        request.log.info(
+          { workflowId: accepted.workflowId, decision: accepted.decision, stage: accepted.stage },
+          'review decision accepted',
+        );
+        return { accepted: true, ...accepted };
+      } catch (error) {
+        return answerError(request, reply, error);
+      }
+    },
+  );
+}
