@@ -125,6 +125,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     ...(options.statsigTimeoutMs ? { STATSIG_TIMEOUT_MS: String(options.statsigTimeoutMs) } : {}),
     HOST: '127.0.0.1',
     PORT: String(receiverPort),
+    // Several workers run side by side here; they would all claim the default metrics port.
+    WORKER_METRICS_PORT: 'off',
   };
 
   const workers: RoleProcess[] = [];
