@@ -101,14 +101,17 @@ const statsigReads = proxyActivities<ReviewActivities>({
   },
 });
 
+// Planning is quick and in memory: a short timeout lets a dead worker's attempt be retried soon.
 const local = proxyActivities<ReviewActivities>({
-  startToCloseTimeout: '1m',
+  startToCloseTimeout: '10s',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-// Judging reads every stored run and may bootstrap thousands of cases: more time than a local step.
+// Judging reads every stored run and may bootstrap thousands of cases: more time than a local step,
+// with a heartbeat so that a dead worker is noticed in a minute rather than at the ten-minute mark.
 const judging = proxyActivities<ReviewActivities>({
   startToCloseTimeout: '10m',
+  heartbeatTimeout: '1m',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
