@@ -545,6 +545,22 @@ function judgeRelative(
   const difference = differenceOf(criterion, observed, baselineValue);
   const headline = `${how}(${metric}) ${label} = ${show(difference)} (candidate ${formatNumber(observed)}, baseline ${formatNumber(baselineValue)})`;
   const common = { observed, baselineValue, difference, samples };
+  // A statistical test's outcome; an inconclusive one asks for more samples of what it compared.
+  const concluded = (
+    verdict: Verdict,
+    evidence: StatisticEvidence,
+    reasons: Record<Verdict, string>,
+  ) =>
+    done(
+      {
+        ...common,
+        verdict,
+        reason: reasons[verdict],
+        statistic: evidence,
+        ...(verdict === 'inconclusive' ? { needsSamples: true } : {}),
+      },
+      verdict === 'inconclusive' ? reporting : [],
+    );
 
   let test = criterion.test ?? 'auto';
   if (test === 'auto') {
@@ -600,22 +616,11 @@ function judgeRelative(
       alpha,
     };
     const stat = `Mann-Whitney U = ${formatNumber(meets.u)}, p = ${formatNumber(pValue)}`;
-    const reason =
-      verdict === 'pass'
-        ? `${headline} meets ${target} (${stat} that it meets)`
-        : verdict === 'fail'
-          ? `${headline} misses ${target} (${stat} that it misses)`
-          : `${headline}: not significant either way at α = ${alpha} (${stat}); more samples could decide`;
-    return done(
-      {
-        ...common,
-        verdict,
-        reason,
-        statistic: evidence,
-        ...(verdict === 'inconclusive' ? { needsSamples: true } : {}),
-      },
-      verdict === 'inconclusive' ? reporting : [],
-    );
+    return concluded(verdict, evidence, {
+      pass: `${headline} meets ${target} (${stat} that it meets)`,
+      fail: `${headline} misses ${target} (${stat} that it misses)`,
+      inconclusive: `${headline}: not significant either way at α = ${alpha} (${stat}); more samples could decide`,
+    });
   }
 
   const confidence = 1 - 2 * alpha;
@@ -633,22 +638,11 @@ function judgeRelative(
     alpha,
   };
   const range = `${formatNumber(confidence * 100)}% interval [${show(interval[0])}, ${show(interval[1])}]${usePaired ? ` over ${x.length} paired cases` : ''}`;
-  const reason =
-    verdict === 'pass'
-      ? `${headline} meets ${target}: ${range} is within it`
-      : verdict === 'fail'
-        ? `${headline} misses ${target}: ${range} is outside it`
-        : `${headline}: ${range} straddles ${target}; more samples could decide`;
-  return done(
-    {
-      ...common,
-      verdict,
-      reason,
-      statistic: evidence,
-      ...(verdict === 'inconclusive' ? { needsSamples: true } : {}),
-    },
-    verdict === 'inconclusive' ? reporting : [],
-  );
+  return concluded(verdict, evidence, {
+    pass: `${headline} meets ${target}: ${range} is within it`,
+    fail: `${headline} misses ${target}: ${range} is outside it`,
+    inconclusive: `${headline}: ${range} straddles ${target}; more samples could decide`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

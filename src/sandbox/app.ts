@@ -20,6 +20,7 @@ import {
   type StartReleaseInput,
   sandboxSeedSchema,
   startReleaseInputSchema,
+  type VersionFilter,
 } from './store';
 
 export { SandboxError, type SandboxErrorCode } from './errors';
@@ -104,6 +105,22 @@ const versionListQuerySchema = z.object({
   endDate: isoDay.optional(),
 });
 
+type IdParams = { Params: { id: string } };
+
+/** GET …/{id}/versions for either entity: the documented query, then one page of versions. */
+function listVersions<T>(
+  request: FastifyRequest<IdParams>,
+  message: string,
+  versions: (id: string, filter: VersionFilter) => T[],
+) {
+  const { limit, page, ...filter } = parseInput(
+    versionListQuerySchema,
+    request.query,
+    'INVALID_QUERY',
+  );
+  return paged(message, versions(request.params.id, filter), limit, page);
+}
+
 /** One page of a list answer, with Statsig's pagination object. */
 function paged<T>(message: string, items: T[], limit: number, page: number) {
   const start = (page - 1) * limit;
@@ -119,8 +136,6 @@ function paged<T>(message: string, items: T[], limit: number, page: number) {
     },
   };
 }
-
-type IdParams = { Params: { id: string } };
 
 function pathOf(url: string): string {
   const index = url.indexOf('?');
@@ -317,19 +332,11 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
       api.get<IdParams>('/gates/:id', async (request) =>
         ok('Gate read successfully', store.getGate(request.params.id)),
       );
-      api.get<IdParams>('/gates/:id/versions', async (request) => {
-        const { limit, page, ...filter } = parseInput(
-          versionListQuerySchema,
-          request.query,
-          'INVALID_QUERY',
-        );
-        return paged(
-          'Gate versions listed successfully',
-          store.getGateVersions(request.params.id, filter),
-          limit,
-          page,
-        );
-      });
+      api.get<IdParams>('/gates/:id/versions', async (request) =>
+        listVersions(request, 'Gate versions listed successfully', (id, filter) =>
+          store.getGateVersions(id, filter),
+        ),
+      );
       api.put<IdParams>('/gates/:id/disable', async (request) =>
         ok('Gate disabled successfully', store.setGateEnabled(request.params.id, false)),
       );
@@ -340,19 +347,11 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
       api.get<IdParams>('/dynamic_configs/:id', async (request) =>
         ok('Dynamic config read successfully', store.getDynamicConfig(request.params.id)),
       );
-      api.get<IdParams>('/dynamic_configs/:id/versions', async (request) => {
-        const { limit, page, ...filter } = parseInput(
-          versionListQuerySchema,
-          request.query,
-          'INVALID_QUERY',
-        );
-        return paged(
-          'Dynamic config versions listed successfully',
-          store.getDynamicConfigVersions(request.params.id, filter),
-          limit,
-          page,
-        );
-      });
+      api.get<IdParams>('/dynamic_configs/:id/versions', async (request) =>
+        listVersions(request, 'Dynamic config versions listed successfully', (id, filter) =>
+          store.getDynamicConfigVersions(id, filter),
+        ),
+      );
       api.put<IdParams>('/dynamic_configs/:id/disable', async (request) =>
         ok(
           'Dynamic config disabled successfully',
