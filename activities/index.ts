@@ -99,6 +99,11 @@ export interface TriggerState {
 export interface LoadedTarget {
   trigger: TriggerState;
   target: Target;
+  /**
+   * Whether this worker records results in Statsig (STATSIG_SERVER_SECRET is set). When it does not,
+   * recording is no Statsig write, and the workflow keeps it off the rate-limited writes queue.
+   */
+  recordsInStatsig: boolean;
 }
 
 /**
@@ -424,7 +429,11 @@ export function createActivities(deps: ActivityDependencies) {
             FAILURE.triggerHasNoEntity,
           );
         }
-        return { trigger: summarizeTrigger(trigger), target };
+        return {
+          trigger: summarizeTrigger(trigger),
+          target,
+          recordsInStatsig: events !== undefined,
+        };
       } catch (error) {
         return toFailure(error);
       }

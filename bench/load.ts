@@ -22,6 +22,7 @@ import {
   type BenchStack,
   type Delivery,
   pool,
+  processCpuSeconds,
   type RoleProcess,
   startBenchStack,
   startNodeProcess,
@@ -47,6 +48,42 @@ interface BurstResult {
   maxWritesPer10s: number;
   workerPeakRss?: number;
   receiverPeakRss?: number;
+  /** CPU seconds each process used from the first send to the last close. */
+  cpu: CpuUse;
+}
+
+interface CpuUse {
+  worker: number;
+  receiver: number;
+  temporal: number;
+  /** This process: the load generator and the Statsig sandbox. */
+  bench: number;
+}
+
+/** The dev server's pid, set once it runs; its CPU is part of every burst's cost. */
+let temporalPid: number | undefined;
+
+/** Starts counting CPU seconds of the given processes; the returned function reads the deltas. */
+function cpuMeter(worker: () => number, receiver: () => number): () => CpuUse {
+  const read = (): CpuUse => {
+    const own = process.cpuUsage();
+    return {
+      worker: worker(),
+      receiver: receiver(),
+      temporal: temporalPid === undefined ? 0 : (processCpuSeconds(temporalPid) ?? 0),
+      bench: (own.user + own.system) / 1e6,
+    };
+  };
+  const start = read();
+  return () => {
+    const end = read();
+    return {
+      worker: end.worker - start.worker,
+      receiver: end.receiver - start.receiver,
+      temporal: end.temporal - start.temporal,
+      bench: end.bench - start.bench,
+    };
+  };
 }
 
 const isWrite = (call: RecordedCall) => call.method !== 'GET' && call.path.startsWith('/console/');
@@ -87,6 +124,10 @@ async function reviewBurst(
   const calls = stack.sandbox.sandbox.calls;
   const callsBefore = calls.length;
   say(`${name}: sending ${count} review webhooks, ${concurrency} in flight`);
+  const cpu = cpuMeter(
+    () => stack.workers().reduce((sum, worker) => sum + (worker.cpuSeconds() ?? 0), 0),
+    () => stack.receiver().cpuSeconds() ?? 0,
+  );
   const deliveries: Delivery[] = await pool(triggers, concurrency, (trigger) =>
     stack.deliver(trigger),
   );
@@ -114,6 +155,7 @@ async function reviewBurst(
     stack.client,
     acked.map((delivery) => delivery.workflowId),
   );
+  const cpuUse = cpu();
   const firstSent = Math.min(...deliveries.map((delivery) => delivery.sentAtMs));
   const lastClose = Math.max(...closes);
   const seconds = (lastClose - firstSent) / 1000;
@@ -135,6 +177,7 @@ async function reviewBurst(
     // With several workers, the largest of them.
     workerPeakRss: Math.max(0, ...stack.workers().map((worker) => worker.peakRssBytes() ?? 0)),
     receiverPeakRss: stack.receiver().peakRssBytes(),
+    cpu: cpuUse,
   };
 }
 
@@ -149,6 +192,10 @@ async function baselineBurst(
   const ids = Array.from({ length: count }, (_, index) => `baseline-${taskQueue}-${index}`);
   say(
     `baseline: starting ${count} workflows of ${activityCount} activities, ${concurrency} in flight`,
+  );
+  const cpu = cpuMeter(
+    () => worker.cpuSeconds() ?? 0,
+    () => 0,
   );
   const started: Array<{ id: string; sentAtMs: number; startMs: number }> = await pool(
     ids,
@@ -165,6 +212,7 @@ async function baselineBurst(
     },
   );
   await pool(ids, concurrency, (id) => client.workflow.getHandle(id).result());
+  const cpuUse = cpu();
   const closes = await closeTimes(client, ids);
   const firstSent = Math.min(...started.map((entry) => entry.sentAtMs));
   const seconds = (Math.max(...closes) - firstSent) / 1000;
@@ -181,7 +229,24 @@ async function baselineBurst(
     duplicateWrites: 0,
     maxWritesPer10s: 0,
     workerPeakRss: worker.peakRssBytes(),
+    cpu: cpuUse,
   };
+}
+
+/** Where the CPU went, per review, in milliseconds. */
+function cpuTable(rows: BurstResult[]): string {
+  const perReview = (seconds: number, count: number) => fmt((seconds * 1000) / count, 1);
+  return table(
+    ['run', 'worker', 'receiver', 'Temporal dev server', 'bench + sandbox', 'total'],
+    rows.map(({ name, count, cpu }) => [
+      name,
+      perReview(cpu.worker, count),
+      perReview(cpu.receiver, count),
+      perReview(cpu.temporal, count),
+      perReview(cpu.bench, count),
+      perReview(cpu.worker + cpu.receiver + cpu.temporal + cpu.bench, count),
+    ]),
+  );
 }
 
 const mib = (bytes: number | undefined) =>
@@ -239,6 +304,7 @@ async function main(): Promise<void> {
     dbFilename: path.join(dataDir, 'temporal.sqlite'),
   });
   const address = devServer.address;
+  temporalPid = devServer.pid;
   say(`dev server at ${address} (SQLite in ${dataDir})`);
   const baselineQueue = `baseline-${Date.now()}`;
   const baselineWorker = await startNodeProcess({
@@ -337,6 +403,10 @@ async function main(): Promise<void> {
       `Burst of ${reviews}, ${concurrency} webhooks in flight:`,
       '',
       burstTable([product, twoWorkers, baseline, shipped]),
+      '',
+      'CPU per review (ms, from the first send to the last close; 2 cores give 2,000 ms of CPU per second):',
+      '',
+      cpuTable([product, twoWorkers, baseline, shipped]),
       '',
       `- Throughput with the write limit lifted: **${fmt(ratio, 2)}×** the plain-Temporal baseline (target ≥ 0.8×).`,
       `- Two worker processes against the same dev server: ${fmt(twoWorkers.perSecond / product.perSecond, 2)}× the one-worker throughput.`,

@@ -23,6 +23,8 @@ export interface RoleProcess {
   pid: number;
   /** Peak resident set size of the process so far (Linux VmHWM), in bytes; undefined once gone. */
   peakRssBytes(): number | undefined;
+  /** CPU time (user + system) the process has used so far, in seconds; undefined once gone. */
+  cpuSeconds(): number | undefined;
   /** Sends the signal and waits for the process to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   exited: Promise<number | NodeJS.Signals | null>;
@@ -316,6 +318,9 @@ export async function startNodeProcess(options: {
         return undefined;
       }
     },
+    cpuSeconds() {
+      return gone ? undefined : processCpuSeconds(pid);
+    },
     async stop(signal = 'SIGTERM') {
       if (gone) return;
       child.kill(signal);
@@ -342,4 +347,16 @@ export async function pool<T, R>(
     }),
   );
   return results;
+}
+
+/** User + system CPU seconds of a Linux process so far (from /proc/<pid>/stat, at 100 ticks/s). */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is parenthesised and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }

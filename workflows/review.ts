@@ -281,12 +281,19 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
   });
   // The decision is made by the time results are recorded: an Events API outage may delay the
   // review's end a little, never for hours.
-  const statsigRecords = proxyActivities<ReviewActivities>({
-    taskQueue: writesQueue,
+  const recordOptions = {
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '15m',
     retry: writeRetry,
+  } as const;
+  const statsigRecords = proxyActivities<ReviewActivities>({
+    taskQueue: writesQueue,
+    ...recordOptions,
   });
+  // Without a server secret, recording only completes the stored report: no Statsig write, so it
+  // must not take one of the writes queue's rate-limited slots.
+  const reportRecords = proxyActivities<ReviewActivities>(recordOptions);
+  let recordsInStatsig = true;
   let policy: ReviewPlan['policy'] | undefined;
 
   const finalReport = (
@@ -328,7 +335,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
     try {
       recording = {
         status: await CancellationScope.nonCancellable(() =>
-          statsigRecords.recordReviewResult(report),
+          (recordsInStatsig ? statsigRecords : reportRecords).recordReviewResult(report),
         ),
       };
     } catch (error) {
@@ -349,6 +356,8 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
     );
 
   let loaded = await statsigReads.loadReviewTarget(request);
+  // Histories recorded before the field existed say nothing: keep those on the writes queue.
+  recordsInStatsig = loaded.recordsInStatsig ?? true;
   releaseStartedAtMs = loaded.trigger.createdTime;
   target = summarize(loaded);
   progress.target = target;

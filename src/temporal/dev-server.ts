@@ -15,6 +15,8 @@ export interface DevServer {
   uiUrl?: string;
   /** Where the server came from: a `locateTemporalCli` source, or `sdk-download`. */
   source: string;
+  /** The server's process ID when this process started it from the CLI (benchmarks read its CPU). */
+  pid?: number;
   /** Stops the server and waits for it to exit; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -155,7 +157,7 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
   log(
     `temporal dev server: ready on ${address} in ${Date.now() - started} ms${uiUrl ? `, UI ${uiUrl}` : ''}`,
   );
-  return { address, uiUrl, source: cli.source, stop };
+  return { address, uiUrl, source: cli.source, stop, ...(child.pid ? { pid: child.pid } : {}) };
 }
 
 /** A port the OS just handed out on 127.0.0.1; free at the moment of return. */
