@@ -249,7 +249,16 @@ export async function startNodeProcess(options: {
   const { name } = options;
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--require', require.resolve('tsx/cjs'), options.script, ...(options.args ?? [])],
+    [
+      // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of each process there when it exits.
+      ...(process.env.BENCH_CPU_PROF_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+        : []),
+      '--require',
+      require.resolve('tsx/cjs'),
+      options.script,
+      ...(options.args ?? []),
+    ],
     { cwd: PROJECT_ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const pid = child.pid;
