@@ -443,14 +443,23 @@ export function createActivities(deps: ActivityDependencies) {
       return planReview(gate, input.target, input.releasePipelineID);
     },
 
-    /** The entity's current version, to notice a change saved while benchmarks ran. */
-    async readEntityVersion(input: { kind: Target['kind']; id: string }): Promise<number> {
+    /**
+     * What reconciling needs, read together just after judging: the trigger (has a person moved it
+     * on?) and, while it still waits, the entity's version (was a change saved while benchmarks ran?).
+     */
+    async reconcileReview(input: {
+      triggerID: string;
+      kind: Target['kind'];
+      id: string;
+    }): Promise<{ trigger: TriggerState; version: number | null }> {
       try {
+        const trigger = summarizeTrigger(await statsig.getTrigger(input.triggerID, signal()));
+        if (trigger.status !== 'WAITING_FOR_REVIEW') return { trigger, version: null };
         const entity =
           input.kind === 'gate'
             ? await statsig.getGate(input.id, signal())
             : await statsig.getDynamicConfig(input.id, signal());
-        return entity.version;
+        return { trigger, version: entity.version };
       } catch (error) {
         return toFailure(error);
       }

@@ -322,7 +322,12 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
   async function finish(report: ReviewReport): Promise<ReviewReport> {
     progress.stage = 'record';
     progress.action = report.action;
+    // The verdict goes with the decision, in one visibility update: each update is a write to the
+    // visibility store, the Temporal server's costliest work per review.
     upsertSearchAttributes([
+      ...(progress.judgement
+        ? [{ key: SEARCH_ATTRIBUTES.verdict, value: progress.judgement.verdict }]
+        : []),
       {
         key: SEARCH_ATTRIBUTES.decision,
         value: report.outcome === 'superseded' ? 'superseded' : report.action,
@@ -391,12 +396,14 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
 
     progress.judgement = evaluated.judgement;
     progress.evaluation = evaluated.evaluation;
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.verdict, value: progress.judgement.verdict }]);
 
     progress.stage = 'reconcile';
-    const trigger = await statsigReads.readTrigger(request.triggerID);
+    const { trigger, version } = await statsigReads.reconcileReview({
+      triggerID: request.triggerID,
+      kind: target.kind,
+      id: target.id,
+    });
     if (!isWaitingFor(trigger, request.phaseID)) return superseded(trigger);
-    const version = await statsigReads.readEntityVersion({ kind: target.kind, id: target.id });
     if (!entityChanged && version === target.version) break;
     if (progress.reruns >= policy.maxReruns) {
       gaveUpOnChanges = true;
@@ -417,7 +424,6 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
   if (!override && (gaveUpOnChanges || judgement?.verdict === 'inconclusive')) {
     if (gaveUpOnChanges && judgement) {
       progress.judgement = { ...judgement, verdict: 'inconclusive' };
-      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.verdict, value: 'inconclusive' }]);
     }
     // A dry run only reports: holding it open for a person's decision would gate nothing.
     if (policy.dryRun) {
@@ -432,7 +438,10 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
     }
     progress.stage = 'waiting for a person';
     progress.decisionDeadlineMs = Date.now() + policy.decisionTimeoutMs;
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.decision, value: 'waiting' }]);
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.verdict, value: 'inconclusive' },
+      { key: SEARCH_ATTRIBUTES.decision, value: 'waiting' },
+    ]);
     const decided = await condition(() => override !== undefined, policy.decisionTimeoutMs);
     if (!decided) {
       killSwitch = policy.onDecisionTimeout;

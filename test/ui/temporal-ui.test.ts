@@ -136,7 +136,12 @@ it("shows on a review's page its activities by name, the benchmark's summary, an
     .first()
     .waitFor({ timeout: 20_000 });
   // The timeline names each step of the review, and the benchmark by its suite and name.
-  for (const step of ['loadReviewTarget', 'readTrigger', 'approvePhase', 'recordReviewResult']) {
+  for (const step of [
+    'loadReviewTarget',
+    'reconcileReview',
+    'approvePhase',
+    'recordReviewResult',
+  ]) {
     await page.getByText(step, { exact: true }).first().waitFor({ timeout: 20_000 });
   }
   await page

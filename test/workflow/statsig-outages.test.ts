@@ -115,7 +115,7 @@ describe('outages are retried until Statsig answers', () => {
       );
       return activity ?? undefined;
     });
-    expect(pending.activityType?.name).toBe('readTrigger');
+    expect(pending.activityType?.name).toBe('reconcileReview');
     expect(pending.lastFailure?.message).toMatch(
       new RegExp(`Statsig GET /release_pipeline_triggers/${trigger.id} failed: `),
     );
