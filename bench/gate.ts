@@ -23,7 +23,7 @@ import { createClient } from '../src/temporal/connection';
 import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import { createReviewWorkers } from '../src/worker';
 import { type ReviewRequest, reviewWorkflowId } from '../workflows/types';
-import { machine, RESULTS, writeResults } from './report';
+import { machine, RESULTS, table, writeResults } from './report';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const SLEEP_MS = 2_000;
@@ -308,21 +308,55 @@ async function main(): Promise<void> {
       '',
       `(a) N benchmarks that each sleep S = ${SLEEP_MS} ms, ${FAN_OUT_REVIEWS} reviews each; the stage runs from the first benchmark scheduled to the last completed. Baselines in the same run: S (all in parallel, zero overhead) and N × S (one after another).`,
       '',
-      '| N | stage, median ms | stage − S, ms | N × S, ms | stage / (N × S) | whole review, median ms |',
-      '| -: | -: | -: | -: | -: | -: |',
-      ...fanOut.map(({ count, stage, review }) => {
-        const median = quantile(stage, 0.5);
-        return `| ${count} | ${fmt(median)} | ${fmt(median - SLEEP_MS)} | ${count * SLEEP_MS} | ${fmt(median / (count * SLEEP_MS), 3)} | ${fmt(quantile(review, 0.5))} |`;
-      }),
+      table(
+        [
+          'N',
+          'stage, median ms',
+          'stage − S, ms',
+          'N × S, ms',
+          'stage / (N × S)',
+          'whole review, median ms',
+        ],
+        fanOut.map(({ count, stage, review }) => {
+          const median = quantile(stage, 0.5);
+          return [
+            String(count),
+            fmt(median),
+            fmt(median - SLEEP_MS),
+            String(count * SLEEP_MS),
+            fmt(median / (count * SLEEP_MS), 3),
+            fmt(quantile(review, 0.5)),
+          ];
+        }),
+      ),
       '',
       '(b) Overhead per benchmark activity (S = 0): schedule-to-completion minus the benchmark’s own duration, against the review’s no-op planReview activity (Temporal’s round trip) in the same reviews.',
       '',
-      '| benchmarks per review | activities | overhead p50 ms | overhead p95 ms | no-op activity p50 ms | benchmark stage median ms | stage / benchmarks, ms | evaluate activity p50 ms |',
-      '| -: | -: | -: | -: | -: | -: | -: | -: |',
-      ...overhead.map(({ benchmarks, perActivity, noop, evaluate, stage }) => {
-        const stageMedian = quantile(stage, 0.5);
-        return `| ${benchmarks} | ${perActivity.length} | ${fmt(quantile(perActivity, 0.5), 1)} | ${fmt(quantile(perActivity, 0.95), 1)} | ${fmt(quantile(noop, 0.5), 1)} | ${fmt(stageMedian)} | ${fmt(stageMedian / benchmarks, 1)} | ${fmt(quantile(evaluate, 0.5), 1)} |`;
-      }),
+      table(
+        [
+          'benchmarks per review',
+          'activities',
+          'overhead p50 ms',
+          'overhead p95 ms',
+          'no-op activity p50 ms',
+          'benchmark stage median ms',
+          'stage / benchmarks, ms',
+          'evaluate activity p50 ms',
+        ],
+        overhead.map(({ benchmarks, perActivity, noop, evaluate, stage }) => {
+          const stageMedian = quantile(stage, 0.5);
+          return [
+            String(benchmarks),
+            String(perActivity.length),
+            fmt(quantile(perActivity, 0.5), 1),
+            fmt(quantile(perActivity, 0.95), 1),
+            fmt(quantile(noop, 0.5), 1),
+            fmt(stageMedian),
+            fmt(stageMedian / benchmarks, 1),
+            fmt(quantile(evaluate, 0.5), 1),
+          ];
+        }),
+      ),
       '',
       'With 50 benchmarks at once, each activity’s schedule-to-completion includes waiting behind the others for the worker’s pollers and the two cores; what a review pays per benchmark is the stage divided by the number of benchmarks.',
     ].join('\n');
