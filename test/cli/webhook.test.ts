@@ -9,19 +9,13 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { getFreePort } from '../../src/temporal/dev-server';
 import { ROOT, runBin } from '../helpers/cli';
-import { sharedClient, type TestReceiver, testReceiver, workflowExists } from '../receiver/helpers';
+import { type TestReceiver, useTestReceiver, workflowExists } from '../receiver/helpers';
 
 let client: Client;
 let receiver: TestReceiver;
 
-beforeAll(async () => {
-  client = sharedClient();
-  receiver = await testReceiver(client);
-});
-
-afterAll(async () => {
-  await receiver.app.close();
-  await client.connection.close();
+useTestReceiver((started) => {
+  ({ client, receiver } = started);
 });
 
 const sample = (name: string) => path.join(ROOT, 'deploy', 'webhooks', name);

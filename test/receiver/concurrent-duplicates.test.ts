@@ -6,25 +6,18 @@ import {
   deliver,
   listIds,
   reviewEvent,
-  sharedClient,
   summaryOf,
   type TestReceiver,
-  testReceiver,
   unique,
+  useTestReceiver,
   waitUntilListed,
 } from './helpers';
 
 let client: Client;
 let receiver: TestReceiver;
 
-beforeAll(async () => {
-  client = sharedClient();
-  receiver = await testReceiver(client);
-});
-
-afterAll(async () => {
-  await receiver.app.close();
-  await client.connection.close();
+useTestReceiver((started) => {
+  ({ client, receiver } = started);
 });
 
 describe('concurrent duplicate deliveries', () => {

@@ -18,12 +18,11 @@ import {
   deliver,
   listen,
   newSecret,
-  sharedClient,
   summaryOf,
   type TestReceiver,
   TOLERANCE_MS,
-  testReceiver,
   unique,
+  useTestReceiver,
   waitUntilListed,
 } from './helpers';
 
@@ -31,14 +30,8 @@ let client: Client;
 let receiver: TestReceiver;
 const taskQueue = `no-worker-${randomUUID()}`;
 
-beforeAll(async () => {
-  client = sharedClient();
-  receiver = await testReceiver(client);
-});
-
-afterAll(async () => {
-  await receiver.app.close();
-  await client.connection.close();
+useTestReceiver((started) => {
+  ({ client, receiver } = started);
 });
 
 /** A running review of `entity`, as the workflow looks once it has resolved its target. */

@@ -10,11 +10,10 @@ import {
   exposure,
   http,
   reviewEvent,
-  sharedClient,
   summaryOf,
   type TestReceiver,
-  testReceiver,
   unique,
+  useTestReceiver,
   WEBHOOK,
   workflowExists,
 } from './helpers';
@@ -22,14 +21,8 @@ import {
 let client: Client;
 let receiver: TestReceiver;
 
-beforeAll(async () => {
-  client = sharedClient();
-  receiver = await testReceiver(client);
-});
-
-afterAll(async () => {
-  await receiver.app.close();
-  await client.connection.close();
+useTestReceiver((started) => {
+  ({ client, receiver } = started);
 });
 
 const send = (payload: unknown) => deliver(receiver.url, receiver.secret, payload);

@@ -245,3 +245,23 @@ export function captureLogs(): CapturedLogs {
         .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
+
+/**
+ * One receiver on the shared dev server for a whole test file: started before its tests (handed to
+ * `started`) and closed after them.
+ */
+export function useTestReceiver(
+  started: (shared: { client: Client; receiver: TestReceiver }) => void,
+  overrides: Partial<ReceiverOptions> = {},
+): void {
+  let shared: { client: Client; receiver: TestReceiver } | undefined;
+  beforeAll(async () => {
+    const client = sharedClient();
+    shared = { client, receiver: await testReceiver(client, overrides) };
+    started(shared);
+  });
+  afterAll(async () => {
+    await shared?.receiver.app.close();
+    await shared?.client.connection.close();
+  });
+}

@@ -6,12 +6,11 @@ import { reviewWorkflowId } from '../../workflows/types';
 import {
   http,
   newSecret,
-  sharedClient,
   signed,
   type TestReceiver,
   TOLERANCE_MS,
-  testReceiver,
   unique,
+  useTestReceiver,
   WEBHOOK,
   workflowExists,
 } from './helpers';
@@ -19,14 +18,8 @@ import {
 let client: Client;
 let receiver: TestReceiver;
 
-beforeAll(async () => {
-  client = sharedClient();
-  receiver = await testReceiver(client);
-});
-
-afterAll(async () => {
-  await receiver.app.close();
-  await client.connection.close();
+useTestReceiver((started) => {
+  ({ client, receiver } = started);
 });
 
 /** Printable ASCII: what an HTTP header value can carry. */

@@ -1,19 +1,11 @@
 // The receiver's HTTP surface outside the webhook itself: liveness, readiness, and stable codes for
 // unknown routes and wrong methods.
-import type { Client } from '@temporalio/client';
-import { errorCode, http, sharedClient, type TestReceiver, testReceiver, WEBHOOK } from './helpers';
+import { errorCode, http, type TestReceiver, useTestReceiver, WEBHOOK } from './helpers';
 
-let client: Client;
 let receiver: TestReceiver;
 
-beforeAll(async () => {
-  client = sharedClient();
-  receiver = await testReceiver(client);
-});
-
-afterAll(async () => {
-  await receiver.app.close();
-  await client.connection.close();
+useTestReceiver((started) => {
+  ({ receiver } = started);
 });
 
 describe('routes', () => {

@@ -1,6 +1,5 @@
 // GET /stats counts what happened to deliveries and events, so an operator can see a flood of
 // forged requests, a wave of exposures or a run of schema errors without reading logs.
-import type { Client } from '@temporalio/client';
 import type { ReceiverStatsSnapshot } from '../../src/receiver/stats';
 import {
   configChange,
@@ -9,24 +8,16 @@ import {
   http,
   newSecret,
   reviewEvent,
-  sharedClient,
   type TestReceiver,
-  testReceiver,
   unique,
+  useTestReceiver,
   WEBHOOK,
 } from './helpers';
 
-let client: Client;
 let receiver: TestReceiver;
 
-beforeAll(async () => {
-  client = sharedClient();
-  receiver = await testReceiver(client);
-});
-
-afterAll(async () => {
-  await receiver.app.close();
-  await client.connection.close();
+useTestReceiver((started) => {
+  ({ receiver } = started);
 });
 
 describe('GET /stats', () => {
