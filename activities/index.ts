@@ -1,7 +1,6 @@
 // Activities: every piece of I/O a review does. Built by a factory so production passes real clients
 // and tests pass a Statsig client pointed at the sandbox. Errors leave here as Temporal failures with
 // stable types, so the workflow's retry policies (not ad-hoc loops) decide what is retried.
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DEFAULT_REPORTS_DIR } from '../src/config';
 import { findBenchmark, planReview } from '../src/gate/define';
 import { type BaselineStatus, evaluate, type RunData } from '../src/gate/evaluate';
+import { contentHash } from '../src/gate/hash';
 import { InvalidBenchmarkOutputError } from '../src/gate/kinds/kind';
 import { CASES_IN_SUMMARY, REPORT_SCHEMA_VERSION, type StoredReport } from '../src/gate/report';
 import { ReportStore, ReportStoreError } from '../src/gate/report-store';
@@ -239,21 +239,12 @@ export function outputProblem(output: unknown): string | undefined {
 
 /** A stable hash of what a version of the entity serves: its value and rules. */
 export function configHash(target: Pick<Target, 'kind' | 'id' | 'value' | 'rules'>): string {
-  const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.keys(value)
-          .sort()
-          .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-      );
-    }
-    return value;
-  };
-  const snapshot = { kind: target.kind, id: target.id, value: target.value, rules: target.rules };
-  return `sha256:${createHash('sha256')
-    .update(JSON.stringify(canonical(snapshot)))
-    .digest('hex')}`;
+  return contentHash({
+    kind: target.kind,
+    id: target.id,
+    value: target.value,
+    rules: target.rules,
+  });
 }
 
 function caseList(

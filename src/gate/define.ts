@@ -1,7 +1,7 @@
 // The public API for registering benchmark suites in code. `defineGate` validates at startup, so a
 // typo in a criterion fails the worker's boot with the name at fault instead of a review at 3 a.m.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { contentHash } from './hash';
 import { BenchmarkOptionsError, builtInKind } from './kinds/registry';
 import { resolvePolicy } from './policy';
 import { AGGREGATIONS } from './stats';
@@ -350,28 +350,21 @@ export function defineBenchmark(benchmark: BenchmarkDefinition): BenchmarkDefini
   return benchmark;
 }
 
-/** Functions count by their source text, so editing a benchmark's code changes the version. */
-function canonical(value: unknown): unknown {
-  if (typeof value === 'function') return `fn:${value.toString()}`;
-  if (value instanceof RegExp) return `re:${value.toString()}`;
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
-}
+// Hashing walks every benchmark's code and options: once per gate object is enough.
+const hashedVersions = new WeakMap<GateDefinition, string>();
 
-/** The gate config's version for reports: the one it declares, else a hash of its content. */
+/**
+ * The gate config's version for reports: the one it declares, else a hash of its content (the
+ * benchmarks' code and their kinds' options included).
+ */
 export function gateVersionOf(gate: GateDefinition): string {
   if (gate.version) return gate.version;
-  const digest = createHash('sha256')
-    .update(JSON.stringify(canonical(gate)))
-    .digest('hex');
-  return `sha256:${digest.slice(0, 16)}`;
+  let version = hashedVersions.get(gate);
+  if (version === undefined) {
+    version = contentHash(gate, 16);
+    hashedVersions.set(gate, version);
+  }
+  return version;
 }
 
 /** Whether a suite's `targets` select this review. */
