@@ -20,6 +20,7 @@ export {
   type BenchmarkSettings,
   defineBenchmarkKind,
   InvalidBenchmarkOutputError,
+  type KindBenchmark,
   type KindImplementation,
 } from './gate/kinds/kind';
 export type { JudgeAnswer, JudgeRequest, ScoreInput, Scorer } from './gate/kinds/scorers';

@@ -143,6 +143,12 @@ export interface BenchmarkDefinition {
   /** Metric names the benchmark reports, so criteria naming others fail at startup. */
   metrics?: readonly string[];
   run(context: BenchmarkContext): Promise<BenchmarkOutput>;
+  /**
+   * The options its kind built it from, defaults applied (set by `defineBenchmarkKind`). `run` is
+   * the same for every benchmark of a kind: these make the gate's version follow a changed URL or
+   * request count.
+   */
+  options?: object;
   /** Start-to-close timeout of one run. Default 5 minutes. */
   timeoutMs?: number;
   /** Longest silence between heartbeats before Temporal retries the run elsewhere. Default 15 s. */

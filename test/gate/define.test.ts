@@ -319,4 +319,41 @@ describe('planReview', () => {
       gateVersionOf({ suites: [gate.suites[0] as SuiteDefinition] }),
     );
   });
+
+  it("follows a built-in kind's options: another URL or request count is another version", () => {
+    const latencyGate = (options: { url: string; requests?: number }) =>
+      defineGate({
+        suites: [
+          {
+            name: 'latency',
+            benchmarks: [http({ name: 'api', ...options })],
+            criteria: [{ metric: 'latency_p95_ms', op: '<=', threshold: 200 }],
+          },
+        ],
+      });
+    const plainGate = (options: { url: string; requests: number }) =>
+      validateGate({
+        suites: [
+          {
+            name: 'latency',
+            benchmarks: [{ name: 'api', kind: 'http', ...options }],
+            criteria: [{ metric: 'latency_p95_ms', op: '<=', threshold: 200 }],
+          },
+        ],
+      });
+    const a = { url: 'http://127.0.0.1:8080/a', requests: 100 };
+    const version = gateVersionOf(latencyGate(a));
+    expect(gateVersionOf(latencyGate({ ...a }))).toBe(version);
+    expect(gateVersionOf(latencyGate({ ...a, url: 'http://127.0.0.1:8080/b' }))).not.toBe(version);
+    expect(gateVersionOf(latencyGate({ ...a, requests: 200 }))).not.toBe(version);
+    // Writing out a default is the same benchmark, so the same version.
+    expect(gateVersionOf(latencyGate({ url: a.url, requests: 50 }))).toBe(
+      gateVersionOf(latencyGate({ url: a.url })),
+    );
+
+    const plain = gateVersionOf(plainGate(a));
+    expect(gateVersionOf(plainGate({ ...a }))).toBe(plain);
+    expect(gateVersionOf(plainGate({ ...a, url: 'http://127.0.0.1:8080/b' }))).not.toBe(plain);
+    expect(gateVersionOf(plainGate({ ...a, requests: 200 }))).not.toBe(plain);
+  });
 });

@@ -58,9 +58,14 @@ export interface KindImplementation {
   metrics?: readonly string[];
 }
 
-export type BenchmarkKind<Options> = ((
+/** A benchmark a kind built: its `options` are the validated ones, defaults applied. */
+export type KindBenchmark<Options extends object> = BenchmarkDefinition & {
+  readonly options: Options;
+};
+
+export type BenchmarkKind<Options extends object> = ((
   options: Options & BenchmarkSettings,
-) => BenchmarkDefinition) & {
+) => KindBenchmark<Options>) & {
   readonly kind: string;
 };
 
@@ -68,12 +73,12 @@ export type BenchmarkKind<Options> = ((
  * Declares a benchmark kind. `schema` (zod) checks the kind's own options at startup; `build`
  * turns valid options into the run function.
  */
-export function defineBenchmarkKind<Options>(
+export function defineBenchmarkKind<Options extends object>(
   kind: string,
   build: (options: Options, name: string) => KindImplementation,
   schema?: z.ZodType<Options>,
 ): BenchmarkKind<Options> {
-  const factory = (input: Options & BenchmarkSettings): BenchmarkDefinition => {
+  const factory = (input: Options & BenchmarkSettings): KindBenchmark<Options> => {
     const name = typeof input?.name === 'string' ? input.name : '(unnamed)';
     const own: Record<string, unknown> = {};
     const settings: Record<string, unknown> = {};
@@ -103,6 +108,7 @@ export function defineBenchmarkKind<Options>(
       ...(settings as unknown as BenchmarkSettings),
       kind,
       run: implementation.run,
+      options,
       ...(metrics ? { metrics } : extra.length > 0 ? { metrics: extra } : {}),
     };
   };

@@ -1,17 +1,17 @@
 // The built-in benchmark kinds, by the name plain-object configs use (`kind: 'http'`).
+
+import type { BenchmarkDefinition } from '../types';
 import { command } from './command';
 import { dataset } from './dataset';
 import { http } from './http';
-import type { BenchmarkKind } from './kind';
 
 export { BenchmarkOptionsError } from './kind';
 
-const BUILT_IN: Record<string, BenchmarkKind<never>> = {
-  http: http as BenchmarkKind<never>,
-  command: command as BenchmarkKind<never>,
-  dataset: dataset as BenchmarkKind<never>,
-};
+/** A kind's factory as plain-object configs call it: with options not yet checked. */
+type BuiltInKind = (input: never) => BenchmarkDefinition;
 
-export function builtInKind(kind: string): BenchmarkKind<never> | undefined {
+const BUILT_IN: Record<string, BuiltInKind> = { http, command, dataset };
+
+export function builtInKind(kind: string): BuiltInKind | undefined {
   return Object.hasOwn(BUILT_IN, kind) ? BUILT_IN[kind] : undefined;
 }
