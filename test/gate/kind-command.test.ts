@@ -60,7 +60,7 @@ console.log(JSON.stringify({
   expect((output as unknown as { meta: string }).meta).toBe('baseline:yes');
 });
 
-it("keeps rollout-gate's Statsig secrets from the script, unless given through env", async () => {
+it("keeps rollout-gate's secrets from the script, unless given through env", async () => {
   const context = await benchmarkContext();
   const file = await script(
     context.scratchDir,
@@ -69,12 +69,16 @@ it("keeps rollout-gate's Statsig secrets from the script, unless given through e
   consoleKey: process.env.STATSIG_CONSOLE_API_KEY === undefined ? 0 : 1,
   webhookSecret: process.env.STATSIG_WEBHOOK_SECRET === undefined ? 0 : 1,
   serverSecret: process.env.STATSIG_SERVER_SECRET === 'given' ? 1 : 0,
+  temporalApiKey: process.env.TEMPORAL_API_KEY === undefined ? 0 : 1,
+  reviewApiToken: process.env.REVIEW_API_TOKEN === undefined ? 0 : 1,
   path: process.env.PATH ? 1 : 0,
 } }));`,
   );
   const saved = { ...process.env };
   process.env.STATSIG_CONSOLE_API_KEY = 'console-secret';
   process.env.STATSIG_WEBHOOK_SECRET = 'webhook-secret-0123456789';
+  process.env.TEMPORAL_API_KEY = 'temporal-cloud-key';
+  process.env.REVIEW_API_TOKEN = 'review-api-token-0123456789abcdef0123456789';
   try {
     const output = await command({
       name: 'env',
@@ -82,7 +86,14 @@ it("keeps rollout-gate's Statsig secrets from the script, unless given through e
       args: [file],
       env: { STATSIG_SERVER_SECRET: 'given' },
     }).run(context);
-    expect(output.metrics).toEqual({ consoleKey: 0, webhookSecret: 0, serverSecret: 1, path: 1 });
+    expect(output.metrics).toEqual({
+      consoleKey: 0,
+      webhookSecret: 0,
+      serverSecret: 1,
+      temporalApiKey: 0,
+      reviewApiToken: 0,
+      path: 1,
+    });
   } finally {
     process.env = saved;
   }

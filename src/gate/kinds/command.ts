@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { SECRET_VARIABLES } from '../../config';
 import type { BenchmarkContext, BenchmarkOutput } from '../types';
 import { defineBenchmarkKind, InvalidBenchmarkOutputError } from './kind';
 
@@ -15,7 +16,7 @@ export interface CommandOptions {
   /** The executable (looked up on PATH); no shell is involved. */
   command: FromContext<string>;
   args?: FromContext<string[]>;
-  /** Added to the worker's environment (which reaches the script without rollout-gate's Statsig secrets). */
+  /** Added to the worker's environment (which reaches the script without rollout-gate's secrets). */
   env?: FromContext<Record<string, string>>;
   /** Working directory. Default: the worker's. */
   cwd?: string;
@@ -51,12 +52,12 @@ function resolve<T>(value: FromContext<T>, context: BenchmarkContext): T {
 const STDERR_TAIL_BYTES = 4_000;
 
 // rollout-gate's own credentials stay out of the scripts it runs; give a script one through `env`.
-const WITHHELD = ['STATSIG_WEBHOOK_SECRET', 'STATSIG_CONSOLE_API_KEY', 'STATSIG_SERVER_SECRET'];
+const WITHHELD: ReadonlySet<string> = new Set(SECRET_VARIABLES);
 
 function inheritedEnvironment(): Record<string, string> {
   return Object.fromEntries(
     Object.entries(process.env).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && !WITHHELD.includes(entry[0]),
+      (entry): entry is [string, string] => entry[1] !== undefined && !WITHHELD.has(entry[0]),
     ),
   );
 }
