@@ -3,7 +3,7 @@
 // the signal name and payload are the contract in workflows/types.ts.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { CONFIG_CHANGED_SIGNAL, type ConfigChangedSignal } from '../../workflows/types';
-import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { isQueryableLiteral, SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { REVIEW_WORKFLOW_TYPE } from './review-starter';
 
 export interface SignalOutcome {
@@ -22,18 +22,13 @@ export interface RunningReviews {
 /** Running reviews per entity; more would mean something is looping, not a real rollout. */
 const MAX_REVIEWS_SIGNALLED = 100;
 
-// Names that every visibility store matches verbatim inside a double-quoted literal. Quotes and
-// backslashes are not: escaping them differs between stores (the dev server's SQLite matches no
-// escaped form at all), so such names are looked up among all running reviews instead.
-const QUERYABLE_NAME = /^[\w .:/@+-]+$/;
-
 /**
  * The visibility query for the running reviews of an entity. For a name the query language cannot
  * carry safely it selects every running review; callers filter on the entity themselves.
  */
 export function runningReviewsQuery(entity: string): string {
   const clauses = [`ExecutionStatus = "Running"`, `WorkflowType = "${REVIEW_WORKFLOW_TYPE}"`];
-  if (QUERYABLE_NAME.test(entity)) {
+  if (isQueryableLiteral(entity)) {
     clauses.unshift(`${SEARCH_ATTRIBUTES.entity.name} = "${entity}"`);
   }
   return clauses.join(' AND ');

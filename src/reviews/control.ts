@@ -20,7 +20,7 @@ import {
   reviewWorkflowId,
 } from '../../workflows/types';
 import { REVIEW_WORKFLOW_TYPE } from '../receiver/review-starter';
-import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { isQueryableLiteral, SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 
 /** Stable codes with their HTTP status; the CLI maps them to exit codes. */
 export const REVIEW_ERRORS = {
@@ -136,11 +136,6 @@ export function reviewIdOf(
 // gRPC status codes (from the gRPC spec) the answers depend on.
 const GRPC_INVALID_ARGUMENT = 3;
 
-// Filter values travel inside a double-quoted visibility query literal. Quotes and backslashes are
-// escaped differently by each visibility store, so values holding them are refused rather than
-// guessed at (the same rule as the receiver's entity lookups).
-const QUERYABLE_VALUE = /^[\w .:/@+-]{1,200}$/;
-
 const FILTER_ATTRIBUTES: Record<Exclude<keyof ReviewFilter, 'status'>, string> = {
   pipelineID: SEARCH_ATTRIBUTES.pipelineID.name,
   triggerID: SEARCH_ATTRIBUTES.triggerID.name,
@@ -166,7 +161,8 @@ export function reviewsQuery(filter: ReviewFilter): string {
   for (const [field, attribute] of Object.entries(FILTER_ATTRIBUTES)) {
     const value = filter[field as keyof typeof FILTER_ATTRIBUTES];
     if (value === undefined) continue;
-    if (!QUERYABLE_VALUE.test(value)) {
+    // A value a query literal cannot carry as it is gets refused rather than guessed at.
+    if (!isQueryableLiteral(value)) {
       throw new ReviewError(
         'REVIEW_FILTER_INVALID',
         `${field} may hold letters, digits and . : / @ + - _ and spaces only`,

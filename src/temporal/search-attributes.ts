@@ -16,3 +16,14 @@ export const SEARCH_ATTRIBUTES = {
 export function searchAttributeFlags(): string[] {
   return Object.values(SEARCH_ATTRIBUTES).map((key) => `${key.name}=Keyword`);
 }
+
+// Values every visibility store matches verbatim inside a double-quoted query literal. Quotes and
+// backslashes are not among them: escaping differs between stores (the dev server's SQLite matches
+// no escaped form at all), so callers refuse such values or look them up another way, as they do
+// for a value over 200 characters (which keeps every query short).
+const QUERYABLE_LITERAL = /^[\w .:/@+-]{1,200}$/;
+
+/** Whether `value` can go inside a `"…"` literal of a visibility query as it is. */
+export function isQueryableLiteral(value: string): boolean {
+  return QUERYABLE_LITERAL.test(value);
+}
