@@ -3,6 +3,7 @@
 // reconcile → (wait for a person) → act → record. Whatever fails around it, it acts at most once.
 import {
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   defineQuery,
@@ -40,6 +41,7 @@ import {
   CONFIG_CHANGED_SIGNAL,
   type ConfigChangedSignal,
   DECIDE_UPDATE,
+  DECISION_REFUSED,
   type DecideInput,
   type Override,
   PROGRESS_QUERY,
@@ -256,9 +258,18 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
         if (typeof input.actor !== 'string' || input.actor.trim() === '') {
           throw new Error('actor must name the person deciding');
         }
-        if (override) throw new Error(`already decided by ${override.actor}: ${override.decision}`);
+        // Typed refusals: callers (src/reviews/control.ts) key on the type, never on the message.
+        if (override) {
+          throw ApplicationFailure.nonRetryable(
+            `already decided by ${override.actor}: ${override.decision}`,
+            DECISION_REFUSED.alreadyDecided,
+          );
+        }
         if (acting || progress.stage === 'done' || progress.stage === 'record') {
-          throw new Error(`too late: the review has already acted (${progress.action ?? 'none'})`);
+          throw ApplicationFailure.nonRetryable(
+            `too late: the review has already acted (${progress.action ?? 'none'})`,
+            DECISION_REFUSED.alreadyActed,
+          );
         }
       },
     },

@@ -58,6 +58,12 @@ export interface Override extends DecideInput {
 }
 
 export const DECIDE_UPDATE = 'decide';
+
+/** Failure types of a `decide` update the review refuses; the review API answers them with 409. */
+export const DECISION_REFUSED = {
+  alreadyDecided: 'REVIEW_ALREADY_DECIDED',
+  alreadyActed: 'REVIEW_ALREADY_ACTED',
+} as const;
 export const PROGRESS_QUERY = 'progress';
 
 export type ReviewOutcome =

@@ -3,6 +3,7 @@
 // CLI (`rollout-gate review …`) and the receiver's review API use this, so they give the same answers
 // with the same stable error codes.
 import {
+  ApplicationFailure,
   type Client,
   isGrpcServiceError,
   ServiceError,
@@ -14,6 +15,7 @@ import { z } from 'zod';
 import type { ReviewProgress } from '../../workflows/review';
 import {
   DECIDE_UPDATE,
+  DECISION_REFUSED,
   type DecideInput,
   PROGRESS_QUERY,
   type ReviewReport,
@@ -330,13 +332,11 @@ export function createReviewControl(
         return { workflowId, decision: input.decision, actor: input.actor, stage: answer.stage };
       } catch (error) {
         if (error instanceof WorkflowUpdateFailedError) {
-          // The workflow's validator refused it; its message says why.
+          // The workflow's validator refused it: its failure type says why, its message for whom.
           const reason = error.cause?.message ?? error.message;
-          if (reason.startsWith('already decided')) {
-            throw new ReviewError('REVIEW_ALREADY_DECIDED', reason, { workflowId });
-          }
-          if (reason.includes('already acted')) {
-            throw new ReviewError('REVIEW_ALREADY_ACTED', reason, { workflowId });
+          const type = error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
+          if (type === DECISION_REFUSED.alreadyDecided || type === DECISION_REFUSED.alreadyActed) {
+            throw new ReviewError(type, reason, { workflowId });
           }
           throw new ReviewError('REVIEW_DECISION_INVALID', reason, { workflowId });
         }
