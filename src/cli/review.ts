@@ -6,6 +6,7 @@ import { loadTemporalConfig } from '../config';
 import {
   createReviewControl,
   decisionSchema,
+  MAX_REVIEWS_LISTED,
   type ReviewControl,
   type ReviewDetails,
   ReviewError,
@@ -123,8 +124,8 @@ function filterFrom(args: ReviewArgs): ReviewFilter {
 function limitFrom(value: string | undefined): number {
   if (value === undefined) return 20;
   const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new UsageError('--limit is a whole number from 1 to 1000.', 'review');
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_REVIEWS_LISTED) {
+    throw new UsageError(`--limit is a whole number from 1 to ${MAX_REVIEWS_LISTED}.`, 'review');
   }
   return limit;
 }

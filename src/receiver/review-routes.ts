@@ -4,7 +4,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { decisionSchema, type ReviewControl, ReviewError } from '../reviews/control';
+import {
+  decisionSchema,
+  MAX_REVIEWS_LISTED,
+  type ReviewControl,
+  ReviewError,
+} from '../reviews/control';
 
 export const REVIEW_API_CODES = {
   disabled: 'REVIEW_API_DISABLED',
@@ -67,7 +72,7 @@ const listQuery = z.strictObject({
   verdict: z.string().min(1).optional(),
   decision: z.string().min(1).optional(),
   status: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: z.coerce.number().int().min(1).max(MAX_REVIEWS_LISTED).default(20),
 });
 
 function firstIssue(error: z.ZodError): { path: string; message: string } {

@@ -126,6 +126,9 @@ export interface ReviewControl {
   list(filter: ReviewFilter, limit: number): Promise<ReviewSummary[]>;
 }
 
+/** Most reviews one list answers, from the CLI or the review API: one page of Temporal's list. */
+export const MAX_REVIEWS_LISTED = 100;
+
 /** A review is named by its workflow ID, or by the trigger and phase it reviews. */
 export function reviewIdOf(
   input: { workflowId: string } | { triggerID: string; phaseID: string },

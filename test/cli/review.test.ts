@@ -155,12 +155,15 @@ it('exits 3 for an unknown review and 4 for a decision the review refuses', asyn
   ]);
 });
 
-it('exits 2 for a filter it cannot use, before connecting anywhere', async () => {
-  const { code, stderr } = await review(['list', '--status', 'sleeping'], {
-    TEMPORAL_ADDRESS: `127.0.0.1:${await getFreePort()}`,
-  });
+it('exits 2 for a filter or a limit it cannot use, before connecting anywhere', async () => {
+  const nowhere = { TEMPORAL_ADDRESS: `127.0.0.1:${await getFreePort()}` };
+  const { code, stderr } = await review(['list', '--status', 'sleeping'], nowhere);
   expect(code).toBe(2);
   expect(stderr).toContain('status must be one of Running, Completed');
+  // The review API's bound too, so --url and Temporal directly accept the same limits.
+  const tooMany = await review(['list', '--limit', '101'], nowhere);
+  expect(tooMany.code).toBe(2);
+  expect(tooMany.stderr).toContain('--limit is a whole number from 1 to 100.');
 });
 
 it('exits 5 with the address and a hint when Temporal does not answer', async () => {
