@@ -7,9 +7,9 @@
 // Throughout, 20% of Console API calls answer 500 and 10% are held for 5 s before being handled.
 // Afterwards every acknowledged review must have exactly one decision, and Statsig at most one
 // successful write per review. test/chaos/chaos.test.ts runs a small burst of this in CI.
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { PROJECT_ROOT } from '../src/config';
 import type { RecordedCall } from '../src/sandbox/app';
 import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import type { ReviewReport } from '../workflows/types';
@@ -210,7 +210,7 @@ async function main(): Promise<void> {
   });
   const say = (line: string) => process.stderr.write(`[bench:chaos] ${line}\n`);
   const devServer = await startDevServer({
-    projectRoot: path.resolve(__dirname, '..'),
+    projectRoot: PROJECT_ROOT,
     port: await getFreePort(),
     headless: true,
   });

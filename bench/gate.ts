@@ -13,19 +13,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { PROJECT_ROOT } from '../src/config';
 import { defineGate } from '../src/gate/define';
 import type { SuiteDefinition } from '../src/gate/types';
 import { type StartedSandbox, startSandbox } from '../src/sandbox/app';
 import { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { DynamicConfig, ReleasePipeline } from '../src/statsig/schemas';
-import { createClient } from '../src/temporal/connection';
+import { connectWorker, createClient } from '../src/temporal/connection';
 import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import { createReviewWorkers } from '../src/worker';
 import { type ReviewRequest, reviewWorkflowId } from '../workflows/types';
-import { machine, RESULTS, table, writeResults } from './report';
+import { fmt, machine, quantile, RESULTS, table, writeResults } from './report';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 const SLEEP_MS = 2_000;
 const FAN_OUT = [1, 10, 50];
 const FAN_OUT_REVIEWS = 3;
@@ -34,20 +34,6 @@ const OVERHEAD = [
   { benchmarks: 50, reviews: 3 },
 ];
 const API_KEY = 'console-bench-key';
-
-const fmt = (value: number, digits = 0) => value.toFixed(digits);
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const position = (sorted.length - 1) * q;
-  const low = Math.floor(position);
-  const high = Math.min(low + 1, sorted.length - 1);
-  return (
-    (sorted[low] as number) +
-    (position - low) * ((sorted[high] as number) - (sorted[low] as number))
-  );
-}
 
 /** Suites `n<N>` with N benchmarks each, selected by the tag of the same name. */
 function benchGate() {
@@ -233,7 +219,7 @@ async function main(): Promise<void> {
     seed: { dynamicConfigs: seeded.configs, pipelines: seeded.pipelines },
   });
   const client = createClient({ address: devServer.address, namespace: 'default' });
-  const connection = await NativeConnection.connect({ address: devServer.address });
+  const connection = await connectWorker({ address: devServer.address, namespace: 'default' });
   const taskQueue = 'bench-gate';
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
@@ -268,7 +254,7 @@ async function main(): Promise<void> {
         stage.push(measured.benchmarkStageMs);
         total.push(measured.reviewMs);
       }
-      say(`(a) ${count} × ${SLEEP_MS} ms: stage ${stage.map((ms) => fmt(ms)).join(', ')} ms`);
+      say(`(a) ${count} × ${SLEEP_MS} ms: stage ${stage.map((ms) => fmt(ms, 0)).join(', ')} ms`);
       fanOut.push({ count, stage, review: total });
     }
 
@@ -321,11 +307,11 @@ async function main(): Promise<void> {
           const median = quantile(stage, 0.5);
           return [
             String(count),
-            fmt(median),
-            fmt(median - SLEEP_MS),
+            fmt(median, 0),
+            fmt(median - SLEEP_MS, 0),
             String(count * SLEEP_MS),
             fmt(median / (count * SLEEP_MS), 3),
-            fmt(quantile(review, 0.5)),
+            fmt(quantile(review, 0.5), 0),
           ];
         }),
       ),
@@ -351,7 +337,7 @@ async function main(): Promise<void> {
             fmt(quantile(perActivity, 0.5), 1),
             fmt(quantile(perActivity, 0.95), 1),
             fmt(quantile(noop, 0.5), 1),
-            fmt(stageMedian),
+            fmt(stageMedian, 0),
             fmt(stageMedian / benchmarks, 1),
             fmt(quantile(evaluate, 0.5), 1),
           ];

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { PROJECT_ROOT } from '../src/config';
 import type { RecordedCall } from '../src/sandbox/app';
 import { createClient } from '../src/temporal/connection';
 import { getFreePort, startDevServer } from '../src/temporal/dev-server';
@@ -28,7 +29,6 @@ import {
   startNodeProcess,
 } from './stack';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 const say = (line: string) => process.stderr.write(`[bench:load] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -162,13 +162,14 @@ async function reviewBurst(
   return {
     name,
     count,
-    ackMs: acked.map((delivery) => delivery.ackLatencyMs ?? Number.NaN).sort((a, b) => a - b),
-    decisionMs: acked
-      .map(
-        (delivery) =>
-          (approvals.get(delivery.triggerID)?.[0]?.timeMs ?? Number.NaN) - delivery.sentAtMs,
-      )
-      .sort((a, b) => a - b),
+    ackMs: acked.flatMap((delivery) =>
+      delivery.ackLatencyMs === undefined ? [] : [delivery.ackLatencyMs],
+    ),
+    // A review never approved has no decision time: it is counted in `lost`, not here.
+    decisionMs: acked.flatMap((delivery) => {
+      const approved = approvals.get(delivery.triggerID)?.[0]?.timeMs;
+      return approved === undefined ? [] : [approved - delivery.sentAtMs];
+    }),
     perSecond: acked.length / seconds,
     seconds,
     lost: [...wanted].filter((id) => !approvals.has(id)).length,
@@ -219,10 +220,8 @@ async function baselineBurst(
   return {
     name: `plain Temporal: ${activityCount} no-op activities`,
     count,
-    ackMs: started.map((entry) => entry.startMs).sort((a, b) => a - b),
-    decisionMs: started
-      .map((entry, index) => (closes[index] ?? Number.NaN) - entry.sentAtMs)
-      .sort((a, b) => a - b),
+    ackMs: started.map((entry) => entry.startMs),
+    decisionMs: started.map((entry, index) => (closes[index] ?? Number.NaN) - entry.sentAtMs),
     perSecond: count / seconds,
     seconds,
     lost: 0,

@@ -15,14 +15,13 @@ import { once } from 'node:events';
 import { Agent, request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { PROJECT_ROOT } from '../src/config';
 import { createReviewStarter } from '../src/receiver/review-starter';
 import { signedHeaders } from '../src/receiver/signature';
 import { createClient } from '../src/temporal/connection';
 import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import type { BenchServerReady } from './receiver-server';
-import { fmt, machine, median, RESULTS, table, writeResults } from './report';
-
-const PROJECT_ROOT = path.resolve(__dirname, '..');
+import { fmt, machine, median, quantile, RESULTS, table, writeResults } from './report';
 
 const EXPOSURES = {
   concurrency: 32,
@@ -128,17 +127,15 @@ async function sideBySide(
 }
 
 function summarise(name: string, samples: Sample[]): Summary {
-  const latencies = samples.flatMap((sample) => sample.latenciesMs).sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  const latencies = samples.flatMap((sample) => sample.latenciesMs);
   const requests = samples.reduce((sum, sample) => sum + sample.requests, 0);
   const seconds = samples.reduce((sum, sample) => sum + sample.seconds, 0);
   return {
     name,
     requests,
     rps: requests / seconds,
-    p50: at(0.5),
-    p99: at(0.99),
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
     failures: samples.reduce((sum, sample) => sum + sample.failures, 0),
   };
 }

@@ -5,23 +5,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
+// The gate's own definitions (linear interpolation, like numpy), so every figure in RESULTS.md
+// means what a criterion's p50 or p99 means.
+export { median, quantile } from '../src/gate/stats';
+
 export const RESULTS = path.join(__dirname, 'RESULTS.md');
 
 export const fmt = (value: number, digits = 1) =>
   Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
-}
-
-/** Nearest-rank quantile (q in 0..1) of values sorted ascending. */
-export function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 export function machine(): string {
   const cpu = os.cpus();

@@ -8,13 +8,13 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { PROJECT_ROOT } from '../src/config';
 import { type StartedSandbox, startSandbox } from '../src/sandbox/app';
 import { reviewEvent, sendWebhook } from '../src/sandbox/webhook-sender';
 import type { ReleasePipelineTrigger } from '../src/statsig/schemas';
 import { createClient } from '../src/temporal/connection';
 import { getFreePort } from '../src/temporal/dev-server';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(PROJECT_ROOT, 'src', 'cli.ts');
 export const NOOP_GATE = path.join(__dirname, 'fixtures', 'noop-gate.mjs');
 

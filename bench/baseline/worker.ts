@@ -8,6 +8,8 @@ async function main(): Promise<void> {
   const taskQueue = process.env.BASELINE_TASK_QUEUE;
   if (!address || !taskQueue) throw new Error('set TEMPORAL_ADDRESS and BASELINE_TASK_QUEUE');
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The SDK's own call, not rollout-gate's connectWorker: the baseline is plain Temporal, with none
+  // of the product's code in its process.
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection,
