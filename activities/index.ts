@@ -26,11 +26,12 @@ import type {
 import type { StatsigConsoleClient, StatsigEventsClient } from '../src/statsig/console-client';
 import { StatsigApiError } from '../src/statsig/errors';
 import type { DynamicConfig, Gate, ReleasePipelineTrigger } from '../src/statsig/schemas';
-import type {
-  CaseListSummary,
-  ReviewEvaluation,
-  ReviewReport,
-  ReviewRequest,
+import {
+  type CaseListSummary,
+  FAILURE,
+  type ReviewEvaluation,
+  type ReviewReport,
+  type ReviewRequest,
 } from '../workflows/types';
 
 export interface ActivityDependencies {
@@ -120,16 +121,6 @@ export interface ReviewedPhase {
   triggerID: string;
   phaseID: string;
 }
-
-/** Failure types the workflow and its retry policies key on. */
-export const FAILURE = {
-  statsigRejected: 'StatsigRejected',
-  triggerHasNoEntity: 'TriggerHasNoEntity',
-  benchmarkNotFound: 'BenchmarkNotFound',
-  benchmarkInvalidResult: 'BenchmarkInvalidResult',
-  benchmarkFailed: 'BenchmarkFailed',
-  reportStoreMissing: 'ReportStoreMissing',
-} as const;
 
 function toFailure(error: unknown): never {
   if (error instanceof StatsigApiError) {

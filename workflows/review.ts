@@ -43,6 +43,7 @@ import {
   DECIDE_UPDATE,
   DECISION_REFUSED,
   type DecideInput,
+  FAILURE,
   type Override,
   PROGRESS_QUERY,
   type RecordingOutcome,
@@ -89,7 +90,11 @@ export const decideUpdate = defineUpdate<{ accepted: true; stage: ReviewStage },
 );
 export const configChangedSignal = defineSignal<[ConfigChangedSignal]>(CONFIG_CHANGED_SIGNAL);
 
-const NON_RETRYABLE = ['StatsigRejected', 'TriggerHasNoEntity', 'BenchmarkNotFound'];
+const NON_RETRYABLE: string[] = [
+  FAILURE.statsigRejected,
+  FAILURE.triggerHasNoEntity,
+  FAILURE.benchmarkNotFound,
+];
 
 // Reads ride out a Statsig outage for a while with capped backoff; 4xx answers fail at once.
 const statsigReads = proxyActivities<ReviewActivities>({
@@ -714,7 +719,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
         initialInterval: '1s',
         backoffCoefficient: 2,
         maximumAttempts: planned.retries + 1,
-        nonRetryableErrorTypes: [...NON_RETRYABLE, 'BenchmarkInvalidResult'],
+        nonRetryableErrorTypes: [...NON_RETRYABLE, FAILURE.benchmarkInvalidResult],
       },
     });
     const { suite, benchmark } = planned;

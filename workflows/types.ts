@@ -31,6 +31,19 @@ export interface ConfigChangedSignal {
   happenedAtMs: number;
 }
 
+/**
+ * Failure types activities raise and the workflow's retry policies key on. A plain object, so the
+ * workflow bundle imports it without pulling in anything else.
+ */
+export const FAILURE = {
+  statsigRejected: 'StatsigRejected',
+  triggerHasNoEntity: 'TriggerHasNoEntity',
+  benchmarkNotFound: 'BenchmarkNotFound',
+  benchmarkInvalidResult: 'BenchmarkInvalidResult',
+  benchmarkFailed: 'BenchmarkFailed',
+  reportStoreMissing: 'ReportStoreMissing',
+} as const;
+
 /** The suffix of the task queue whose worker rate-limits every write to Statsig. */
 export const STATSIG_WRITES_QUEUE_SUFFIX = '-statsig-writes';
 
