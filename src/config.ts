@@ -154,7 +154,7 @@ export class ConfigError extends Error {
 }
 
 /** The settings that only connect to Temporal: enough for `rollout-gate review …`. */
-export const temporalConfigSchema = configSchema.pick({
+const temporalConfigSchema = configSchema.pick({
   TEMPORAL_ADDRESS: true,
   TEMPORAL_TLS: true,
   TEMPORAL_TLS_CERT: true,

@@ -30,7 +30,7 @@ import {
 import { type DevServer, getFreePort, startDevServer } from './temporal/dev-server';
 import { createReviewWorkers, type ReviewWorkers } from './worker';
 
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name: string): Logger {
+function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name: string): Logger {
   return pino({ name, level: config.LOG_LEVEL, redact: REDACTED_PATHS });
 }
 
@@ -84,7 +84,7 @@ export interface ServiceRoles {
 }
 
 /** Starts the embedded Temporal dev server unless TEMPORAL_ADDRESS points at one already. */
-export async function ensureTemporal(
+async function ensureTemporal(
   config: Config,
   log: Logger,
 ): Promise<{ address: string; uiUrl: string | undefined; devServer?: DevServer }> {
@@ -108,7 +108,7 @@ export async function ensureTemporal(
   };
 }
 
-export function statsigDependencies(
+function statsigDependencies(
   config: Config,
   onCall?: StatsigCallObserver,
 ): Omit<ActivityDependencies, 'gate'> {

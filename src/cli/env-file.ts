@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from './errors';
 
-export const DEFAULT_ENV_FILE = '.env';
+const DEFAULT_ENV_FILE = '.env';
 
 /**
  * Loads `explicit` (which must exist) or ./.env when present. Returns the file loaded, if any.

@@ -51,7 +51,7 @@ const EXIT_FOR: Record<ReviewErrorCode, ExitCode> = {
 };
 
 /** The person a decision is recorded under when --actor is not given. */
-export function defaultActor(env: NodeJS.ProcessEnv): string {
+function defaultActor(env: NodeJS.ProcessEnv): string {
   if (env.ROLLOUT_GATE_ACTOR?.trim()) return env.ROLLOUT_GATE_ACTOR.trim();
   return `${os.userInfo().username}@${os.hostname()}`;
 }

@@ -12,7 +12,7 @@ import { createClient } from '../temporal/connection';
 import { DEMO_PIPELINES, demoSeed, IMPROVED_PROMPT, REGRESSED_PROMPT } from './seed';
 
 /** The three examples together (examples/demo-gate.ts; .js in a compiled build). */
-export const DEMO_GATE_CONFIG = path.join(
+const DEMO_GATE_CONFIG = path.join(
   __dirname,
   '..',
   '..',

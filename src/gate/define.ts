@@ -20,7 +20,7 @@ import {
   type Target,
 } from './types';
 
-export const BENCHMARK_DEFAULTS = {
+const BENCHMARK_DEFAULTS = {
   timeoutMs: 5 * 60 * 1000,
   heartbeatTimeoutMs: 15_000,
   retries: 2,

@@ -85,8 +85,8 @@ export interface Evaluation {
   datasets: DatasetAnalysis[];
 }
 
-export const DEFAULT_ALPHA = 0.05;
-export const DEFAULT_RESAMPLES = 2_000;
+const DEFAULT_ALPHA = 0.05;
+const DEFAULT_RESAMPLES = 2_000;
 
 export function compare(observed: number, op: Operator, threshold: number): boolean {
   switch (op) {
@@ -104,7 +104,7 @@ export function compare(observed: number, op: Operator, threshold: number): bool
 }
 
 /** Any fail decides; otherwise anything unknown keeps the review from passing. */
-export function overallVerdict(verdicts: readonly Verdict[]): Verdict {
+function overallVerdict(verdicts: readonly Verdict[]): Verdict {
   if (verdicts.includes('fail')) return 'fail';
   if (verdicts.includes('inconclusive') || verdicts.length === 0) return 'inconclusive';
   return 'pass';
@@ -125,7 +125,7 @@ function isRelative(compareMode: Comparison): boolean {
 }
 
 /** The name reports show for a criterion. */
-export function criterionName(criterion: Criterion): string {
+function criterionName(criterion: Criterion): string {
   if (criterion.name) return criterion.name;
   const compareMode = criterion.compare ?? 'absolute';
   const how = criterion.aggregate ?? (isRelative(compareMode) ? 'mean' : undefined);

@@ -154,7 +154,7 @@ function erfcNonNegative(x: number): number {
   return Math.exp(-x * x) / (SQRT_PI * f);
 }
 
-export function erfc(x: number): number {
+function erfc(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   return x >= 0 ? erfcNonNegative(x) : 2 - erfcNonNegative(-x);
 }

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ReviewRequest } from '../../workflows/types';
 
-export const REVIEW_EVENT = 'ReleasePipelineWaitingForReview';
+const REVIEW_EVENT = 'ReleasePipelineWaitingForReview';
 const DIGITS = /^\d+$/;
 
 // Statsig's IDs are short printable ASCII. Holding them to that keeps the workflow ID derived from
@@ -128,7 +128,7 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
 }
 
 /** The handshake Statsig sends, unsigned, when the integration is saved. */
-export function asVerification(body: unknown): string | undefined {
+function asVerification(body: unknown): string | undefined {
   // Zod only sees bodies that claim to be the handshake. Measured: a failed parse of every
   // 50-event batch made the parsed batches survive young-generation collections, which cost more
   // CPU than verifying and validating them (bench/RESULTS.md).

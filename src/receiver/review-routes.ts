@@ -11,7 +11,7 @@ import {
   ReviewError,
 } from '../reviews/control';
 
-export const REVIEW_API_CODES = {
+const REVIEW_API_CODES = {
   disabled: 'REVIEW_API_DISABLED',
   unauthorized: 'REVIEW_API_UNAUTHORIZED',
   bodyMalformed: 'REVIEW_DECISION_MALFORMED',
@@ -49,7 +49,7 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
  * Checks `Authorization: Bearer <token>` against every configured token. Both sides are hashed first
  * so the comparison is constant-time over equal lengths, and every token is compared, matched or not.
  */
-export function checkBearer(
+function checkBearer(
   header: string | undefined,
   tokens: readonly Buffer[],
 ): { ok: true } | { ok: false; reason: AuthFailure } {

@@ -29,7 +29,7 @@ export type EventSummary =
       status: 'ignored';
     };
 
-export const SIGNAL_FAILED_CODE = 'CONFIG_CHANGE_SIGNAL_FAILED';
+const SIGNAL_FAILED_CODE = 'CONFIG_CHANGE_SIGNAL_FAILED';
 
 export interface RoutingDependencies {
   reviews: ReviewStarter;

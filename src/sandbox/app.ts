@@ -169,7 +169,7 @@ function ok<T>(message: string, data: T): { message: string; data: T } {
   return { message, data };
 }
 
-export function buildSandbox(options: SandboxOptions): Sandbox {
+function buildSandbox(options: SandboxOptions): Sandbox {
   const now = options.now ?? Date.now;
   const store = new SandboxStore(now);
   const faults = new FaultInjector(options.random ?? Math.random, now);

@@ -55,7 +55,7 @@ export interface StatsigConsoleOptions {
 }
 
 /** `/gates/abc/disable` → `/gates/{id}/disable`: a bounded set of label values. */
-export function operationOf(path: string): string {
+function operationOf(path: string): string {
   return path.replace(/^(\/[a-z_]+)\/[^/]+/, '$1/{id}');
 }
 

@@ -14,7 +14,7 @@ export const TRIGGER_STATUSES = [
 ] as const;
 export type TriggerStatus = (typeof TRIGGER_STATUSES)[number];
 
-export const TRIGGER_ACTION_TYPES = [
+const TRIGGER_ACTION_TYPES = [
   'STARTED',
   'ABORTED',
   'PAUSED',

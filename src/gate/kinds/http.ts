@@ -30,7 +30,7 @@ export interface HttpOptions {
   expectStatus?: number[];
 }
 
-export const HTTP_METRICS = [
+const HTTP_METRICS = [
   'requests',
   'errors',
   'error_rate',
