@@ -244,7 +244,7 @@ export async function startService(
           tokens: config.REVIEW_API_TOKEN,
           control: createReviewControl(client, temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}),
         },
-        logger: { level: config.LOG_LEVEL, redact: REDACTED_PATHS },
+        logger: { level: config.LOG_LEVEL },
       });
       const address = await app.listen({ host: config.HOST, port: config.PORT });
       receiverUrl = address.replace('0.0.0.0', 'localhost');

@@ -1,5 +1,6 @@
-// Outcome counters for the receiver, kept in one place so /stats (and later a Prometheus exporter)
-// read the same numbers. Plain integers in memory: they reset when the process restarts.
+// Outcome counters for the receiver, kept in one place: GET /stats reads them, and the Prometheus
+// metrics (src/metrics/receiver.ts) count the same calls. Plain integers in memory: they reset when
+// the process restarts.
 import type { StatsigEvent } from './events';
 import type { SignatureFailureCode } from './signature';
 
