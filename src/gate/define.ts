@@ -8,8 +8,10 @@ import { AGGREGATIONS } from './stats';
 import {
   type BenchmarkDefinition,
   COMPARISONS,
+  type Comparison,
   type Criterion,
   type GateDefinition,
+  isRelative,
   KILL_SWITCHES,
   type KillSwitch,
   OPERATORS,
@@ -80,7 +82,7 @@ const criterionSchema = z
       })
       .optional(),
     compare: z
-      .enum(COMPARISONS as [string, ...string[]], {
+      .enum(COMPARISONS as [Comparison, ...Comparison[]], {
         message: `compare must be one of ${COMPARISONS.join(', ')}`,
       })
       .optional(),
@@ -105,7 +107,7 @@ const criterionSchema = z
   .superRefine((criterion, context) => {
     const problem = (message: string, field: string) =>
       context.addIssue({ code: 'custom', message, path: [field] });
-    const relative = criterion.compare === 'delta' || criterion.compare === 'regression';
+    const relative = isRelative(criterion.compare);
     if (criterion.compare === 'regression') {
       if (criterion.better === undefined) {
         problem("a regression criterion needs better: 'higher' or 'lower'", 'better');
@@ -252,10 +254,6 @@ function buildKinds(value: unknown, problems: string[], unbuilt: Set<unknown>): 
   };
 }
 
-function isRelative(criterion: Criterion): boolean {
-  return criterion.compare === 'delta' || criterion.compare === 'regression';
-}
-
 /** The benchmarks a criterion draws from: the one it names, else every one in its suite. */
 function sourcesOf(suite: SuiteDefinition, criterion: Criterion): BenchmarkDefinition[] {
   return suite.benchmarks.filter(
@@ -384,7 +382,7 @@ function selects(
 function needsBaselineRun(suite: SuiteDefinition, benchmark: BenchmarkDefinition): boolean {
   return suite.criteria.some(
     (criterion) =>
-      isRelative(criterion) &&
+      isRelative(criterion.compare) &&
       sourcesOf(suite, criterion).includes(benchmark) &&
       (benchmark.metrics === undefined || benchmark.metrics.includes(criterion.metric)),
   );

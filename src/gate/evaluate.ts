@@ -12,19 +12,20 @@ import {
   mean,
   seededRandom,
 } from './stats';
-import type {
-  BenchmarkOutput,
-  CaseResult,
-  Comparison,
-  Criterion,
-  CriterionResult,
-  Judgement,
-  Operator,
-  PlannedSuite,
-  RunRole,
-  StatisticEvidence,
-  SuiteResult,
-  Verdict,
+import {
+  type BenchmarkOutput,
+  type CaseResult,
+  type Comparison,
+  type Criterion,
+  type CriterionResult,
+  isRelative,
+  type Judgement,
+  type Operator,
+  type PlannedSuite,
+  type RunRole,
+  type StatisticEvidence,
+  type SuiteResult,
+  type Verdict,
 } from './types';
 
 export type RunData =
@@ -119,10 +120,6 @@ export function formatNumber(value: number): string {
 
 const signed = (value: number) => `${value > 0 ? '+' : ''}${formatNumber(value)}`;
 const percent = (value: number) => `${formatNumber(value * 100)}%`;
-
-function isRelative(compareMode: Comparison): boolean {
-  return compareMode === 'delta' || compareMode === 'regression';
-}
 
 /** The name reports show for a criterion. */
 function criterionName(criterion: Criterion): string {

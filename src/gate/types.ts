@@ -32,6 +32,11 @@ export const OPERATORS: readonly Operator[] = ['>=', '>', '<=', '<', '=='];
 export type Comparison = 'absolute' | 'delta' | 'regression';
 export const COMPARISONS: readonly Comparison[] = ['absolute', 'delta', 'regression'];
 
+/** Whether a comparison draws on the baseline, which then has to be measured too. */
+export function isRelative(compare: Comparison | undefined): boolean {
+  return compare === 'delta' || compare === 'regression';
+}
+
 /**
  * `auto` picks for relative criteria: a paired bootstrap when both sides scored the same dataset
  * cases, Mann-Whitney U for the mean or median of independent samples, an unpaired bootstrap for
