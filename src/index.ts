@@ -19,9 +19,11 @@ export {
   BenchmarkOptionsError,
   type BenchmarkSettings,
   defineBenchmarkKind,
+  type FromContext,
   InvalidBenchmarkOutputError,
   type KindBenchmark,
   type KindImplementation,
+  type WithDefaults,
 } from './gate/kinds/kind';
 export type { JudgeAnswer, JudgeRequest, ScoreInput, Scorer } from './gate/kinds/scorers';
 export * as scorers from './gate/kinds/scorers';

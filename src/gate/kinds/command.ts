@@ -7,10 +7,15 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { SECRET_VARIABLES } from '../../config';
-import type { BenchmarkContext, BenchmarkOutput } from '../types';
-import { defineBenchmarkKind, InvalidBenchmarkOutputError } from './kind';
-
-type FromContext<T> = T | ((context: BenchmarkContext) => T);
+import type { BenchmarkOutput } from '../types';
+import {
+  defineBenchmarkKind,
+  type FromContext,
+  fromContext,
+  InvalidBenchmarkOutputError,
+  resolve,
+  type WithDefaults,
+} from './kind';
 
 export interface CommandOptions {
   /** The executable (looked up on PATH); no shell is involved. */
@@ -26,11 +31,7 @@ export interface CommandOptions {
   maxOutputBytes?: number;
 }
 
-const fromContext = <T extends z.ZodType>(schema: T) =>
-  z.union([
-    schema,
-    z.custom<(context: BenchmarkContext) => unknown>((v) => typeof v === 'function'),
-  ]);
+type CheckedCommandOptions = WithDefaults<CommandOptions, 'killGraceMs' | 'maxOutputBytes'>;
 
 const commandOptionsSchema = z.object({
   command: fromContext(z.string().min(1)),
@@ -43,11 +44,7 @@ const commandOptionsSchema = z.object({
     .int()
     .positive()
     .default(16 * 1024 * 1024),
-}) as unknown as z.ZodType<CommandOptions>;
-
-function resolve<T>(value: FromContext<T>, context: BenchmarkContext): T {
-  return typeof value === 'function' ? (value as (context: BenchmarkContext) => T)(context) : value;
-}
+}) as unknown as z.ZodType<CheckedCommandOptions, CommandOptions>;
 
 const STDERR_TAIL_BYTES = 4_000;
 
@@ -103,7 +100,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export const command = defineBenchmarkKind<CommandOptions>(
+export const command = defineBenchmarkKind<CommandOptions, CheckedCommandOptions>(
   'command',
   (options, name) => ({
     async run(context) {
@@ -146,7 +143,7 @@ export const command = defineBenchmarkKind<CommandOptions>(
           killGroup(child.pid, 'SIGTERM');
           stopping = setTimeout(() => {
             if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
-          }, options.killGraceMs ?? 2_000);
+          }, options.killGraceMs);
         };
         const onAbort = () => {
           const reason = context.signal.reason;
@@ -156,7 +153,7 @@ export const command = defineBenchmarkKind<CommandOptions>(
 
         child.stdout.on('data', (chunk: Buffer) => {
           stdoutBytes += chunk.length;
-          if (stdoutBytes > (options.maxOutputBytes ?? 16 * 1024 * 1024)) {
+          if (stdoutBytes > options.maxOutputBytes) {
             stop(
               new InvalidBenchmarkOutputError(
                 `'${file}' printed more than maxOutputBytes to stdout`,

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { aggregate } from '../stats';
 import type { BenchmarkContext, CaseResult } from '../types';
-import { defineBenchmarkKind, InvalidBenchmarkOutputError } from './kind';
+import { defineBenchmarkKind, InvalidBenchmarkOutputError, type WithDefaults } from './kind';
 import type { Scorer } from './scorers';
 
 export interface DatasetCase {
@@ -40,6 +40,8 @@ export interface DatasetOptions {
   keepOutputChars?: number;
 }
 
+type CheckedDatasetOptions = WithDefaults<DatasetOptions, 'concurrency' | 'keepOutputChars'>;
+
 const scorerSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scorer names use letters, digits, _ . -'),
   score: z.custom<Scorer['score']>((v) => typeof v === 'function', 'score must be a function'),
@@ -71,7 +73,7 @@ const datasetOptionsSchema = z
         message: `two scorers are named '${duplicate}'`,
       });
     }
-  }) as unknown as z.ZodType<DatasetOptions>;
+  }) as unknown as z.ZodType<CheckedDatasetOptions, DatasetOptions>;
 
 function trimOutput(output: unknown, keep: number): unknown {
   if (typeof output === 'string')
@@ -85,7 +87,7 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export const dataset = defineBenchmarkKind<DatasetOptions>(
+export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions>(
   'dataset',
   (options) => ({
     metrics: [
@@ -110,7 +112,7 @@ export const dataset = defineBenchmarkKind<DatasetOptions>(
       if (new Set(ids).size !== ids.length) {
         throw new InvalidBenchmarkOutputError('dataset case ids must be unique');
       }
-      const keep = options.keepOutputChars ?? 500;
+      const keep = options.keepOutputChars;
       const results: CaseResult[] = new Array(cases.length);
 
       const evaluate = async (index: number): Promise<CaseResult> => {
@@ -193,7 +195,7 @@ export const dataset = defineBenchmarkKind<DatasetOptions>(
           }
         }
       };
-      await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+      await Promise.all(Array.from({ length: options.concurrency }, worker));
 
       const passedCount = results.filter((result) => result.passed).length;
       const errors = results.filter((result) => result.error !== undefined).length;

@@ -4,9 +4,13 @@
 import { z } from 'zod';
 import { aggregate } from '../stats';
 import type { BenchmarkContext, Metrics } from '../types';
-import { defineBenchmarkKind } from './kind';
-
-type FromContext<T> = T | ((context: BenchmarkContext) => T);
+import {
+  defineBenchmarkKind,
+  type FromContext,
+  fromContext,
+  resolve,
+  type WithDefaults,
+} from './kind';
 
 /** Anything JSON.stringify sends. */
 export type JsonBody = string | number | boolean | null | object;
@@ -46,11 +50,10 @@ const HTTP_METRICS = [
   'error',
 ] as const;
 
-const fromContext = <T extends z.ZodType>(schema: T) =>
-  z.union([
-    schema,
-    z.custom<(context: BenchmarkContext) => unknown>((v) => typeof v === 'function'),
-  ]);
+type CheckedHttpOptions = WithDefaults<
+  HttpOptions,
+  'requests' | 'concurrency' | 'warmup' | 'requestTimeoutMs'
+>;
 
 const httpOptionsSchema = z.object({
   url: fromContext(z.url({ message: 'url must be an http(s) URL' })),
@@ -65,18 +68,14 @@ const httpOptionsSchema = z.object({
   warmup: z.number().int().min(0).default(0),
   requestTimeoutMs: z.number().int().positive().default(10_000),
   expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
-}) as unknown as z.ZodType<HttpOptions>;
-
-function resolve<T>(value: FromContext<T>, context: BenchmarkContext): T {
-  return typeof value === 'function' ? (value as (context: BenchmarkContext) => T)(context) : value;
-}
+}) as unknown as z.ZodType<CheckedHttpOptions, HttpOptions>;
 
 interface RequestResult {
   ok: boolean;
   latencyMs: number;
 }
 
-export const http = defineBenchmarkKind<HttpOptions>(
+export const http = defineBenchmarkKind<HttpOptions, CheckedHttpOptions>(
   'http',
   (options) => ({
     metrics: HTTP_METRICS,
@@ -84,8 +83,7 @@ export const http = defineBenchmarkKind<HttpOptions>(
       const url = resolve(options.url, context);
       const headers = options.headers ? resolve(options.headers, context) : {};
       const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
-      const requests = options.requests ?? 50;
-      const warmup = options.warmup ?? 0;
+      const { requests, warmup } = options;
       const accepted = (status: number) =>
         options.expectStatus
           ? options.expectStatus.includes(status)
@@ -101,7 +99,7 @@ export const http = defineBenchmarkKind<HttpOptions>(
             : options.body;
         const signal = AbortSignal.any([
           context.signal,
-          AbortSignal.timeout(options.requestTimeoutMs ?? 10_000),
+          AbortSignal.timeout(options.requestTimeoutMs),
         ]);
         const started = performance.now();
         try {
@@ -141,7 +139,7 @@ export const http = defineBenchmarkKind<HttpOptions>(
           }
         }
       };
-      await Promise.all(Array.from({ length: options.concurrency ?? 5 }, worker));
+      await Promise.all(Array.from({ length: options.concurrency }, worker));
       const elapsedS = (performance.now() - (startedAt || performance.now())) / 1000;
       const latencies = results.filter((r) => r.ok).map((r) => r.latencyMs);
       const errors = results.filter((r) => !r.ok).length;

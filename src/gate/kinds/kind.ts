@@ -1,7 +1,7 @@
 // How a benchmark kind turns its options into a benchmark: the built-in kinds (http, command,
 // dataset) use this, and so can a team's own (`defineBenchmarkKind('grpc', …)`).
-import type { z } from 'zod';
-import type { BenchmarkDefinition } from '../types';
+import { z } from 'zod';
+import type { BenchmarkContext, BenchmarkDefinition } from '../types';
 
 /** The settings every benchmark has, whatever its kind. */
 export interface BenchmarkSettings {
@@ -58,27 +58,47 @@ export interface KindImplementation {
   metrics?: readonly string[];
 }
 
+/** Options once their schema has filled in the defaults of `Keys`. */
+export type WithDefaults<Options, Keys extends keyof Options> = Options &
+  Required<Pick<Options, Keys>>;
+
+/** A value, or a function computing it from the run (e.g. a URL from the version under review). */
+export type FromContext<T> = T | ((context: BenchmarkContext) => T);
+
+/** The schema of a FromContext option: a value `schema` accepts, or a function. */
+export const fromContext = <T extends z.ZodType>(schema: T) =>
+  z.union([
+    schema,
+    z.custom<(context: BenchmarkContext) => unknown>((v) => typeof v === 'function'),
+  ]);
+
+/** The value of a FromContext option for this run. */
+export function resolve<T>(value: FromContext<T>, context: BenchmarkContext): T {
+  return typeof value === 'function' ? (value as (context: BenchmarkContext) => T)(context) : value;
+}
+
 /** A benchmark a kind built: its `options` are the validated ones, defaults applied. */
-export type KindBenchmark<Options extends object> = BenchmarkDefinition & {
-  readonly options: Options;
+export type KindBenchmark<Validated extends object> = BenchmarkDefinition & {
+  readonly options: Validated;
 };
 
-export type BenchmarkKind<Options extends object> = ((
+export type BenchmarkKind<Options extends object, Validated extends Options = Options> = ((
   options: Options & BenchmarkSettings,
-) => KindBenchmark<Options>) & {
+) => KindBenchmark<Validated>) & {
   readonly kind: string;
 };
 
 /**
- * Declares a benchmark kind. `schema` (zod) checks the kind's own options at startup; `build`
- * turns valid options into the run function.
+ * Declares a benchmark kind. `schema` (zod) checks the kind's own options at startup and fills in
+ * their defaults (`Validated`, e.g. `WithDefaults<Options, 'requests'>`); `build` turns valid
+ * options into the run function.
  */
-export function defineBenchmarkKind<Options extends object>(
+export function defineBenchmarkKind<Options extends object, Validated extends Options = Options>(
   kind: string,
-  build: (options: Options, name: string) => KindImplementation,
-  schema?: z.ZodType<Options>,
-): BenchmarkKind<Options> {
-  const factory = (input: Options & BenchmarkSettings): KindBenchmark<Options> => {
+  build: (options: Validated, name: string) => KindImplementation,
+  schema?: z.ZodType<Validated, Options>,
+): BenchmarkKind<Options, Validated> {
+  const factory = (input: Options & BenchmarkSettings): KindBenchmark<Validated> => {
     const name = typeof input?.name === 'string' ? input.name : '(unnamed)';
     const own: Record<string, unknown> = {};
     const settings: Record<string, unknown> = {};
@@ -86,7 +106,7 @@ export function defineBenchmarkKind<Options extends object>(
       if ((SETTINGS as readonly string[]).includes(key)) settings[key] = value;
       else own[key] = value;
     }
-    let options = own as Options;
+    let options = own as Validated;
     if (schema) {
       const parsed = schema.safeParse(own);
       if (!parsed.success) {
@@ -97,7 +117,7 @@ export function defineBenchmarkKind<Options extends object>(
           ),
         );
       }
-      options = { ...own, ...(parsed.data as object) } as Options;
+      options = { ...own, ...(parsed.data as object) } as Validated;
     }
     const implementation = build(options, name);
     const extra = (settings.metrics as readonly string[] | undefined) ?? [];
