@@ -1,6 +1,7 @@
 // The Temporal UI answers an operator's questions, checked in a real browser (Debian's chromium,
 // driven by playwright-core): a finished review is found by its search attributes, and its page says
-// what it reviewed. Screenshots land in docs/ (the README shows them).
+// what it reviewed. Screenshots go to a scratch folder so a test run leaves the checkout clean;
+// `UI_SCREENSHOTS_DIR=docs npx jest test/ui` refreshes the ones the README shows.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,9 @@ import { type Stack, startStack } from '../helpers/stack';
 jest.setTimeout(180_000);
 
 const ROOT = path.resolve(__dirname, '../..');
+const SCREENSHOTS = process.env.UI_SCREENSHOTS_DIR
+  ? path.resolve(ROOT, process.env.UI_SCREENSHOTS_DIR)
+  : mkdtempSync(path.join(tmpdir(), 'rollout-gate-ui-shots-'));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The flags a headless Chromium needs in a container without a display, GPU or network of its own.
 const CHROMIUM_ARGS = [
@@ -77,6 +81,7 @@ afterAll(async () => {
   await stack?.stop();
   await devServer?.stop();
   if (profile) rmSync(profile, { recursive: true, force: true });
+  if (!process.env.UI_SCREENSHOTS_DIR) rmSync(SCREENSHOTS, { recursive: true, force: true });
 });
 
 function workflowsPage(query: string): string {
@@ -116,7 +121,7 @@ it('finds a finished review by the entity it released', async () => {
   );
   // The other review released another entity: the search leaves it out.
   expect(await page.getByRole('link', { name: aborted.workflowId }).count()).toBe(0);
-  await page.screenshot({ path: path.join(ROOT, 'docs', 'temporal-ui-review.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-review.png') });
 });
 
 it('finds reviews by decision and verdict', async () => {
@@ -148,7 +153,7 @@ it("shows on a review's page its activities by name, the benchmark's summary, an
     .getByText('runBenchmark • benchmark prompt-quality/score', { exact: false })
     .first()
     .waitFor({ timeout: 20_000 });
-  await page.screenshot({ path: path.join(ROOT, 'docs', 'temporal-ui-review-detail.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-review-detail.png') });
   // The summary the receiver gave the review when it started it.
   await page.getByRole('tab', { name: 'User Metadata' }).click();
   await waitForTextInAnyFrame(`Review of trigger ${approved.triggerID}, phase`);
