@@ -18,6 +18,7 @@ import {
   type Comparison,
   type Criterion,
   type CriterionResult,
+  type FailedRun,
   isRelative,
   type Judgement,
   type Operator,
@@ -37,14 +38,7 @@ export type RunData =
       status: 'completed';
       output: BenchmarkOutput;
     }
-  | {
-      suite: string;
-      benchmark: string;
-      role: RunRole;
-      repeat: number;
-      status: 'error';
-      error: string;
-    };
+  | FailedRun;
 
 /** Whether the review has a baseline to compare with, and if not, why. */
 export type BaselineStatus = { version: number } | { version: null; reason: string };

@@ -259,6 +259,16 @@ export interface ReviewPlan {
   suiteOnFail: Record<string, KillSwitch>;
 }
 
+/** A run that threw or timed out: the same in the workflow's record and in the judge's input. */
+export type FailedRun = {
+  suite: string;
+  benchmark: string;
+  role: RunRole;
+  repeat: number;
+  status: 'error';
+  error: string;
+};
+
 /** What the workflow keeps of one run: small numbers and a reference to the stored output. */
 export type RunRecord =
   | {
@@ -274,14 +284,7 @@ export type RunRecord =
       sampleCount: number;
       caseCount: number;
     }
-  | {
-      suite: string;
-      benchmark: string;
-      role: RunRole;
-      repeat: number;
-      status: 'error';
-      error: string;
-    };
+  | FailedRun;
 
 /** One benchmark's result in a review: the candidate's metrics (mean over its runs) and counts. */
 export type BenchmarkOutcome =
