@@ -23,22 +23,14 @@ import {
   type Judgement,
   type Operator,
   type PlannedSuite,
+  type RunKey,
   type RunRole,
   type StatisticEvidence,
   type SuiteResult,
   type Verdict,
 } from './types';
 
-export type RunData =
-  | {
-      suite: string;
-      benchmark: string;
-      role: RunRole;
-      repeat: number;
-      status: 'completed';
-      output: BenchmarkOutput;
-    }
-  | FailedRun;
+export type RunData = (RunKey & { status: 'completed'; output: BenchmarkOutput }) | FailedRun;
 
 /** Whether the review has a baseline to compare with, and if not, why. */
 export type BaselineStatus = { version: number } | { version: null; reason: string };

@@ -6,22 +6,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderMarkdown, type StoredReport } from './report';
-import type { BenchmarkOutput, RunRole } from './types';
-
-export interface RunKey {
-  workflowId: string;
-  runId: string;
-  /** The review's rerun (a new version of the entity means new runs). */
-  round: number;
-  suite: string;
-  benchmark: string;
-  role: RunRole;
-  repeat: number;
-}
+import type { BenchmarkOutput, RunKey } from './types';
 
 export interface ReviewKey {
   workflowId: string;
   runId: string;
+}
+
+/** Where one run's output is stored: the review, its round, and the run within it. */
+export interface StoredRunKey extends ReviewKey, RunKey {
+  /** The review's rerun (a new version of the entity means new runs). */
+  round: number;
 }
 
 export interface ReportFiles {
@@ -67,7 +62,7 @@ export class ReportStore {
   }
 
   /** Stores one run's full output; returns the reference the workflow keeps (relative to the store). */
-  async writeRun(key: RunKey, output: BenchmarkOutput): Promise<string> {
+  async writeRun(key: StoredRunKey, output: BenchmarkOutput): Promise<string> {
     const file = path.join(
       this.reviewDir(key),
       `round-${key.round}`,

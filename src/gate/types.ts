@@ -259,23 +259,20 @@ export interface ReviewPlan {
   suiteOnFail: Record<string, KillSwitch>;
 }
 
-/** A run that threw or timed out: the same in the workflow's record and in the judge's input. */
-export type FailedRun = {
+/** Which run: the benchmark, the side of the comparison, and the repeat. */
+export interface RunKey {
   suite: string;
   benchmark: string;
   role: RunRole;
   repeat: number;
-  status: 'error';
-  error: string;
-};
+}
+
+/** A run that threw or timed out: the same in the workflow's record and in the judge's input. */
+export type FailedRun = RunKey & { status: 'error'; error: string };
 
 /** What the workflow keeps of one run: small numbers and a reference to the stored output. */
 export type RunRecord =
-  | {
-      suite: string;
-      benchmark: string;
-      role: RunRole;
-      repeat: number;
+  | (RunKey & {
       status: 'completed';
       metrics: Metrics;
       durationMs: number;
@@ -283,7 +280,7 @@ export type RunRecord =
       ref: string;
       sampleCount: number;
       caseCount: number;
-    }
+    })
   | FailedRun;
 
 /** One benchmark's result in a review: the candidate's metrics (mean over its runs) and counts. */
