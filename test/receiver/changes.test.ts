@@ -1,34 +1,18 @@
 // Config changes become change records in Chronosphere's shape, kept in a bounded ring and read back
 // at GET /changes: newest first, filtered by entity, limited; redeliveries are not kept twice.
-import type { Client } from '@temporalio/client';
 import {
   configChange,
   deliver,
   errorCode,
   http,
-  sharedClient,
   summaryOf,
   type TestReceiver,
-  testReceiver,
+  useReceiverFactory,
 } from './helpers';
 
-let client: Client;
-const receivers: TestReceiver[] = [];
+const receiverWith = useReceiverFactory();
 
-beforeAll(() => {
-  client = sharedClient();
-});
-
-afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.app.close()));
-  await client.connection.close();
-});
-
-async function freshReceiver(changesKept?: number) {
-  const receiver = await testReceiver(client, changesKept ? { changesKept } : {});
-  receivers.push(receiver);
-  return receiver;
-}
+const freshReceiver = (changesKept?: number) => receiverWith(changesKept ? { changesKept } : {});
 
 async function changes(receiver: TestReceiver, query = '') {
   const response = await http(receiver.url, `/changes${query}`);

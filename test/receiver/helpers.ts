@@ -265,3 +265,27 @@ export function useTestReceiver(
     await shared?.client.connection.close();
   });
 }
+
+/**
+ * For files whose tests each need a receiver of their own (different options, fresh state): returns
+ * a factory; every receiver it builds is closed with the file, with the shared client.
+ */
+export function useReceiverFactory(): (
+  overrides?: Partial<ReceiverOptions>,
+) => Promise<TestReceiver> {
+  let client: Client | undefined;
+  const built: TestReceiver[] = [];
+  beforeAll(() => {
+    client = sharedClient();
+  });
+  afterAll(async () => {
+    await Promise.all(built.map((receiver) => receiver.app.close()));
+    await client?.connection.close();
+  });
+  return async (overrides = {}) => {
+    if (!client) throw new Error('useReceiverFactory: build receivers inside tests or hooks');
+    const receiver = await testReceiver(client, overrides);
+    built.push(receiver);
+    return receiver;
+  };
+}

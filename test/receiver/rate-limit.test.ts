@@ -2,31 +2,14 @@
 // the operational endpoints alone, and refills over time.
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { Client } from '@temporalio/client';
 import { TokenBucket } from '../../src/receiver/rate-limit';
 import type { ReceiverStatsSnapshot } from '../../src/receiver/stats';
-import { errorCode, http, sharedClient, type TestReceiver, testReceiver, WEBHOOK } from './helpers';
+import { errorCode, http, useReceiverFactory, WEBHOOK } from './helpers';
 
-let client: Client;
-const receivers: TestReceiver[] = [];
+const receiverWith = useReceiverFactory();
 
-beforeAll(() => {
-  client = sharedClient();
-});
-
-afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.app.close()));
-  await client.connection.close();
-});
-
-async function receiverWithLimit(rateLimitPerMinute?: number) {
-  const receiver = await testReceiver(
-    client,
-    rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute },
-  );
-  receivers.push(receiver);
-  return receiver;
-}
+const receiverWithLimit = (rateLimitPerMinute?: number) =>
+  receiverWith(rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute });
 
 const unsignedGarbage = (url: string) =>
   http(url, WEBHOOK, { headers: { 'content-type': 'application/json' }, body: '{not json' });

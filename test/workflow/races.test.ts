@@ -35,6 +35,22 @@ afterEach(() => {
 const progressOf = (workflowId: string) =>
   stack.client.workflow.getHandle(workflowId).query<ReviewProgress>('progress');
 
+/**
+ * Starts the review of a change that passes, with Statsig taking 2 s to answer its approve call, and
+ * returns once the review sits in its act stage: the window a race with a person needs.
+ */
+async function reviewInItsActStage(trigger: ReturnType<typeof releaseConfig>) {
+  stack.sandbox.sandbox.addFault({
+    method: 'PUT',
+    path: `/${trigger.id}/approve$`,
+    delayMs: 2_000,
+    times: 1,
+  });
+  const handle = await startReview(stack, trigger);
+  await eventually(async () => (await progressOf(handle.workflowId)).stage === 'act');
+  return handle;
+}
+
 it('carries on through a receiver restart; the redelivered webhook starts nothing new', async () => {
   const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
   const control = gate.control(trigger.dynamicConfigID ?? '', { hold: true });
@@ -61,15 +77,7 @@ it('carries on through a receiver restart; the redelivered webhook starts nothin
 
 it('refuses a decision that arrives while the review is making its call', async () => {
   const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
-  // Statsig is slow to take the approval, so the review sits in its act stage for a moment.
-  stack.sandbox.sandbox.addFault({
-    method: 'PUT',
-    path: `/${trigger.id}/approve$`,
-    delayMs: 2_000,
-    times: 1,
-  });
-  const handle = await startReview(stack, trigger);
-  await eventually(async () => (await progressOf(handle.workflowId)).stage === 'act');
+  const handle = await reviewInItsActStage(trigger);
 
   const late = handle.executeUpdate('decide', {
     args: [{ decision: 'reject', actor: 'bob@example.com', reason: 'changed my mind' }],
@@ -126,15 +134,8 @@ it('calls nothing when a person aborts in the console between reconcile and the 
 
 it('ends superseded when a person aborts while the approve call is on its way', async () => {
   const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
-  // Statsig takes 2 s to handle the approve; the person's abort lands first.
-  stack.sandbox.sandbox.addFault({
-    method: 'PUT',
-    path: `/${trigger.id}/approve$`,
-    delayMs: 2_000,
-    times: 1,
-  });
-  const handle = await startReview(stack, trigger);
-  await eventually(async () => (await progressOf(handle.workflowId)).stage === 'act');
+  // The person's abort lands while Statsig is still handling the approve.
+  const handle = await reviewInItsActStage(trigger);
   // The approve activity reads the trigger, then sends its call: give the call time to arrive.
   await eventually(
     () =>
