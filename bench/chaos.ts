@@ -9,12 +9,10 @@
 // successful write per review. test/chaos/chaos.test.ts runs a small burst of this in CI.
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { PROJECT_ROOT } from '../src/config';
 import type { RecordedCall } from '../src/sandbox/app';
-import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import type { ReviewReport } from '../workflows/types';
 import { fmt, machine, table, writeResults } from './report';
-import { type Delivery, pool, startBenchStack } from './stack';
+import { type Delivery, pool, progressLog, startBenchDevServer, startBenchStack } from './stack';
 
 export interface ChaosOptions {
   temporalAddress: string;
@@ -208,12 +206,8 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '20' },
     },
   });
-  const say = (line: string) => process.stderr.write(`[bench:chaos] ${line}\n`);
-  const devServer = await startDevServer({
-    projectRoot: PROJECT_ROOT,
-    port: await getFreePort(),
-    headless: true,
-  });
+  const say = progressLog('bench:chaos');
+  const devServer = await startBenchDevServer();
   try {
     const tally = await runChaos({
       temporalAddress: devServer.address,

@@ -21,10 +21,10 @@ import { type StartedSandbox, startSandbox } from '../src/sandbox/app';
 import { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { DynamicConfig, ReleasePipeline } from '../src/statsig/schemas';
 import { connectWorker, createClient } from '../src/temporal/connection';
-import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import { createReviewWorkers } from '../src/worker';
 import { type ReviewRequest, reviewWorkflowId } from '../workflows/types';
 import { fmt, machine, quantile, RESULTS, table, writeResults } from './report';
+import { progressLog, startBenchDevServer } from './stack';
 
 const SLEEP_MS = 2_000;
 const FAN_OUT = [1, 10, 50];
@@ -191,12 +191,8 @@ async function review(
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-  const devServer = await startDevServer({
-    projectRoot: PROJECT_ROOT,
-    port: await getFreePort(),
-    headless: true,
-  });
+  const say = progressLog('bench:gate');
+  const devServer = await startBenchDevServer();
   say(`Temporal dev server at ${devServer.address}`);
   const reportsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-gate-reports-'));
   const groups = [

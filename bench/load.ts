@@ -14,22 +14,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { PROJECT_ROOT } from '../src/config';
 import type { RecordedCall } from '../src/sandbox/app';
 import { createClient } from '../src/temporal/connection';
-import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import { fmt, machine, median, quantile, table, writeResults } from './report';
 import {
   type BenchStack,
   type Delivery,
   pool,
   processCpuSeconds,
+  progressLog,
   type RoleProcess,
+  startBenchDevServer,
   startBenchStack,
   startNodeProcess,
 } from './stack';
 
-const say = (line: string) => process.stderr.write(`[bench:load] ${line}\n`);
+const say = progressLog('bench:load');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface BurstResult {
@@ -296,12 +296,7 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency);
   const sequential = Number(values.sequential);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollout-gate-bench-'));
-  const devServer = await startDevServer({
-    projectRoot: PROJECT_ROOT,
-    port: await getFreePort(),
-    headless: true,
-    dbFilename: path.join(dataDir, 'temporal.sqlite'),
-  });
+  const devServer = await startBenchDevServer(path.join(dataDir, 'temporal.sqlite'));
   const address = devServer.address;
   temporalPid = devServer.pid;
   say(`dev server at ${address} (SQLite in ${dataDir})`);

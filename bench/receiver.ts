@@ -19,9 +19,9 @@ import { PROJECT_ROOT } from '../src/config';
 import { createReviewStarter } from '../src/receiver/review-starter';
 import { signedHeaders } from '../src/receiver/signature';
 import { createClient } from '../src/temporal/connection';
-import { getFreePort, startDevServer } from '../src/temporal/dev-server';
 import type { BenchServerReady } from './receiver-server';
 import { fmt, machine, median, quantile, RESULTS, table, writeResults } from './report';
+import { progressLog, startBenchDevServer } from './stack';
 
 const EXPOSURES = {
   concurrency: 32,
@@ -220,12 +220,8 @@ async function startServer(
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-  const devServer = await startDevServer({
-    projectRoot: PROJECT_ROOT,
-    port: await getFreePort(),
-    headless: true,
-  });
+  const say = progressLog('bench:receiver');
+  const devServer = await startBenchDevServer();
   say(`Temporal dev server at ${devServer.address}`);
   const secret = randomBytes(24).toString('hex');
   const taskQueue = `bench-${randomUUID()}`;

@@ -13,10 +13,24 @@ import { type StartedSandbox, startSandbox } from '../src/sandbox/app';
 import { reviewEvent, sendWebhook } from '../src/sandbox/webhook-sender';
 import type { ReleasePipelineTrigger } from '../src/statsig/schemas';
 import { createClient } from '../src/temporal/connection';
-import { getFreePort } from '../src/temporal/dev-server';
+import { type DevServer, getFreePort, startDevServer } from '../src/temporal/dev-server';
 
 const CLI = path.join(PROJECT_ROOT, 'src', 'cli.ts');
 export const NOOP_GATE = path.join(__dirname, 'fixtures', 'noop-gate.mjs');
+
+/** A bench's progress lines go to stderr, so stdout carries only its results. */
+export const progressLog = (bench: string) => (line: string) =>
+  process.stderr.write(`[${bench}] ${line}\n`);
+
+/** The bench's own headless dev server: in memory, or SQLite when `dbFilename` names a file. */
+export async function startBenchDevServer(dbFilename?: string): Promise<DevServer> {
+  return startDevServer({
+    projectRoot: PROJECT_ROOT,
+    port: await getFreePort(),
+    headless: true,
+    ...(dbFilename ? { dbFilename } : {}),
+  });
+}
 
 export interface RoleProcess {
   name: string;
