@@ -135,7 +135,7 @@ it('calls nothing when a person aborts in the console between reconcile and the 
 it('ends superseded when a person aborts while the approve call is on its way', async () => {
   const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
   // The person's abort lands while Statsig is still handling the approve.
-  const handle = await reviewInItsActStage(trigger);
+  await reviewInItsActStage(trigger);
   // The approve activity reads the trigger, then sends its call: give the call time to arrive.
   await eventually(
     () =>
