@@ -97,6 +97,16 @@ it('counts non-2xx answers and unreachable endpoints as errors', async () => {
   expect(unreachable.metrics.latency_p95_ms).toBeUndefined();
 });
 
+it('shows its progress in heartbeats as it goes, warm-up requests not counted', async () => {
+  const benchmark = http({ name: 'probe', url: baseUrl, requests: 40, warmup: 3, concurrency: 4 });
+  const context = await benchmarkContext();
+  await benchmark.run(context);
+  // About 20 heartbeats over the run, every 2 requests here, the last one at the end.
+  expect(context.heartbeats).toHaveLength(20);
+  expect(context.heartbeats[0]).toEqual({ requests: 2, of: 40 });
+  expect(context.heartbeats.at(-1)).toEqual({ requests: 40, of: 40 });
+});
+
 it('builds the request from the version under review, and does not count warm-up requests', async () => {
   const benchmark = http({
     name: 'probe',

@@ -4,7 +4,13 @@
 import { z } from 'zod';
 import { aggregate } from '../stats';
 import type { BenchmarkContext, CaseResult } from '../types';
-import { defineBenchmarkKind, InvalidBenchmarkOutputError, type WithDefaults } from './kind';
+import {
+  defineBenchmarkKind,
+  forEachIndex,
+  InvalidBenchmarkOutputError,
+  progressHeartbeat,
+  type WithDefaults,
+} from './kind';
 import type { Scorer } from './scorers';
 
 export interface DatasetCase {
@@ -180,22 +186,11 @@ export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions
         return { id, passed, scores, output: trimOutput(output, keep) };
       };
 
-      let next = 0;
-      let done = 0;
-      const worker = async () => {
-        for (;;) {
-          const index = next;
-          next += 1;
-          if (index >= cases.length) return;
-          context.signal.throwIfAborted();
-          results[index] = await evaluate(index);
-          done += 1;
-          if (done % Math.max(1, Math.floor(cases.length / 20)) === 0) {
-            context.heartbeat({ cases: done, of: cases.length });
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: options.concurrency }, worker));
+      const caseDone = progressHeartbeat(context, cases.length, 'cases');
+      await forEachIndex(0, cases.length, options.concurrency, context.signal, async (index) => {
+        results[index] = await evaluate(index);
+        caseDone();
+      });
 
       const passedCount = results.filter((result) => result.passed).length;
       const errors = results.filter((result) => result.error !== undefined).length;

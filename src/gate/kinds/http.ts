@@ -7,7 +7,9 @@ import type { BenchmarkContext, Metrics } from '../types';
 import {
   defineBenchmarkKind,
   type FromContext,
+  forEachIndex,
   fromContext,
+  progressHeartbeat,
   resolve,
   type WithDefaults,
 } from './kind';
@@ -121,25 +123,16 @@ export const http = defineBenchmarkKind<HttpOptions, CheckedHttpOptions>(
       };
 
       const results: RequestResult[] = new Array(requests);
-      let next = -warmup;
-      let done = 0;
+      const requestDone = progressHeartbeat(context, requests, 'requests');
       let startedAt = 0;
-      const worker = async () => {
-        for (;;) {
-          const index = next;
-          next += 1;
-          if (index >= requests) return;
-          if (index === 0 && startedAt === 0) startedAt = performance.now();
-          const result = await send(index);
-          if (index < 0) continue;
-          results[index] = result;
-          done += 1;
-          if (done % Math.max(1, Math.floor(requests / 20)) === 0) {
-            context.heartbeat({ requests: done, of: requests });
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: options.concurrency }, worker));
+      // Warm-up requests have negative indexes: sent first, never counted.
+      await forEachIndex(-warmup, requests, options.concurrency, context.signal, async (index) => {
+        if (index === 0 && startedAt === 0) startedAt = performance.now();
+        const result = await send(index);
+        if (index < 0) return;
+        results[index] = result;
+        requestDone();
+      });
       const elapsedS = (performance.now() - (startedAt || performance.now())) / 1000;
       const latencies = results.filter((r) => r.ok).map((r) => r.latencyMs);
       const errors = results.filter((r) => !r.ok).length;

@@ -3,19 +3,10 @@
 import { z } from 'zod';
 import type { BenchmarkContext, BenchmarkDefinition } from '../types';
 
-/** The settings every benchmark has, whatever its kind. */
-export interface BenchmarkSettings {
-  name: string;
-  timeoutMs?: number;
-  heartbeatTimeoutMs?: number;
-  retries?: number;
-  repeats?: number;
-  maxRepeats?: number;
-  parallelRuns?: number;
-  /** More metric names the benchmark reports, beyond those its kind declares. */
-  metrics?: readonly string[];
-}
-
+/**
+ * Keys of a kind's input that are not the kind's own options: the settings every benchmark has
+ * (`metrics` adds to the names the kind declares), and `kind`, which the kind itself sets.
+ */
 const SETTINGS = [
   'name',
   'timeoutMs',
@@ -27,6 +18,12 @@ const SETTINGS = [
   'metrics',
   'kind',
 ] as const;
+
+/** The settings every benchmark has, whatever its kind. */
+export type BenchmarkSettings = Pick<
+  BenchmarkDefinition,
+  Exclude<(typeof SETTINGS)[number], 'kind'>
+>;
 
 /** Options a kind rejected, each as `field: problem`; startup reports them with the benchmark's path. */
 export class BenchmarkOptionsError extends Error {
@@ -61,6 +58,44 @@ export interface KindImplementation {
 /** Options once their schema has filled in the defaults of `Keys`. */
 export type WithDefaults<Options, Keys extends keyof Options> = Options &
   Required<Pick<Options, Keys>>;
+
+/**
+ * Calls `task` for every index in [from, to), in order, at most `concurrency` at once; stops taking
+ * new indexes once the run is aborted. The http and dataset kinds run their requests and cases so.
+ */
+export async function forEachIndex(
+  from: number,
+  to: number,
+  concurrency: number,
+  signal: AbortSignal,
+  task: (index: number) => Promise<void>,
+): Promise<void> {
+  let next = from;
+  const lane = async () => {
+    for (let index = next++; index < to; index = next++) {
+      signal.throwIfAborted();
+      await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+}
+
+/**
+ * Counts units of work done and heartbeats about 20 times over `total` of them, so a long run shows
+ * its progress in the Temporal UI (`{ cases: 40, of: 200 }`) without a heartbeat per unit.
+ */
+export function progressHeartbeat(
+  context: BenchmarkContext,
+  total: number,
+  unit: string,
+): () => void {
+  const every = Math.max(1, Math.floor(total / 20));
+  let done = 0;
+  return () => {
+    done += 1;
+    if (done % every === 0) context.heartbeat({ [unit]: done, of: total });
+  };
+}
 
 /** A value, or a function computing it from the run (e.g. a URL from the version under review). */
 export type FromContext<T> = T | ((context: BenchmarkContext) => T);
