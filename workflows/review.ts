@@ -53,6 +53,7 @@ import {
   type ReviewRequest,
   STATSIG_WRITES_QUEUE_SUFFIX,
   type TargetSummary,
+  waitsForReview,
 } from './types';
 
 export type ReviewStage =
@@ -125,10 +126,6 @@ const judging = proxyActivities<ReviewActivities>({
 function summarize({ target }: LoadedTarget): TargetSummary {
   const { kind, id, name, version } = target;
   return { kind, id, name, version };
-}
-
-function isWaitingFor(trigger: TriggerState, phaseID: string): boolean {
-  return trigger.status === 'WAITING_FOR_REVIEW' && trigger.currentPhaseID === phaseID;
 }
 
 function supersededReason(trigger: TriggerState, phaseID: string): string {
@@ -237,7 +234,6 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
   const startedAtMs = Date.now();
   const progress: ReviewProgress = { stage: 'load target', benchmarks: [], reruns: 0 };
   let override: Override | undefined;
-  let acting = false;
   let entityChanged = false;
   let target: TargetSummary | undefined;
   let releaseStartedAtMs = Number.POSITIVE_INFINITY;
@@ -270,7 +266,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
             DECISION_REFUSED.alreadyDecided,
           );
         }
-        if (acting || progress.stage === 'done' || progress.stage === 'record') {
+        if (progress.stage === 'act' || progress.stage === 'record' || progress.stage === 'done') {
           throw ApplicationFailure.nonRetryable(
             `too late: the review has already acted (${progress.action ?? 'none'})`,
             DECISION_REFUSED.alreadyActed,
@@ -383,7 +379,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
   target = summarize(loaded);
   progress.target = target;
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.entity, value: target.name }]);
-  if (!isWaitingFor(loaded.trigger, request.phaseID)) return superseded(loaded.trigger);
+  if (!waitsForReview(loaded.trigger, request.phaseID)) return superseded(loaded.trigger);
 
   progress.stage = 'plan';
   const plan: ReviewPlan = await local.planReview({
@@ -419,7 +415,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
       kind: target.kind,
       id: target.id,
     });
-    if (!isWaitingFor(trigger, request.phaseID)) return superseded(trigger);
+    if (!waitsForReview(trigger, request.phaseID)) return superseded(trigger);
     if (!entityChanged && version === target.version) break;
     if (progress.reruns >= policy.maxReruns) {
       gaveUpOnChanges = true;
@@ -443,7 +439,6 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
     }
     // A dry run only reports: holding it open for a person's decision would gate nothing.
     if (policy.dryRun) {
-      acting = true;
       return finish(
         finalReport({
           outcome: 'decided',
@@ -464,7 +459,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
       reason = `inconclusive${gaveUpOnChanges ? ' (the entity kept changing)' : ''}, and nobody decided within ${policy.decisionTimeoutMs} ms: ${killSwitch === 'none' ? 'left for review in Statsig' : `default action ${killSwitch}`}`;
     }
     const trigger = await statsigReads.readTrigger(request.triggerID);
-    if (!isWaitingFor(trigger, request.phaseID)) return superseded(trigger);
+    if (!waitsForReview(trigger, request.phaseID)) return superseded(trigger);
   }
 
   if (override) {
@@ -482,7 +477,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
     if (progress.stage === 'run benchmarks') {
       progress.stage = 'reconcile';
       const trigger = await statsigReads.readTrigger(request.triggerID);
-      if (!isWaitingFor(trigger, request.phaseID)) return superseded(trigger);
+      if (!waitsForReview(trigger, request.phaseID)) return superseded(trigger);
     }
   } else if (progress.judgement?.verdict === 'pass') {
     approve = true;
@@ -512,7 +507,6 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
   reason ??= 'no decision';
 
   progress.stage = 'act';
-  acting = true;
   const action: ReviewAction = approve ? 'approved' : ACTION_OF[killSwitch];
   progress.action = action;
   if (policy.dryRun) {

@@ -15,6 +15,14 @@ export function reviewWorkflowId(triggerID: string, phaseID: string): string {
   return `review-${triggerID}-${phaseID}`;
 }
 
+/** Whether a trigger still waits for this review's phase: anything else means the review is moot. */
+export function waitsForReview(
+  trigger: { status: string; currentPhaseID?: string | null | undefined },
+  phaseID: string,
+): boolean {
+  return trigger.status === 'WAITING_FOR_REVIEW' && trigger.currentPhaseID === phaseID;
+}
+
 /**
  * Signal the receiver sends to every running review of an entity when Statsig reports a change to it
  * (a `statsig::config_change` event). The name is a plain string so the receiver, which must not
