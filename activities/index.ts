@@ -32,6 +32,7 @@ import {
   type ReviewEvaluation,
   type ReviewReport,
   type ReviewRequest,
+  waitsForReview,
 } from '../workflows/types';
 
 export interface ActivityDependencies {
@@ -154,10 +155,6 @@ function summarizeTrigger(trigger: ReleasePipelineTrigger): TriggerState {
   };
 }
 
-function waitsForReview(trigger: ReleasePipelineTrigger, phaseID: string): boolean {
-  return trigger.status === 'WAITING_FOR_REVIEW' && trigger.currentPhaseID === phaseID;
-}
-
 function approvedFor(trigger: ReleasePipelineTrigger, phaseID: string): boolean {
   return trigger.actions.some(
     (action) => action.type === 'APPROVED_FOR' && action.phaseID === phaseID,
@@ -229,7 +226,7 @@ function outputProblem(output: unknown): string | undefined {
 }
 
 /** A stable hash of what a version of the entity serves: its value and rules. */
-export function configHash(target: Pick<Target, 'kind' | 'id' | 'value' | 'rules'>): string {
+function configHash(target: Pick<Target, 'kind' | 'id' | 'value' | 'rules'>): string {
   return contentHash({
     kind: target.kind,
     id: target.id,
@@ -435,12 +432,9 @@ export function createActivities(deps: ActivityDependencies) {
       id: string;
     }): Promise<{ trigger: TriggerState; version: number | null }> {
       try {
-        const trigger = summarizeTrigger(await statsig.getTrigger(input.triggerID, signal()));
+        const trigger = await readTrigger(input.triggerID);
         if (trigger.status !== 'WAITING_FOR_REVIEW') return { trigger, version: null };
-        const entity =
-          input.kind === 'gate'
-            ? await statsig.getGate(input.id, signal())
-            : await statsig.getDynamicConfig(input.id, signal());
+        const entity = await statsig.getEntity(input.kind, input.id, signal());
         return { trigger, version: entity.version };
       } catch (error) {
         return toFailure(error);
@@ -627,16 +621,9 @@ export function createActivities(deps: ActivityDependencies) {
     disableEntity(
       input: ReviewedPhase & { kind: Target['kind']; id: string },
     ): Promise<WriteResult> {
-      const read = () =>
-        input.kind === 'gate'
-          ? statsig.getGate(input.id, signal())
-          : statsig.getDynamicConfig(input.id, signal());
       return writeOnce(input, {
-        landed: async () => !(await read()).isEnabled,
-        call: () =>
-          input.kind === 'gate'
-            ? statsig.disableGate(input.id, signal())
-            : statsig.disableDynamicConfig(input.id, signal()),
+        landed: async () => !(await statsig.getEntity(input.kind, input.id, signal())).isEnabled,
+        call: () => statsig.disableEntity(input.kind, input.id, signal()),
       });
     },
 

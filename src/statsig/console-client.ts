@@ -116,6 +116,24 @@ export class StatsigConsoleClient {
     );
   }
 
+  /** A gate or a dynamic config, for callers that hold either. */
+  getEntity(
+    kind: 'gate' | 'dynamic_config',
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<Gate | DynamicConfig> {
+    return kind === 'gate' ? this.getGate(id, signal) : this.getDynamicConfig(id, signal);
+  }
+
+  /** Switches a gate or a dynamic config off: the kill switch outside the pipeline. */
+  disableEntity(
+    kind: 'gate' | 'dynamic_config',
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<Gate | DynamicConfig> {
+    return kind === 'gate' ? this.disableGate(id, signal) : this.disableDynamicConfig(id, signal);
+  }
+
   /** `GET /gates/{id}/versions`: the gate as it was at each version. */
   listGateVersions(gateID: string, request: PageRequest = {}, signal?: AbortSignal) {
     return this.callPage(
