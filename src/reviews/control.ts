@@ -141,13 +141,16 @@ export function reviewIdOf(
 // gRPC status codes (from the gRPC spec) the answers depend on.
 const GRPC_INVALID_ARGUMENT = 3;
 
-const FILTER_ATTRIBUTES: Record<Exclude<keyof ReviewFilter, 'status'>, string> = {
-  pipelineID: SEARCH_ATTRIBUTES.pipelineID.name,
-  triggerID: SEARCH_ATTRIBUTES.triggerID.name,
-  phaseID: SEARCH_ATTRIBUTES.phaseID.name,
-  entity: SEARCH_ATTRIBUTES.entity.name,
-  verdict: SEARCH_ATTRIBUTES.verdict.name,
-  decision: SEARCH_ATTRIBUTES.decision.name,
+type SearchAttributeKey = (typeof SEARCH_ATTRIBUTES)[keyof typeof SEARCH_ATTRIBUTES];
+
+/** The review fields kept in search attributes: a filter can name them, a summary shows them. */
+const FILTER_ATTRIBUTES: Record<Exclude<keyof ReviewFilter, 'status'>, SearchAttributeKey> = {
+  pipelineID: SEARCH_ATTRIBUTES.pipelineID,
+  triggerID: SEARCH_ATTRIBUTES.triggerID,
+  phaseID: SEARCH_ATTRIBUTES.phaseID,
+  entity: SEARCH_ATTRIBUTES.entity,
+  verdict: SEARCH_ATTRIBUTES.verdict,
+  decision: SEARCH_ATTRIBUTES.decision,
 };
 
 const EXECUTION_STATUSES = [
@@ -174,7 +177,7 @@ export function reviewsQuery(filter: ReviewFilter): string {
         { field },
       );
     }
-    clauses.push(`${attribute} = "${value}"`);
+    clauses.push(`${attribute.name} = "${value}"`);
   }
   if (filter.status !== undefined) {
     const status = EXECUTION_STATUSES.find(
@@ -214,31 +217,20 @@ interface DescribedExecution {
   startTime: Date;
   closeTime?: Date | undefined;
   typedSearchAttributes: {
-    get(key: (typeof SEARCH_ATTRIBUTES)[keyof typeof SEARCH_ATTRIBUTES]): unknown;
+    get(key: SearchAttributeKey): unknown;
   };
 }
 
 function summarize(execution: DescribedExecution, uiUrl: string | undefined, namespace: string) {
-  const attribute = (key: (typeof SEARCH_ATTRIBUTES)[keyof typeof SEARCH_ATTRIBUTES]) => {
-    const value = execution.typedSearchAttributes.get(key);
-    return typeof value === 'string' ? value : undefined;
-  };
   const summary: ReviewSummary = {
     workflowId: execution.workflowId,
     status: execution.status.name,
     startedAt: execution.startTime.toISOString(),
   };
   if (execution.closeTime) summary.closedAt = execution.closeTime.toISOString();
-  const fields = {
-    pipelineID: attribute(SEARCH_ATTRIBUTES.pipelineID),
-    triggerID: attribute(SEARCH_ATTRIBUTES.triggerID),
-    phaseID: attribute(SEARCH_ATTRIBUTES.phaseID),
-    entity: attribute(SEARCH_ATTRIBUTES.entity),
-    verdict: attribute(SEARCH_ATTRIBUTES.verdict),
-    decision: attribute(SEARCH_ATTRIBUTES.decision),
-  };
-  for (const [field, value] of Object.entries(fields)) {
-    if (value !== undefined) summary[field as keyof typeof fields] = value;
+  for (const [field, key] of Object.entries(FILTER_ATTRIBUTES)) {
+    const value = execution.typedSearchAttributes.get(key);
+    if (typeof value === 'string') summary[field as keyof typeof FILTER_ATTRIBUTES] = value;
   }
   if (uiUrl) {
     summary.uiUrl = `${uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(execution.workflowId)}`;
