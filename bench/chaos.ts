@@ -4,7 +4,8 @@
 //   wave 2 while the receiver restarts (deliveries are refused and redelivered, as Statsig would);
 //   wave 3 inside a window where every Console API call answers 429 with Retry-After;
 //   wave 4 as is.
-// Throughout, 20% of Console API calls answer 500 and 10% are held for 5 s before being handled.
+// Throughout, 20% of Console API calls answer 500 and 10% are held for 5 s before being handled;
+// with `outageMs`, that outage ends that long after the last wave (Statsig recovers).
 // Afterwards every acknowledged review must have exactly one decision, and Statsig at most one
 // successful write per review. test/chaos/chaos.test.ts runs a small burst of this in CI.
 import { parseArgs } from 'node:util';
@@ -21,6 +22,12 @@ export interface ChaosOptions {
   concurrency?: number;
   /** How long to wait for every decision after the last delivery (default 10 min). */
   decisionTimeoutMs?: number;
+  /**
+   * How long the Console API faults go on after the last wave is delivered (default: to the end).
+   * Reads retry with backoff capped at a minute, so under endless faults a review that keeps losing
+   * the 20% roll can wait minutes; an outage that ends bounds how long every decision may take.
+   */
+  outageMs?: number;
   log?: (line: string) => void;
 }
 
@@ -104,6 +111,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosTally> {
     deliveries.push(...(await send(2)));
     deliveries.push(...(await send(3)));
     note('waves 3 and 4 delivered');
+    const recovery =
+      options.outageMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            sandbox.clearFaults();
+            note('Statsig recovers: every fault is off');
+          }, options.outageMs);
 
     const acked = deliveries.filter((delivery) => delivery.ackedAtMs !== undefined);
     const decisions: Record<string, number> = {};
@@ -126,6 +140,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosTally> {
       actions.set(delivery.triggerID, result.action);
       decisions[result.action] = (decisions[result.action] ?? 0) + 1;
     });
+    clearTimeout(recovery);
     note('every acknowledged review has finished (or timed out)');
 
     const writes = sandbox.calls.filter((call) => WRITE.test(call.path));
