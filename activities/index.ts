@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DEFAULT_REPORTS_DIR } from '../src/config';
+import { errorMessage } from '../src/error-message';
 import { findBenchmark, planReview } from '../src/gate/define';
 import { type BaselineStatus, evaluate, type RunData } from '../src/gate/evaluate';
 import { contentHash } from '../src/gate/hash';
@@ -253,10 +254,6 @@ function caseList(
 function reviewKey(): { workflowId: string; runId: string } {
   const info = Context.current().info;
   return info.workflowExecution ?? { workflowId: 'standalone', runId: info.activityId };
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -569,7 +566,7 @@ export function createActivities(deps: ActivityDependencies) {
         }
         throw ApplicationFailure.create({
           type: FAILURE.benchmarkFailed,
-          message: `${input.suite}/${input.benchmark} threw: ${message(error)}`,
+          message: `${input.suite}/${input.benchmark} threw: ${errorMessage(error)}`,
         });
       } finally {
         clearInterval(timer);
@@ -659,7 +656,7 @@ export function createActivities(deps: ActivityDependencies) {
           }
         } catch (error) {
           Context.current().log.warn('could not add the decision to the stored report', {
-            error: message(error),
+            error: errorMessage(error),
           });
         }
       }

@@ -23,6 +23,7 @@ import type {
   ReviewActivities,
   TriggerState,
 } from '../activities';
+import { errorMessage } from '../src/error-message';
 import type { BaselineStatus } from '../src/gate/evaluate';
 import { killSwitchFor } from '../src/gate/policy';
 import type {
@@ -136,7 +137,7 @@ function supersededReason(trigger: TriggerState, phaseID: string): string {
 
 function failureMessage(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Whether a benchmark runs more than once in a review (repeats, or the baseline too). */

@@ -3,6 +3,7 @@
 // the signal name and payload are the contract in workflows/types.ts.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { CONFIG_CHANGED_SIGNAL, type ConfigChangedSignal } from '../../workflows/types';
+import { errorMessage } from '../error-message';
 import { isQueryableLiteral, SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { REVIEW_WORKFLOW_TYPE } from './review-starter';
 
@@ -61,7 +62,7 @@ export function createRunningReviews(
         try {
           running = await findRunning(change.name);
         } catch (error) {
-          return { signalled: [], failed: [], error: describe(error) };
+          return { signalled: [], failed: [], error: errorMessage(error) };
         }
         const results = await Promise.allSettled(
           running.map((workflowId) =>
@@ -76,15 +77,11 @@ export function createRunningReviews(
           } else if (!(result.reason instanceof WorkflowNotFoundError)) {
             // Not found means the review finished after the lookup: it no longer needs the news.
             outcome.failed.push(workflowId);
-            outcome.error ??= describe(result.reason);
+            outcome.error ??= errorMessage(result.reason);
           }
         });
         return outcome;
       });
     },
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -21,6 +21,7 @@ import {
   type ReviewReport,
   reviewWorkflowId,
 } from '../../workflows/types';
+import { errorMessage } from '../error-message';
 import { REVIEW_WORKFLOW_TYPE } from '../receiver/review-starter';
 import { isQueryableLiteral, SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 
@@ -195,9 +196,10 @@ export function reviewsQuery(filter: ReviewFilter): string {
   return clauses.join(' AND ');
 }
 
+/** Temporal's ServiceError wraps the gRPC error that says what went wrong. */
 function message(error: unknown): string {
   if (error instanceof ServiceError && error.cause) return message(error.cause);
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 function unavailable(error: unknown): ReviewError {

@@ -2,6 +2,7 @@
 // with --test-server, the time-skipping test server) and prints its path on stdout (progress goes to
 // stderr), so shell scripts such as .ci/run can export TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH.
 import { PROJECT_ROOT } from '../config';
+import { errorMessage } from '../error-message';
 import {
   locateTemporalTool,
   TEMPORAL_CLI,
@@ -34,7 +35,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`${errorMessage(error)}\n`);
       process.exitCode = 1;
     },
   );

@@ -2,6 +2,7 @@
 // pass or fail), so criteria can compare the candidate with the baseline case by case, and repeats
 // show which cases are flaky.
 import { z } from 'zod';
+import { errorMessage } from '../../error-message';
 import { aggregate } from '../stats';
 import type { BenchmarkContext, CaseResult } from '../types';
 import {
@@ -89,10 +90,6 @@ function trimOutput(output: unknown, keep: number): unknown {
   return json.length > keep ? `${json.slice(0, keep)}…` : output;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions>(
   'dataset',
   (options) => ({
@@ -148,7 +145,7 @@ export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions
           output = await options.model(item.input, caseContext);
         } catch (error) {
           if (context.signal.aborted) throw error;
-          return { id, passed: false, scores: {}, error: `model: ${message(error)}` };
+          return { id, passed: false, scores: {}, error: `model: ${errorMessage(error)}` };
         }
         const scores: Record<string, number> = {
           latency_ms: Math.round((performance.now() - started) * 100) / 100,
@@ -171,7 +168,7 @@ export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions
               passed: false,
               scores,
               output: trimOutput(output, keep),
-              error: `${scorer.name}: ${message(error)}`,
+              error: `${scorer.name}: ${errorMessage(error)}`,
             };
           }
           const score = typeof value === 'boolean' ? Number(value) : value;
