@@ -1,14 +1,16 @@
 // The Temporal UI answers an operator's questions, checked in a real browser (Debian's chromium,
 // driven by playwright-core): a finished review is found by its search attributes, and its page says
-// what it reviewed. Screenshots go to a scratch folder so a test run leaves the checkout clean;
+// what it reviewed, and a person can decide a running review from its page. Screenshots go to a scratch folder so a test run leaves the checkout clean;
 // `UI_SCREENSHOTS_DIR=docs npx jest test/ui` refreshes the ones the README shows.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { ReleasePipelineTrigger } from '../../src/statsig/schemas';
 import { type DevServer, getFreePort, startDevServer } from '../../src/temporal/dev-server';
-import { controllableGate } from '../helpers/controllable-gate';
-import { resultOf, startReview, workflowIdOf } from '../helpers/review';
+import type { DecideInput, ReviewReport } from '../../workflows/types';
+import { type BenchmarkControl, controllableGate } from '../helpers/controllable-gate';
+import { resultOf, startReview, workflowIdOf, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 
@@ -39,6 +41,9 @@ let page: Page;
 let profile: string;
 const approved = { workflowId: '', entity: '', triggerID: '' };
 const aborted = { workflowId: '', entity: '' };
+// A review whose benchmark is held, so it is still running when a person decides it in the UI.
+let held: ReleasePipelineTrigger;
+let heldBenchmark: BenchmarkControl;
 
 beforeAll(async () => {
   // Its own dev server: the run's shared one is headless.
@@ -48,8 +53,9 @@ beforeAll(async () => {
     uiPort: await getFreePort(),
   });
   uiUrl = devServer.uiUrl ?? '';
+  const gate = controllableGate();
   stack = await startStack({
-    gate: controllableGate().gate,
+    gate: gate.gate,
     seed: testSeed(),
     temporalAddress: devServer.address,
   });
@@ -65,6 +71,10 @@ beforeAll(async () => {
     triggerID: good.id,
   });
   Object.assign(aborted, { workflowId: workflowIdOf(bad), entity: bad.dynamicConfigID ?? '' });
+  held = releaseConfig(stack.sandbox.sandbox, { quality: 0.95 });
+  heldBenchmark = gate.control(held.dynamicConfigID ?? '', { hold: true });
+  await startReview(stack, held);
+  await heldBenchmark.started;
 
   profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
   browser = await chromium.launchPersistentContext(profile, {
@@ -77,6 +87,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  heldBenchmark?.release();
   await browser?.close();
   await stack?.stop();
   await devServer?.stop();
@@ -157,4 +168,72 @@ it("shows on a review's page its activities by name, the benchmark's summary, an
   // The summary the receiver gave the review when it started it.
   await page.getByRole('tab', { name: 'User Metadata' }).click();
   await waitForTextInAnyFrame(`Review of trigger ${approved.triggerID}, phase`);
+});
+
+/** On a review's page: More Actions → Send an Update, with `decide` chosen. */
+async function openDecideDialog() {
+  await page.getByRole('button', { name: 'More Actions' }).click();
+  await page.getByRole('menuitem', { name: 'Send an Update' }).click();
+  const dialog = page.getByRole('dialog');
+  // The UI lists the review's updates from the workflow's own metadata: `decide` is offered by name.
+  await dialog.getByRole('button', { name: 'Select an Update' }).click();
+  await dialog.getByRole('option', { name: 'decide', exact: true }).click();
+  return dialog;
+}
+
+/** Types the data into the open dialog (replacing what is there), submits it, and returns the answer. */
+async function submitDecide(dialog: Locator, data: DecideInput | Record<string, unknown>) {
+  await dialog.getByRole('textbox', { name: 'Data' }).click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type(JSON.stringify(data));
+  // The editor reformats its JSON when it loses focus, and a Submit click that only blurs it sends
+  // nothing: leave the editor first (for the optional Update ID field), then submit. By id within
+  // the dialog, because the page keeps a second, hidden copy of the form and labels are ambiguous.
+  await dialog.locator('#update-id').click();
+  await dialog.getByText(`"actor": ${JSON.stringify(data.actor)}`).waitFor({ timeout: 5_000 });
+  const answered = page.waitForResponse(
+    (response) =>
+      response.request().method() === 'POST' && response.url().includes('/update/decide'),
+    { timeout: 20_000 },
+  );
+  await dialog.getByRole('button', { name: 'Submit' }).click();
+  return answered;
+}
+
+it('lets a person decide a running review from its page (More Actions → Send an Update → decide)', async () => {
+  const workflowId = workflowIdOf(held);
+  await page.goto(`${uiUrl}/namespaces/default/workflows/${workflowId}`);
+  await page
+    .getByText(/^running$/i)
+    .first()
+    .waitFor({ timeout: 20_000 });
+  const dialog = await openDecideDialog();
+
+  // A mistyped decision is refused, the dialog shows the review's reason, and the review goes on.
+  await submitDecide(dialog, { decision: 'yes', actor: 'ana@example.com' });
+  await dialog
+    .getByText("decision must be 'approve' or 'reject'")
+    .first()
+    .waitFor({ timeout: 10_000 });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-decide-refused.png') });
+  expect((await stack.client.workflow.getHandle(workflowId).describe()).status.name).toBe(
+    'RUNNING',
+  );
+
+  // Corrected, it is accepted: the held benchmark is cancelled, the phase approved once, and the
+  // report names the person and their reason.
+  const accepted = await submitDecide(dialog, {
+    decision: 'approve',
+    actor: 'ana@example.com',
+    reason: 'checked by hand',
+  });
+  expect(accepted.status()).toBe(200);
+  const report = (await stack.client.workflow.getHandle(workflowId).result()) as ReviewReport;
+  expect(report.action).toBe('approved');
+  expect(report.override).toMatchObject({
+    decision: 'approve',
+    actor: 'ana@example.com',
+    reason: 'checked by hand',
+  });
+  expect(writesFor(stack, held)).toEqual([`PUT /release_pipeline_triggers/${held.id}/approve`]);
 });
