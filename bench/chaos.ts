@@ -235,7 +235,7 @@ async function main(): Promise<void> {
       '',
       `- Date: ${new Date().toISOString()}`,
       `- Machine: ${machine()}`,
-      `- Command: \`npm run bench:chaos\` (\`tsx bench/chaos.ts --reviews ${values.reviews} --concurrency ${values.concurrency}\`); in CI: test/chaos/chaos.test.ts, smaller`,
+      `- Command: \`npm run bench:chaos\` (\`tsx bench/chaos.ts --reviews ${values.reviews} --concurrency ${values.concurrency}\`); in CI: test/chaos/chaos.test.ts, 24 reviews, the outage ending 20 s after the last wave`,
       '- Faults: 20% of Console API calls answer 500 and 10% are held 5 s, throughout; the worker SIGKILLed and replaced after wave 1; the receiver restarted during wave 2; a 6 s window of 429 (Retry-After: 2) on every Console API call during wave 3.',
       '',
       describeTally(tally),
