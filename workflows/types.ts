@@ -85,6 +85,7 @@ export const DECISION_REFUSED = {
   alreadyDecided: 'REVIEW_ALREADY_DECIDED',
   alreadyActed: 'REVIEW_ALREADY_ACTED',
 } as const;
+
 export const PROGRESS_QUERY = 'progress';
 
 export type ReviewOutcome =

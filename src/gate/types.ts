@@ -1,12 +1,13 @@
 // The vocabulary teams write gate configs in, and the serialisable shapes that cross the
 // workflow/activity boundary. No runtime imports: workflow code depends on this file.
+import type { EntityKind } from '../statsig/schemas';
 import type { Aggregation } from './stats';
 
 export type { Aggregation } from './stats';
 
 /** What a review is about: the gate or dynamic config a release pipeline is rolling out. */
 export interface Target {
-  kind: 'gate' | 'dynamic_config';
+  kind: EntityKind;
   id: string;
   name: string;
   version: number;

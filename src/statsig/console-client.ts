@@ -6,6 +6,7 @@ import { codeForStatus, parseRetryAfter, StatsigApiError } from './errors';
 import {
   type DynamicConfig,
   dynamicConfigSchema,
+  type EntityKind,
   errorBodySchema,
   type Gate,
   gateSchema,
@@ -117,20 +118,12 @@ export class StatsigConsoleClient {
   }
 
   /** A gate or a dynamic config, for callers that hold either. */
-  getEntity(
-    kind: 'gate' | 'dynamic_config',
-    id: string,
-    signal?: AbortSignal,
-  ): Promise<Gate | DynamicConfig> {
+  getEntity(kind: EntityKind, id: string, signal?: AbortSignal): Promise<Gate | DynamicConfig> {
     return kind === 'gate' ? this.getGate(id, signal) : this.getDynamicConfig(id, signal);
   }
 
   /** Switches a gate or a dynamic config off: the kill switch outside the pipeline. */
-  disableEntity(
-    kind: 'gate' | 'dynamic_config',
-    id: string,
-    signal?: AbortSignal,
-  ): Promise<Gate | DynamicConfig> {
+  disableEntity(kind: EntityKind, id: string, signal?: AbortSignal): Promise<Gate | DynamicConfig> {
     return kind === 'gate' ? this.disableGate(id, signal) : this.disableDynamicConfig(id, signal);
   }
 
@@ -160,7 +153,7 @@ export class StatsigConsoleClient {
    * versions) and the highest older version wins.
    */
   async findVersionBefore(
-    kind: 'gate' | 'dynamic_config',
+    kind: EntityKind,
     id: string,
     version: number,
     signal?: AbortSignal,

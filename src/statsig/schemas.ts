@@ -98,6 +98,9 @@ export const dynamicConfigSchema = z.looseObject({
 });
 export type DynamicConfig = z.infer<typeof dynamicConfigSchema>;
 
+/** The two kinds of entity a release pipeline rolls out, in the Console API's path spelling. */
+export type EntityKind = 'gate' | 'dynamic_config';
+
 export const releasePipelinePhaseSchema = z.looseObject({
   id: z.string(),
   name: z.string(),
