@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { RecordedCall } from '../src/sandbox/app';
-import type { ReviewReport } from '../workflows/types';
+import type { ReviewReport } from '../workflows/contract';
 import { fmt, machine, table, writeResults } from './report';
 import { type Delivery, pool, progressLog, startBenchDevServer, startBenchStack } from './stack';
 

@@ -22,7 +22,7 @@ import { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { DynamicConfig, ReleasePipeline } from '../src/statsig/schemas';
 import { connectWorker, createClient } from '../src/temporal/connection';
 import { createReviewWorkers } from '../src/worker';
-import { type ReviewRequest, reviewWorkflowId } from '../workflows/types';
+import { type ReviewRequest, reviewWorkflowId } from '../workflows/contract';
 import { fmt, machine, quantile, RESULTS, table, writeResults } from './report';
 import { progressLog, startBenchDevServer } from './stack';
 

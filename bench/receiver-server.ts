@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       bodyLimitBytes: 1024 * 1024,
       reviews: createReviewStarter(client, { taskQueue: BENCH_TASK_QUEUE }),
       runningReviews: createRunningReviews(client),
-      // As in production (src/runtime.ts): every delivery also counts into Prometheus metrics.
+      // As in production (src/runtime/roles.ts): every delivery also counts into Prometheus metrics.
       metrics: createReceiverMetrics(createMetricsRegistry()),
     });
     path = '/webhooks/statsig';

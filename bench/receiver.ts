@@ -17,7 +17,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../src/config';
 import { createReviewStarter } from '../src/receiver/review-starter';
-import { signedHeaders } from '../src/receiver/signature';
+import { signedHeaders } from '../src/statsig/webhook-signature';
 import { createClient } from '../src/temporal/connection';
 import type { BenchServerReady } from './receiver-server';
 import { fmt, machine, median, quantile, RESULTS, table, writeResults } from './report';

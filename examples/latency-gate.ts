@@ -1,9 +1,10 @@
 // A latency SLO gate against an HTTP service: the request is built from the configuration under
 // review (model, template, token budget), so the gate measures what this configuration costs, and
 // compares it with the released configuration measured side by side in the same review.
-// The service's URL comes from MODEL_SERVICE_URL (examples/model-service.ts is a local one).
+// The service's URL comes from MODEL_SERVICE_URL (src/demo/model-service.ts is a local one).
+
+import { asPromptConfig } from '../src/demo/local-model';
 import { defineGate, defineSuite, http } from '../src/index';
-import { asPromptConfig } from './local-model';
 
 function serviceUrl(): string {
   return process.env.MODEL_SERVICE_URL ?? 'http://127.0.0.1:4200';

@@ -2,8 +2,9 @@
 // deterministic local "model" that reads the config's prompt template and temperature. It judges
 // the candidate on its own (quality, latency) and against the released version (no regression).
 // The default GATE_CONFIG; copy it as a starting point.
+
+import { asPromptConfig, complete, QUESTIONS } from '../src/demo/local-model';
 import { dataset, defineGate, defineSuite, scorers } from '../src/index';
-import { asPromptConfig, complete, QUESTIONS } from './local-model';
 
 export const promptQuality = defineSuite({
   name: 'prompt-quality',

@@ -35,15 +35,13 @@ export type {
   CaseResult,
   Comparison,
   Criterion,
-  CriterionResult,
   GateDefinition,
   Metrics,
   Operator,
   ReviewPolicy,
   StatisticalTest,
   SuiteDefinition,
-  SuiteResult,
   SuiteTargets,
   Target,
-  Verdict,
 } from './gate/types';
+export type { CriterionResult, SuiteResult, Verdict } from './gate/wire';

@@ -2,7 +2,7 @@
 // every write to Statsig under a task-queue-wide rate limit that holds across all worker processes.
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDependencies, createActivities } from '../activities';
-import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/types';
+import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/contract';
 import { DEFAULT_STATSIG_WRITES_PER_SECOND } from './config';
 import type { WorkerMetrics } from './metrics/worker';
 

@@ -1,2 +1,2 @@
-// Everything the worker's workflow bundle registers.
-export { configChangedSignal, decideUpdate, progressQuery, releasePipelineReview } from './review';
+// What the worker's workflow bundle registers. Messages and types live in ./contract.ts.
+export { releasePipelineReview } from './review';

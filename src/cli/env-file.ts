@@ -1,7 +1,9 @@
 // `.env` support: the CLI reads KEY=value lines from ./.env (or the file --dotenv names) before it
 // reads its configuration. Variables already set in the environment win over the file.
+
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { errorCode } from '../error-message';
 import { CliError } from './errors';
 
 const DEFAULT_ENV_FILE = '.env';
@@ -16,7 +18,7 @@ export function loadEnvFile(explicit: string | undefined, cwd = process.cwd()): 
   try {
     process.loadEnvFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const code = errorCode(error);
     throw new CliError(`Cannot read the env file ${file} (${code}).`);
   }
   return file;

@@ -1,11 +1,13 @@
 // The `rollout-gate` command line: one entry point for every role and every operator task, so
 // `npm start`, the Docker image and the package's bin all run the same code.
+
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, loadConfig, PROJECT_ROOT } from '../config';
 import { runDemo } from '../demo/run';
 import { demoSeed } from '../demo/seed';
+import { errorMessage } from '../error-message';
 import { GateConfigError } from '../gate/define';
 import { MetricsPortError } from '../metrics/server';
 import { startService } from '../runtime';
@@ -107,7 +109,7 @@ function parse(command: string, args: string[]) {
       strict: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments', command);
+    throw new UsageError(errorMessage(error).split('\n')[0] ?? 'bad arguments', command);
   }
 }
 

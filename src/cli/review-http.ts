@@ -1,6 +1,7 @@
 // `rollout-gate review … --url https://gate.example.com`: the same commands through a receiver's review
 // API, for people who can reach the receiver but not Temporal's gRPC port. Answers and refusals are
 // the API's, so they map onto the same review error codes and exit codes.
+import { causeMessage } from '../error-message';
 import {
   type DecisionAccepted,
   REVIEW_ERRORS,
@@ -34,7 +35,7 @@ export function createHttpReviewControl(baseUrl: string, token: string): ReviewC
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (error) {
-      const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+      const cause = causeMessage(error);
       throw new CliError(`The review API at ${base} did not answer: ${cause}`, EXIT.unavailable);
     }
     const json = (await response.json().catch(() => undefined)) as

@@ -1,8 +1,10 @@
 // `send-webhook` and `verify-signature`: checking an installation from the outside, with the same
 // signing code the receiver verifies against.
+
 import { readFileSync } from 'node:fs';
-import { computeSignature, verifySignature } from '../receiver/signature';
+import { causeMessage, errorCode } from '../error-message';
 import { sendWebhook } from '../sandbox/webhook-sender';
+import { computeSignature, verifySignature } from '../statsig/webhook-signature';
 import { CliError, UsageError } from './errors';
 
 export interface Output {
@@ -15,7 +17,7 @@ export function readBody(file: string): Buffer {
   try {
     return readFileSync(file === '-' ? 0 : file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const code = errorCode(error);
     throw new CliError(`Cannot read ${file === '-' ? 'standard input' : file} (${code}).`);
   }
 }
@@ -75,7 +77,7 @@ export async function sendWebhookCommand(
   try {
     response = await sendWebhook({ url, secret, rawBody: body.toString('utf8'), timestampMs });
   } catch (error) {
-    const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+    const cause = causeMessage(error);
     throw new CliError(`Could not reach ${url}: ${cause}`);
   }
   io.err(`HTTP ${response.status}`);

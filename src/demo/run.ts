@@ -2,13 +2,13 @@
 // everything else (Temporal, the workers, the receiver, the signed webhooks) is the real thing.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startModelService } from '../../examples/model-service';
-import type { ReviewReport } from '../../workflows/types';
+import type { ReviewReport } from '../../workflows/contract';
 import { loadConfig } from '../config';
 import { startService } from '../runtime';
 import { startSandbox } from '../sandbox/app';
 import { reviewEvent, sendWebhook } from '../sandbox/webhook-sender';
 import { createClient } from '../temporal/connection';
+import { startModelService } from './model-service';
 import { DEMO_PIPELINES, demoSeed, IMPROVED_PROMPT, REGRESSED_PROMPT } from './seed';
 
 /** The three examples together (examples/demo-gate.ts; .js in a compiled build). */

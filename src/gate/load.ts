@@ -1,8 +1,10 @@
 // Loads the module GATE_CONFIG names (.ts, .js, .mjs or .cjs). TypeScript goes through tsx's loader so
 // the same file works under `npm start` (tsx) and the compiled build (plain node).
+
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { errorMessage } from '../error-message';
 import { GateConfigError, validateGate } from './define';
 import type { GateDefinition } from './types';
 
@@ -23,7 +25,7 @@ export async function loadGateConfig(modulePath: string): Promise<GateDefinition
       loaded = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
     }
   } catch (error) {
-    throw new GateConfigError(absolute, [`could not be imported: ${(error as Error).message}`]);
+    throw new GateConfigError(absolute, [`could not be imported: ${errorMessage(error)}`]);
   }
   // ESM default export, or CommonJS `module.exports` surfaced as `default` (possibly nested once).
   let gate: unknown = loaded.default ?? loaded;

@@ -1,13 +1,7 @@
-// Resolves the review policy for one target and turns a verdict into a Statsig action. Pure, so the
-// workflow runs it and every decision is in the review's history.
-import type {
-  GateDefinition,
-  Judgement,
-  KillSwitch,
-  ResolvedPolicy,
-  ReviewPolicy,
-  Target,
-} from './types';
+// Resolves the review policy for one target: the gate's defaults, then every matching override.
+// Pure; the plan carries the result into the workflow, which decides with it (workflows/decide.ts).
+import type { GateDefinition, ReviewPolicy, Target } from './types';
+import type { ResolvedPolicy } from './wire';
 
 export const DEFAULT_POLICY: ResolvedPolicy = {
   onFail: 'abort',
@@ -37,27 +31,4 @@ export function resolvePolicy(
     if (pipelineMatches && entityMatches) policy = { ...policy, ...defined(override) };
   }
   return policy;
-}
-
-const STRENGTH: Record<KillSwitch, number> = { none: 0, abort: 1, disable: 2 };
-
-/** The strongest kill switch among the failing suites (their own onFail, else the policy's). */
-export function killSwitchFor(
-  judgement: Judgement,
-  policy: ResolvedPolicy,
-  suiteOnFail: Readonly<Record<string, KillSwitch>>,
-): KillSwitch {
-  // Suite verdicts when known: a suite can pass with a failing criterion (advisory, or above its
-  // passScore), and then its onFail does not apply.
-  const failingSuites = new Set(
-    judgement.suites
-      ? judgement.suites.filter((suite) => suite.verdict === 'fail').map((suite) => suite.suite)
-      : judgement.criteria.filter((criterion) => criterion.verdict === 'fail').map((c) => c.suite),
-  );
-  let action: KillSwitch = 'none';
-  for (const suite of failingSuites) {
-    const candidate = suiteOnFail[suite] ?? policy.onFail;
-    if (STRENGTH[candidate] > STRENGTH[action]) action = candidate;
-  }
-  return failingSuites.size === 0 ? policy.onFail : action;
 }

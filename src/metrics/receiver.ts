@@ -2,8 +2,8 @@
 // two places show), plus the HTTP status of every answer to a webhook delivery.
 import { Counter, type Registry } from 'prom-client';
 import type { StatsigEvent } from '../receiver/events';
-import type { SignatureFailureCode } from '../receiver/signature';
 import type { EventOutcome, ReceiverStats } from '../receiver/stats';
+import type { SignatureFailureCode } from '../statsig/webhook-signature';
 import { METRIC_PREFIX } from './registry';
 
 export interface ReceiverMetrics {

@@ -1,8 +1,10 @@
 // The worker's metrics listener: GET /metrics (ours, then the Temporal SDK's own, scraped from the
 // SDK's exporter on loopback so one scrape target per worker holds both) and GET /healthz.
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { errorMessage } from '../error-message';
 
 export interface MetricsServerOptions {
   host: string;
@@ -33,7 +35,7 @@ async function sdkMetrics(url: string): Promise<string> {
     if (!response.ok) return `# Temporal SDK metrics unavailable: HTTP ${response.status}\n`;
     return await response.text();
   } catch (error) {
-    return `# Temporal SDK metrics unavailable: ${(error as Error).message}\n`;
+    return `# Temporal SDK metrics unavailable: ${errorMessage(error)}\n`;
   }
 }
 
@@ -60,7 +62,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
         response.end(sdk === '' ? ours : `${ours}\n${sdk}`);
       } catch (error) {
         response.writeHead(500, { 'content-type': 'text/plain' });
-        response.end(`metrics failed: ${(error as Error).message}\n`);
+        response.end(`metrics failed: ${errorMessage(error)}\n`);
       }
     })();
   });

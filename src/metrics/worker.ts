@@ -4,8 +4,8 @@
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { ReviewReport } from '../../workflows/types';
-import type { StatsigCall } from '../statsig/console-client';
+import type { ReviewReport } from '../../workflows/contract';
+import type { StatsigCall } from '../statsig/http';
 import { METRIC_PREFIX } from './registry';
 
 export interface WorkerMetrics {

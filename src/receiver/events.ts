@@ -2,7 +2,8 @@
 // a bare event, `{"data": [...]}`, or a bare JSON array, with events of mixed kinds; unknown fields
 // are accepted and unknown event kinds are classified, never refused.
 import { z } from 'zod';
-import type { ReviewRequest } from '../../workflows/types';
+import type { ReviewRequest } from '../../workflows/contract';
+import { issuePath } from '../zod-issues';
 
 const REVIEW_EVENT = 'ReleasePipelineWaitingForReview';
 const DIGITS = /^\d+$/;
@@ -111,20 +112,11 @@ export class DeliverySchemaError extends Error {
   }
 }
 
-function joinPath(prefix: string, path: ReadonlyArray<PropertyKey>): string {
-  const joined = path.reduce<string>(
-    (acc, segment) =>
-      typeof segment === 'number' ? `${acc}[${segment}]` : `${acc}.${String(segment)}`,
-    prefix,
-  );
-  return joined.startsWith('.') ? joined.slice(1) : joined;
-}
-
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new DeliverySchemaError(joinPath(path, issue?.path ?? []), issue?.message ?? 'invalid');
+  throw new DeliverySchemaError(issuePath(issue?.path ?? [], path), issue?.message ?? 'invalid');
 }
 
 /** The handshake Statsig sends, unsigned, when the integration is saved. */

@@ -7,12 +7,14 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
-import { type ReviewRequest, reviewWorkflowId } from '../../workflows/types';
-import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import {
+  REVIEW_WORKFLOW_TYPE,
+  type ReviewRequest,
+  reviewWorkflowId,
+} from '../../workflows/contract';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { errorMessage } from '../error-message';
 import type { ReviewTrigger } from './events';
-
-/** The review workflow's type name: the receiver starts it by name, never importing workflow code. */
-export const REVIEW_WORKFLOW_TYPE = 'releasePipelineReview';
 
 export type StartResult = { status: 'accepted' | 'duplicate'; workflowId: string };
 
@@ -25,7 +27,7 @@ export interface ReviewStarter {
 export class TemporalUnavailableError extends Error {
   readonly code = 'TEMPORAL_UNAVAILABLE';
   constructor(cause: unknown) {
-    super(`Temporal did not accept the review: ${(cause as Error)?.message ?? String(cause)}`);
+    super(`Temporal did not accept the review: ${errorMessage(cause)}`);
     this.name = 'TemporalUnavailableError';
   }
 }

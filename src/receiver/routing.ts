@@ -2,6 +2,7 @@
 // become change records and reach the running reviews of their entity, everything else is counted
 // and dropped. Returns one summary per event, in delivery order.
 import type { FastifyBaseLogger } from 'fastify';
+import { errorMessage } from '../error-message';
 import type { ChangeStore } from './changes';
 import type { StatsigEvent } from './events';
 import { type ReviewStarter, TemporalUnavailableError } from './review-starter';
@@ -123,7 +124,7 @@ async function recordChange(
       happenedAtMs: change.timestamp,
     });
   } catch (error) {
-    outcome = { signalled: [], failed: [], error: (error as Error)?.message ?? String(error) };
+    outcome = { signalled: [], failed: [], error: errorMessage(error) };
   }
   const failed = outcome.failed.length > 0 || outcome.error !== undefined;
   stored.setSignalState(failed ? 'failed' : 'done');

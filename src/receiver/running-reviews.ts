@@ -1,11 +1,14 @@
 // Tells running reviews that Statsig reported a change to the entity they review: finds them by the
 // RolloutEntity search attribute and signals each by name. The receiver never imports workflow code;
-// the signal name and payload are the contract in workflows/types.ts.
+// the signal's definition is the contract in workflows/contract.ts.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { CONFIG_CHANGED_SIGNAL, type ConfigChangedSignal } from '../../workflows/types';
+import {
+  type ConfigChangedSignal,
+  configChangedSignal,
+  REVIEW_WORKFLOW_TYPE,
+} from '../../workflows/contract';
+import { isQueryableLiteral, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { errorMessage } from '../error-message';
-import { isQueryableLiteral, SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
-import { REVIEW_WORKFLOW_TYPE } from './review-starter';
 
 export interface SignalOutcome {
   /** Reviews that received the signal. */
@@ -66,7 +69,7 @@ export function createRunningReviews(
         }
         const results = await Promise.allSettled(
           running.map((workflowId) =>
-            client.workflow.getHandle(workflowId).signal(CONFIG_CHANGED_SIGNAL, change),
+            client.workflow.getHandle(workflowId).signal(configChangedSignal, change),
           ),
         );
         const outcome: SignalOutcome = { signalled: [], failed: [] };

@@ -1,8 +1,9 @@
 // Outcome counters for the receiver, kept in one place: GET /stats reads them, and the Prometheus
 // metrics (src/metrics/receiver.ts) count the same calls. Plain integers in memory: they reset when
 // the process restarts.
+
+import type { SignatureFailureCode } from '../statsig/webhook-signature';
 import type { StatsigEvent } from './events';
-import type { SignatureFailureCode } from './signature';
 
 /** What happened to one event of a delivery; the same words as the delivery summary's `status`. */
 export type EventOutcome = 'accepted' | 'duplicate' | 'recorded' | 'ignored';

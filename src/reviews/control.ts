@@ -12,18 +12,18 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { z } from 'zod';
-import type { ReviewProgress } from '../../workflows/review';
 import {
-  DECIDE_UPDATE,
   DECISION_REFUSED,
   type DecideInput,
-  PROGRESS_QUERY,
+  decideUpdate,
+  progressQuery,
+  REVIEW_WORKFLOW_TYPE,
+  type ReviewProgress,
   type ReviewReport,
   reviewWorkflowId,
-} from '../../workflows/types';
+} from '../../workflows/contract';
+import { isQueryableLiteral, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { errorMessage } from '../error-message';
-import { REVIEW_WORKFLOW_TYPE } from '../receiver/review-starter';
-import { isQueryableLiteral, SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 
 /** Stable codes with their HTTP status; the CLI maps them to exit codes. */
 export const REVIEW_ERRORS = {
@@ -240,6 +240,46 @@ function summarize(execution: DescribedExecution, uiUrl: string | undefined, nam
   return summary;
 }
 
+function closedError(review: ReviewSummary): ReviewError {
+  if (review.status === 'COMPLETED') {
+    return new ReviewError(
+      'REVIEW_ALREADY_ACTED',
+      `review ${review.workflowId} has already finished (${review.decision ?? 'decided'})`,
+      { workflowId: review.workflowId, decision: review.decision ?? null },
+    );
+  }
+  return new ReviewError(
+    'REVIEW_NOT_RUNNING',
+    `review ${review.workflowId} is ${review.status}: nothing can be decided any more`,
+    { workflowId: review.workflowId, status: review.status },
+  );
+}
+
+/** Why the review refused a decision, or undefined when the update never reached a worker. */
+function refusal(
+  error: unknown,
+  workflowId: string,
+  decideTimeoutMs: number,
+): ReviewError | undefined {
+  if (error instanceof WorkflowUpdateFailedError) {
+    // The workflow's validator refused it: its failure type says why, its message for whom.
+    const reason = error.cause?.message ?? error.message;
+    const type = error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
+    if (type === DECISION_REFUSED.alreadyDecided || type === DECISION_REFUSED.alreadyActed) {
+      return new ReviewError(type, reason, { workflowId });
+    }
+    return new ReviewError('REVIEW_DECISION_INVALID', reason, { workflowId });
+  }
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ReviewError(
+      'REVIEW_DECISION_TIMEOUT',
+      `no worker confirmed the decision within ${decideTimeoutMs} ms: check that workers are running, then read the review before deciding again`,
+      { workflowId },
+    );
+  }
+  return undefined;
+}
+
 export function createReviewControl(
   client: Client,
   options: ReviewControlOptions = {},
@@ -275,21 +315,6 @@ export function createReviewControl(
     return summarize(execution, options.uiUrl, namespace);
   }
 
-  function closedError(review: ReviewSummary): ReviewError {
-    if (review.status === 'COMPLETED') {
-      return new ReviewError(
-        'REVIEW_ALREADY_ACTED',
-        `review ${review.workflowId} has already finished (${review.decision ?? 'decided'})`,
-        { workflowId: review.workflowId, decision: review.decision ?? null },
-      );
-    }
-    return new ReviewError(
-      'REVIEW_NOT_RUNNING',
-      `review ${review.workflowId} is ${review.status}: nothing can be decided any more`,
-      { workflowId: review.workflowId, status: review.status },
-    );
-  }
-
   return {
     async show(workflowId) {
       const review = await describe(workflowId);
@@ -297,7 +322,7 @@ export function createReviewControl(
       if (review.status === 'RUNNING') {
         try {
           details.progress = await within(queryTimeoutMs, () =>
-            client.workflow.getHandle(workflowId).query<ReviewProgress>(PROGRESS_QUERY),
+            client.workflow.getHandle(workflowId).query(progressQuery),
           );
         } catch (error) {
           // Temporal answered describe: a silent query means no worker is polling for this review.
@@ -320,30 +345,12 @@ export function createReviewControl(
       if (review.status !== 'RUNNING') throw closedError(review);
       try {
         const answer = await within(decideTimeoutMs, () =>
-          client.workflow
-            .getHandle(workflowId)
-            .executeUpdate<{ accepted: true; stage: string }, [DecideInput]>(DECIDE_UPDATE, {
-              args: [input],
-            }),
+          client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [input] }),
         );
         return { workflowId, decision: input.decision, actor: input.actor, stage: answer.stage };
       } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError) {
-          // The workflow's validator refused it: its failure type says why, its message for whom.
-          const reason = error.cause?.message ?? error.message;
-          const type = error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
-          if (type === DECISION_REFUSED.alreadyDecided || type === DECISION_REFUSED.alreadyActed) {
-            throw new ReviewError(type, reason, { workflowId });
-          }
-          throw new ReviewError('REVIEW_DECISION_INVALID', reason, { workflowId });
-        }
-        if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-          throw new ReviewError(
-            'REVIEW_DECISION_TIMEOUT',
-            `no worker confirmed the decision within ${decideTimeoutMs} ms: check that workers are running, then read the review before deciding again`,
-            { workflowId },
-          );
-        }
+        const refused = refusal(error, workflowId, decideTimeoutMs);
+        if (refused) throw refused;
         // The review may have closed between describe and the update.
         const now = await describe(workflowId).catch(() => undefined);
         if (now && now.status !== 'RUNNING') throw closedError(now);

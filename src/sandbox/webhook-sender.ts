@@ -1,6 +1,6 @@
 // Plays Statsig's side of the outgoing webhook: builds the review event and delivers it signed, the
 // way Statsig signs (`X-Statsig-Signature` over the exact bytes sent).
-import { signedHeaders } from '../receiver/signature';
+import { signedHeaders } from '../statsig/webhook-signature';
 
 export interface ReviewEventTrigger {
   id: string;

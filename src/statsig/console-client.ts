@@ -2,15 +2,14 @@
 // request per call: retries belong to Temporal's activity retry policy, so that every attempt is
 // visible in the workflow history and survives a worker crash.
 import type { z } from 'zod';
-import { codeForStatus, parseRetryAfter, StatsigApiError } from './errors';
+import { StatsigApiError } from './errors';
+import { fetchJson, type StatsigCallObserver } from './http';
 import {
   type DynamicConfig,
   dynamicConfigSchema,
   type EntityKind,
-  errorBodySchema,
   type Gate,
   gateSchema,
-  type LogEventBody,
   type Pagination,
   pageBody,
   type ReleasePipelineTrigger,
@@ -35,29 +34,12 @@ export interface Page<T> {
 const MAX_VERSION_PAGES = 20;
 const VERSION_PAGE_SIZE = 100;
 
-/** One HTTP call to Statsig as metrics see it: no IDs, no bodies, no keys. */
-export interface StatsigCall {
-  method: string;
-  /** The path with IDs replaced, e.g. `/release_pipeline_triggers/{id}/approve`. */
-  operation: string;
-  /** The HTTP status, or `timeout` / `network` when no answer came. */
-  status: string;
-  durationMs: number;
-}
-
-export type StatsigCallObserver = (call: StatsigCall) => void;
-
 export interface StatsigConsoleOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
   /** Told about every call, e.g. for metrics. */
   onCall?: StatsigCallObserver;
-}
-
-/** `/gates/abc/disable` → `/gates/{id}/disable`: a bounded set of label values. */
-function operationOf(path: string): string {
-  return path.replace(/^(\/[a-z_]+)\/[^/]+/, '$1/{id}');
 }
 
 export class StatsigConsoleClient {
@@ -248,112 +230,4 @@ export class StatsigConsoleClient {
     }
     return parsed.data;
   }
-}
-
-export interface StatsigEventsOptions {
-  baseUrl: string;
-  serverSecret: string;
-  timeoutMs: number;
-  onCall?: StatsigCallObserver;
-}
-
-/** Records review results beside the rollout through the Events API (`log_event`). */
-export class StatsigEventsClient {
-  private readonly baseUrl: string;
-
-  constructor(private readonly options: StatsigEventsOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-  }
-
-  async logEvents(events: LogEventBody['events'], signal?: AbortSignal): Promise<void> {
-    await fetchJson(`${this.baseUrl}/log_event`, {
-      method: 'POST',
-      path: '/log_event',
-      headers: { 'statsig-api-key': this.options.serverSecret, 'content-type': 'application/json' },
-      body: JSON.stringify({ events }),
-      timeoutMs: this.options.timeoutMs,
-      signal,
-      onCall: this.options.onCall,
-    });
-  }
-}
-
-interface FetchJsonInput {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string | undefined;
-  timeoutMs: number;
-  signal: AbortSignal | undefined;
-  onCall: StatsigCallObserver | undefined;
-}
-
-async function fetchJson(url: string, input: FetchJsonInput): Promise<unknown> {
-  const { method, path, onCall } = input;
-  if (onCall === undefined) return (await fetchJsonOnce(url, input)).json;
-  const started = performance.now();
-  const report = (status: string) =>
-    onCall({
-      method,
-      operation: operationOf(path),
-      status,
-      durationMs: performance.now() - started,
-    });
-  try {
-    const { status, json } = await fetchJsonOnce(url, input);
-    report(String(status));
-    return json;
-  } catch (error) {
-    if (error instanceof StatsigApiError) {
-      const { status } = error.details;
-      if (status !== undefined) report(String(status));
-      else if (error.code === 'STATSIG_TIMEOUT') report('timeout');
-      else report('network');
-    }
-    throw error;
-  }
-}
-
-async function fetchJsonOnce(
-  url: string,
-  input: FetchJsonInput,
-): Promise<{ status: number; json: unknown }> {
-  const { method, path } = input;
-  const timeout = AbortSignal.timeout(input.timeoutMs);
-  const signal = input.signal ? AbortSignal.any([timeout, input.signal]) : timeout;
-  let response: Response;
-  try {
-    response = await fetch(url, { method, headers: input.headers, body: input.body, signal });
-  } catch (error) {
-    if (timeout.aborted) {
-      throw new StatsigApiError(
-        'STATSIG_TIMEOUT',
-        `Statsig ${method} ${path} timed out after ${input.timeoutMs} ms`,
-        { method, path },
-      );
-    }
-    if (input.signal?.aborted) throw error;
-    throw new StatsigApiError(
-      'STATSIG_NETWORK',
-      `Statsig ${method} ${path} failed: ${(error as Error).message}`,
-      { method, path },
-    );
-  }
-  const text = await response.text().catch(() => '');
-  let json: unknown = null;
-  try {
-    json = text === '' ? null : JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  if (response.ok) return { status: response.status, json };
-  const code = codeForStatus(response.status);
-  const documented = errorBodySchema.safeParse(json);
-  const reason = documented.success ? documented.data.message : `HTTP ${response.status}`;
-  throw new StatsigApiError(code, `Statsig ${method} ${path} → ${response.status}: ${reason}`, {
-    method,
-    path,
-    status: response.status,
-    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-  });
 }

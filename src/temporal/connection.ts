@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { ConfigError, type TemporalConfig } from '../config';
-import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export interface TemporalTarget {
   address: string;

@@ -3,11 +3,15 @@
 // no CLI can be found or installed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES, searchAttributeFlags } from '../../workflows/search-attributes';
 import { locateTemporalCli, TEMPORAL_MISSING_HELP } from './cli-locator';
-import { SEARCH_ATTRIBUTES, searchAttributeFlags } from './search-attributes';
+import { DevServerError } from './dev-server-error';
+import { assertPortFree, connectHost } from './ports';
+
+export { DevServerError } from './dev-server-error';
+export { getFreePort } from './ports';
 
 export interface DevServer {
   /** host:port of the frontend gRPC service. */
@@ -38,20 +42,6 @@ export interface StartDevServerOptions {
   log?: (line: string) => void;
   /** Default 60 s: a cold start on a loaded 2-core machine can take a while. */
   readyTimeoutMs?: number;
-}
-
-export class DevServerError extends Error {
-  constructor(
-    readonly code:
-      | 'DEV_SERVER_PORT_IN_USE'
-      | 'DEV_SERVER_EXITED'
-      | 'DEV_SERVER_TIMEOUT'
-      | 'TEMPORAL_MISSING',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DevServerError';
-  }
 }
 
 // The server logs to stderr; stdout has its banner, or the whole usage text after a bad flag.
@@ -158,42 +148,6 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
     `temporal dev server: ready on ${address} in ${Date.now() - started} ms${uiUrl ? `, UI ${uiUrl}` : ''}`,
   );
   return { address, uiUrl, source: cli.source, stop, ...(child.pid ? { pid: child.pid } : {}) };
-}
-
-/** A port the OS just handed out on 127.0.0.1; free at the moment of return. */
-export async function getFreePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string')
-    throw new Error('could not read a free port');
-  return address.port;
-}
-
-async function assertPortFree(ip: string, port: number, what: string): Promise<void> {
-  const server = net.createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, ip, resolve);
-    });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') {
-      throw new DevServerError(
-        'DEV_SERVER_PORT_IN_USE',
-        `Cannot start the Temporal dev server: ${what} port ${port} on ${ip} is already in use. ` +
-          'Stop whatever listens there (perhaps another dev server), choose another port, or set ' +
-          'TEMPORAL_ADDRESS to use a server that is already running.',
-      );
-    }
-    throw error;
-  }
-  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /** Polls until the namespace exists with our search attributes, so callers can start at once. */
@@ -344,13 +298,6 @@ async function startWithSdkDownload(
       `${TEMPORAL_MISSING_HELP}\nCauses:\n${causes.map((cause) => `  - ${cause}`).join('\n')}`,
     );
   }
-}
-
-/** A server bound to every interface is still reached through loopback. */
-function connectHost(ip: string): string {
-  if (ip === '0.0.0.0' || ip === '') return '127.0.0.1';
-  if (ip === '::') return '[::1]';
-  return ip.includes(':') ? `[${ip}]` : ip;
 }
 
 function describe(error: unknown): string {

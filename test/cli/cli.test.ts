@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { computeSignature } from '../../src/receiver/signature';
+import { computeSignature } from '../../src/statsig/webhook-signature';
 import { ROOT, runBin } from '../helpers/cli';
 
 const COMMANDS = [

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema, loadConfig } from '../../src/config';
-import { searchAttributeFlags } from '../../src/temporal/search-attributes';
+import { searchAttributeFlags } from '../../workflows/search-attributes';
 import {
   argv,
   type ComposeFile,

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { searchAttributeFlags } from '../../src/temporal/search-attributes';
+import { searchAttributeFlags } from '../../workflows/search-attributes';
 import { envExample, environmentOf, loadCompose, ROOT, serviceOf } from './deploy-files';
 
 // Records its arguments; keeps the namespace and search attributes it was given in $FAKE_STATE.

@@ -14,10 +14,10 @@ import {
   locateTemporalTestServer,
   TEMPORAL_TEST_SERVER_MISSING_HELP,
 } from '../../src/temporal/cli-locator';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { createReviewWorkers, type ReviewWorkers } from '../../src/worker';
-import type { ReviewProgress } from '../../workflows/review';
-import { type ReviewReport, type ReviewRequest, reviewWorkflowId } from '../../workflows/types';
+import type { ReviewProgress } from '../../workflows/contract';
+import { type ReviewReport, type ReviewRequest, reviewWorkflowId } from '../../workflows/contract';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { controllableGate } from '../helpers/controllable-gate';
 import { eventually } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type DevServer, getFreePort, startDevServer } from '../../src/temporal/dev-server';
-import type { ReviewProgress } from '../../workflows/review';
+import type { ReviewProgress } from '../../workflows/contract';
 import { controllableGate } from '../helpers/controllable-gate';
 import { eventually, inConsole, startReview } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';

@@ -1,10 +1,8 @@
 // A worker process SIGKILLed in the middle of a review: mid-benchmark, and after its approve call
 // reached Statsig but before the answer came back. A fresh worker process finishes the review, and
 // Statsig receives exactly one approve.
-import type { WriteResult } from '../../activities';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import type { ReviewProgress } from '../../workflows/review';
-import type { ReviewReport } from '../../workflows/types';
+import type { ReviewProgress, ReviewReport, WriteResult } from '../../workflows/contract';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { qualityGate } from '../helpers/gates';
 import { activityAttempts } from '../helpers/history';
 import { eventually, startReview, writesFor } from '../helpers/review';

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { defineGate } from '../../src/gate/define';
-import { StatsigConsoleClient, StatsigEventsClient } from '../../src/statsig/console-client';
+import { StatsigConsoleClient } from '../../src/statsig/console-client';
+import { StatsigEventsClient } from '../../src/statsig/events-client';
 import { createReviewWorkers } from '../../src/worker';
 
 function required(name: string): string {

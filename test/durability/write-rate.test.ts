@@ -3,7 +3,7 @@
 // Statsig at STATSIG_WRITES_PER_SECOND (after the limiter's small start-up burst), whichever worker
 // makes the call. Measured on the sandbox's call log, where each call's arrival time is recorded.
 import { DEFAULT_STATSIG_WRITES_PER_SECOND as STATSIG_WRITES_PER_SECOND } from '../../src/config';
-import type { ReviewReport } from '../../workflows/types';
+import type { ReviewReport } from '../../workflows/contract';
 import { qualityGate } from '../helpers/gates';
 import { startReview } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';

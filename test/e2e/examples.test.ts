@@ -3,11 +3,11 @@
 
 import commandGate from '../../examples/command-gate';
 import latencyGate from '../../examples/latency-gate';
-import { type ModelService, startModelService } from '../../examples/model-service';
 import promptGate from '../../examples/prompt-gate';
+import { type ModelService, startModelService } from '../../src/demo/model-service';
 import { demoSeed, IMPROVED_PROMPT, REGRESSED_PROMPT } from '../../src/demo/seed';
 import type { GateDefinition } from '../../src/gate/types';
-import type { ReviewReport } from '../../workflows/types';
+import type { ReviewReport } from '../../workflows/contract';
 import { resultOf, startReview, writesFor } from '../helpers/review';
 import { type Stack, startStack } from '../helpers/stack';
 

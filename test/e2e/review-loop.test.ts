@@ -2,7 +2,7 @@
 // on the real dev server and real HTTP, with the sandbox as Statsig.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { reviewEvent } from '../../src/sandbox/webhook-sender';
-import type { ReviewReport } from '../../workflows/types';
+import type { ReviewReport } from '../../workflows/contract';
 import { qualityGate } from '../helpers/gates';
 import { releaseConfig as release, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';

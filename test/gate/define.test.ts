@@ -1,8 +1,8 @@
 // Registering suites in code: what the typed API accepts, what it refuses at startup (with the name
 // at fault), which reviews a suite selects, and what the plan tells the workflow.
 
-import { gateVersionOf, planReview } from '../../src/gate/define';
 import { BenchmarkOptionsError } from '../../src/gate/kinds/kind';
+import { gateVersionOf, planReview } from '../../src/gate/plan';
 import type { GateDefinition, SuiteDefinition } from '../../src/gate/types';
 import {
   command,

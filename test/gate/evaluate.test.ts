@@ -1,14 +1,10 @@
 // How the judge turns runs into verdicts: aggregations, budgets, minimum samples, comparisons with
 // the baseline (Mann-Whitney, bootstrap, paired per case), critical and advisory criteria, suite
 // scores, flaky cases and regressions, and adaptive-sampling hints.
-import { type BaselineStatus, evaluate, type RunData } from '../../src/gate/evaluate';
-import type {
-  BenchmarkOutput,
-  CaseResult,
-  Criterion,
-  PlannedSuite,
-  RunRole,
-} from '../../src/gate/types';
+
+import { evaluate, type RunData } from '../../src/gate/judge';
+import type { BenchmarkOutput, CaseResult, Criterion, RunRole } from '../../src/gate/types';
+import type { BaselineStatus, PlannedSuite } from '../../src/gate/wire';
 
 const BASELINE: BaselineStatus = { version: 1 };
 const NO_BASELINE: BaselineStatus = { version: null, reason: 'cfg has no version older than 1' };

@@ -1,7 +1,8 @@
 // The verdict a review acts on, in the minimal form (one number per metric, one threshold per
 // criterion): pass only when every criterion has a passing measurement.
-import { compare, evaluate } from '../../src/gate/evaluate';
-import type { BenchmarkOutcome, Criterion } from '../../src/gate/types';
+import { compare, evaluate } from '../../src/gate/judge';
+import type { Criterion } from '../../src/gate/types';
+import type { BenchmarkOutcome } from '../../src/gate/wire';
 
 /** One run per benchmark outcome, judged without a baseline, as a single-run review is. */
 function judge(

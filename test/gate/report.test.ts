@@ -1,6 +1,8 @@
 // The Markdown summary people read: what it says when there is no baseline, how it shows each
 // statistic, that table cells cannot break the table, and that long case lists point to report.json.
-import { renderMarkdown, type StoredReport } from '../../src/gate/report';
+
+import type { StoredReport } from '../../src/gate/report/document';
+import { renderMarkdown } from '../../src/gate/report/markdown';
 
 function report(overrides: Partial<StoredReport> = {}): StoredReport {
   return {

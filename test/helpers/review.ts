@@ -2,7 +2,7 @@
 
 import { reviewEvent } from '../../src/sandbox/webhook-sender';
 import type { ReleasePipelineTrigger } from '../../src/statsig/schemas';
-import { type ReviewReport, reviewWorkflowId } from '../../workflows/types';
+import { type ReviewReport, reviewWorkflowId } from '../../workflows/contract';
 import type { Stack } from './stack';
 
 export function workflowIdOf(trigger: ReleasePipelineTrigger): string {

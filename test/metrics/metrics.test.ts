@@ -10,7 +10,7 @@ import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import { reviewEvent, sendWebhook } from '../../src/sandbox/webhook-sender';
 import { createClient } from '../../src/temporal/connection';
 import { getFreePort } from '../../src/temporal/dev-server';
-import type { ReviewReport } from '../../workflows/types';
+import type { ReviewReport } from '../../workflows/contract';
 import { ROOT } from '../helpers/cli';
 import {
   parsePrometheus,

@@ -1,7 +1,7 @@
 // Statsig delivers at least once and in bursts: twenty copies of one review event arriving at the same
 // time over HTTP start exactly one review, and every copy is acknowledged.
 import type { Client } from '@temporalio/client';
-import { reviewWorkflowId } from '../../workflows/types';
+import { reviewWorkflowId } from '../../workflows/contract';
 import {
   deliver,
   listIds,

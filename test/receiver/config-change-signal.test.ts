@@ -1,16 +1,20 @@
 // A config change to an entity under review reaches every running review of it as
-// CONFIG_CHANGED_SIGNAL. The reviews here run on a task queue with no worker, so they stay running
+// the configChanged signal. The reviews here run on a task queue with no worker, so they stay running
 // and their histories show exactly what the receiver sent; no workflow code is involved.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { buildReceiver } from '../../src/receiver/app';
-import { createReviewStarter, REVIEW_WORKFLOW_TYPE } from '../../src/receiver/review-starter';
+import { createReviewStarter } from '../../src/receiver/review-starter';
 import { createRunningReviews, runningReviewsQuery } from '../../src/receiver/running-reviews';
 import { createClient } from '../../src/temporal/connection';
 import { getFreePort } from '../../src/temporal/dev-server';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import { CONFIG_CHANGED_SIGNAL, type ConfigChangedSignal } from '../../workflows/types';
+import {
+  type ConfigChangedSignal,
+  configChangedSignal,
+  REVIEW_WORKFLOW_TYPE,
+} from '../../workflows/contract';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import {
   BODY_LIMIT,
   captureLogs,
@@ -50,13 +54,13 @@ async function signalsReceived(workflowId: string): Promise<ConfigChangedSignal[
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? []).flatMap((event) => {
     const signal = event.workflowExecutionSignaledEventAttributes;
-    if (signal?.signalName !== CONFIG_CHANGED_SIGNAL) return [];
+    if (signal?.signalName !== configChangedSignal.name) return [];
     const payload = signal.input?.payloads?.[0];
     return payload ? [defaultPayloadConverter.fromPayload<ConfigChangedSignal>(payload)] : [];
   });
 }
 
-describe('CONFIG_CHANGED_SIGNAL', () => {
+describe('the configChanged signal', () => {
   it('signals every running review of the entity, and no other workflow', async () => {
     const entity = `prompt_config_${unique()}`;
     const first = await runningReview(entity);

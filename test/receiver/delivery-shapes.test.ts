@@ -2,7 +2,7 @@
 // change batches; runtime event arrays; mixed batches. The 2xx body summarises each event, unknown
 // fields and kinds are acknowledged, and a body that breaks a documented shape is a 400 with its path.
 import type { Client } from '@temporalio/client';
-import { reviewWorkflowId } from '../../workflows/types';
+import { reviewWorkflowId } from '../../workflows/contract';
 import {
   configChange,
   deliver,

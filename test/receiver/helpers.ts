@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
 import { createRunningReviews } from '../../src/receiver/running-reviews';
-import { computeSignature } from '../../src/receiver/signature';
+import { computeSignature } from '../../src/statsig/webhook-signature';
 import { createClient } from '../../src/temporal/connection';
 import { testTemporalAddress } from '../helpers/temporal';
 

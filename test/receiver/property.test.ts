@@ -2,7 +2,7 @@
 // exists exactly when a correctly signed delivery announcing it was acknowledged.
 import type { Client } from '@temporalio/client';
 import fc from 'fast-check';
-import { reviewWorkflowId } from '../../workflows/types';
+import { reviewWorkflowId } from '../../workflows/contract';
 import {
   http,
   newSecret,

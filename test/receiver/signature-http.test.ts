@@ -5,8 +5,8 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildReceiver } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
-import { computeSignature } from '../../src/receiver/signature';
-import { reviewWorkflowId } from '../../workflows/types';
+import { computeSignature } from '../../src/statsig/webhook-signature';
+import { reviewWorkflowId } from '../../workflows/contract';
 import golden from '../fixtures/golden-signatures.json';
 import {
   BODY_LIMIT,

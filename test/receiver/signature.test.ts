@@ -1,5 +1,5 @@
 // Signature verification against vectors computed by openssl, one test per failure mode.
-import { computeSignature, verifySignature } from '../../src/receiver/signature';
+import { computeSignature, verifySignature } from '../../src/statsig/webhook-signature';
 import golden from '../fixtures/golden-signatures.json';
 
 const NOW = Number(golden.timestampMs);

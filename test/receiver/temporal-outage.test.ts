@@ -7,12 +7,12 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildReceiver } from '../../src/receiver/app';
-import { createReviewStarter, REVIEW_WORKFLOW_TYPE } from '../../src/receiver/review-starter';
+import { createReviewStarter } from '../../src/receiver/review-starter';
 import { createRunningReviews, runningReviewsQuery } from '../../src/receiver/running-reviews';
 import { createClient } from '../../src/temporal/connection';
 import { type DevServer, getFreePort, startDevServer } from '../../src/temporal/dev-server';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import { reviewWorkflowId } from '../../workflows/types';
+import { REVIEW_WORKFLOW_TYPE, reviewWorkflowId } from '../../workflows/contract';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import {
   BODY_LIMIT,
   configChange,

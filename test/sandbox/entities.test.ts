@@ -1,44 +1,28 @@
 // Gates and dynamic configs: reads and the enable/disable kill switches (history: entity-versions.test.ts).
-import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import {
   dynamicConfigSchema,
   errorBodySchema,
   gateSchema,
   successBody,
 } from '../../src/statsig/schemas';
-import { CONSOLE_API_KEY, http, PROMPT_CONFIG_V1, T0, testSeed } from './helpers';
+import { http, PROMPT_CONFIG_V1, useSandbox } from './helpers';
 
 const gateBody = successBody(gateSchema);
 const configBody = successBody(dynamicConfigSchema);
 
-let server: StartedSandbox;
-let clock = T0;
+const sandbox = useSandbox();
 
-beforeAll(async () => {
-  server = await startSandbox({
-    consoleApiKey: CONSOLE_API_KEY,
-    seed: testSeed(),
-    now: () => clock,
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  clock = T0;
-  server.sandbox.reset();
-});
-
-const put = (path: string) => http(`${server.consoleApiUrl}${path}`, { method: 'PUT' });
+const put = (path: string) => http(`${sandbox.server.consoleApiUrl}${path}`, { method: 'PUT' });
 
 describe('gates', () => {
   test('disable turns the gate off and bumps its version', async () => {
     const response = await put('/gates/kill_me/disable');
     expect(response.status).toBe(200);
     expect(gateBody.parse(response.body).data).toMatchObject({ isEnabled: false, version: 2 });
-    expect(server.sandbox.getGate('kill_me')).toMatchObject({ isEnabled: false, version: 2 });
+    expect(sandbox.server.sandbox.getGate('kill_me')).toMatchObject({
+      isEnabled: false,
+      version: 2,
+    });
   });
 
   test('disabling a disabled gate is 200 and changes nothing', async () => {
@@ -56,7 +40,7 @@ describe('gates', () => {
 
   test('an unknown gate is 404, for reads and writes', async () => {
     for (const response of [
-      await http(`${server.consoleApiUrl}/gates/nope`),
+      await http(`${sandbox.server.consoleApiUrl}/gates/nope`),
       await put('/gates/nope/disable'),
     ]) {
       expect(response.status).toBe(404);
@@ -65,14 +49,14 @@ describe('gates', () => {
   });
 
   test('a kill switch flipped during a release survives the release being aborted', async () => {
-    const { id } = server.sandbox.startRelease({
+    const { id } = sandbox.server.sandbox.startRelease({
       pipelineID: 'rp_checkout',
       entity: { kind: 'gate', id: 'new_checkout', rules: [] },
     });
     await put('/gates/new_checkout/disable');
     await put(`/release_pipeline_triggers/${id}/abort`);
     const gate = gateBody.parse(
-      (await http(`${server.consoleApiUrl}/gates/new_checkout`)).body,
+      (await http(`${sandbox.server.consoleApiUrl}/gates/new_checkout`)).body,
     ).data;
     expect(gate.isEnabled).toBe(false);
     expect(gate.rules.map((rule) => rule.id)).toEqual(['rule_staff']);
@@ -81,7 +65,7 @@ describe('gates', () => {
 
 describe('dynamic configs', () => {
   test('read returns the seeded value', async () => {
-    const response = await http(`${server.consoleApiUrl}/dynamic_configs/support_prompt`);
+    const response = await http(`${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt`);
     expect(configBody.parse(response.body).data).toMatchObject({
       defaultValue: PROMPT_CONFIG_V1,
       isEnabled: true,

@@ -2,7 +2,6 @@
 // (`GET /gates/{id}/versions`, `GET /dynamic_configs/{id}/versions`: the whole entity as of each
 // version, paged with ?limit=&page=, filtered with ?startDate=&endDate=), and the client's search
 // for the version a review compares against.
-import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import { StatsigConsoleClient } from '../../src/statsig/console-client';
 import { StatsigApiError } from '../../src/statsig/errors';
 import {
@@ -11,56 +10,50 @@ import {
   gateSchema,
   pageBody,
 } from '../../src/statsig/schemas';
-import { CONSOLE_API_KEY, http, PROMPT_CONFIG_V1, paginationSchema, T0, testSeed } from './helpers';
+import {
+  CONSOLE_API_KEY,
+  http,
+  PROMPT_CONFIG_V1,
+  paginationSchema,
+  T0,
+  useSandbox,
+} from './helpers';
 
 const DAY = 24 * 60 * 60 * 1000;
 const configVersions = pageBody(dynamicConfigSchema);
 const gateVersions = pageBody(gateSchema);
 
-let server: StartedSandbox;
-let clock = T0;
+const sandbox = useSandbox();
 let client: StatsigConsoleClient;
 
-beforeAll(async () => {
-  server = await startSandbox({
-    consoleApiKey: CONSOLE_API_KEY,
-    seed: testSeed(),
-    now: () => clock,
-  });
+beforeAll(() => {
   client = new StatsigConsoleClient({
-    baseUrl: server.consoleApiUrl,
+    baseUrl: sandbox.server.consoleApiUrl,
     apiKey: CONSOLE_API_KEY,
     timeoutMs: 5_000,
   });
 });
 
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  clock = T0;
-  server.sandbox.reset();
-});
-
-const put = (path: string) => http(`${server.consoleApiUrl}${path}`, { method: 'PUT' });
+const put = (path: string) => http(`${sandbox.server.consoleApiUrl}${path}`, { method: 'PUT' });
 
 /** A release of model-b a day after the seed, aborted (reverted) a day later. */
 async function releaseAndAbort(): Promise<void> {
-  clock = T0 + DAY;
-  const { id } = server.sandbox.startRelease({
+  sandbox.clock = T0 + DAY;
+  const { id } = sandbox.server.sandbox.startRelease({
     pipelineID: 'rp_prompt',
     entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: { model: 'model-b' } },
     creatorName: 'Ada',
   });
-  clock = T0 + 2 * DAY;
+  sandbox.clock = T0 + 2 * DAY;
   await put(`/release_pipeline_triggers/${id}/abort`);
 }
 
 describe('GET /dynamic_configs/{id}/versions', () => {
   test('lists the whole config as of each version, newest first, with pagination', async () => {
     await releaseAndAbort();
-    const response = await http(`${server.consoleApiUrl}/dynamic_configs/support_prompt/versions`);
+    const response = await http(
+      `${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions`,
+    );
     expect(response.status).toBe(200);
     const body = configVersions.parse(response.body);
     expect(body.data.map((config) => [config.version, config.defaultValue])).toEqual([
@@ -91,7 +84,7 @@ describe('GET /dynamic_configs/{id}/versions', () => {
 
   test('pages with limit and page', async () => {
     await releaseAndAbort();
-    const url = `${server.consoleApiUrl}/dynamic_configs/support_prompt/versions`;
+    const url = `${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions`;
     const first = configVersions.parse((await http(`${url}?limit=2&page=1`)).body);
     const second = configVersions.parse((await http(`${url}?limit=2&page=2`)).body);
     expect(first.data.map((config) => config.version)).toEqual([9, 8]);
@@ -102,7 +95,7 @@ describe('GET /dynamic_configs/{id}/versions', () => {
 
   test('filters on the day each version was last modified (UTC, inclusive)', async () => {
     await releaseAndAbort();
-    const url = `${server.consoleApiUrl}/dynamic_configs/support_prompt/versions`;
+    const url = `${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions`;
     const day = (offset: number) => new Date(T0 + offset * DAY).toISOString().slice(0, 10);
     const onlyRelease = configVersions.parse(
       (await http(`${url}?startDate=${day(1)}&endDate=${day(1)}`)).body,
@@ -113,10 +106,10 @@ describe('GET /dynamic_configs/{id}/versions', () => {
   });
 
   test('keeps a kill switch flip as a version of its own', async () => {
-    clock = T0 + 5_000;
+    sandbox.clock = T0 + 5_000;
     await put('/dynamic_configs/support_prompt/disable');
     const body = configVersions.parse(
-      (await http(`${server.consoleApiUrl}/dynamic_configs/support_prompt/versions`)).body,
+      (await http(`${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions`)).body,
     );
     expect(body.data.map((config) => [config.version, config.isEnabled])).toEqual([
       [8, false],
@@ -131,7 +124,7 @@ describe('GET /dynamic_configs/{id}/versions', () => {
     ['endDate=yesterday', 'endDate'],
   ])('answers 400 to a bad query (%s)', async (query, field) => {
     const response = await http(
-      `${server.consoleApiUrl}/dynamic_configs/support_prompt/versions?${query}`,
+      `${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions?${query}`,
     );
     expect(response.status).toBe(400);
     const body = errorBodySchema.parse(response.body);
@@ -140,7 +133,7 @@ describe('GET /dynamic_configs/{id}/versions', () => {
   });
 
   test('an unknown config is 404', async () => {
-    const response = await http(`${server.consoleApiUrl}/dynamic_configs/nope/versions`);
+    const response = await http(`${sandbox.server.consoleApiUrl}/dynamic_configs/nope/versions`);
     expect(response.status).toBe(404);
     expect(errorBodySchema.parse(response.body).status).toBe(404);
   });
@@ -148,15 +141,15 @@ describe('GET /dynamic_configs/{id}/versions', () => {
 
 describe('GET /gates/{id}/versions', () => {
   test('records the release and the revert of a gate', async () => {
-    clock = T0 + DAY;
-    const { id } = server.sandbox.startRelease({
+    sandbox.clock = T0 + DAY;
+    const { id } = sandbox.server.sandbox.startRelease({
       pipelineID: 'rp_checkout',
       entity: { kind: 'gate', id: 'new_checkout', rules: [] },
     });
-    clock = T0 + 2 * DAY;
+    sandbox.clock = T0 + 2 * DAY;
     await put(`/release_pipeline_triggers/${id}/abort`);
     const body = gateVersions.parse(
-      (await http(`${server.consoleApiUrl}/gates/new_checkout/versions`)).body,
+      (await http(`${sandbox.server.consoleApiUrl}/gates/new_checkout/versions`)).body,
     );
     expect(body.data.map((gate) => [gate.version, gate.rules.map((rule) => rule.id)])).toEqual([
       [5, ['rule_staff']],
@@ -167,7 +160,7 @@ describe('GET /gates/{id}/versions', () => {
   });
 
   test('an unknown gate is 404', async () => {
-    expect((await http(`${server.consoleApiUrl}/gates/nope/versions`)).status).toBe(404);
+    expect((await http(`${sandbox.server.consoleApiUrl}/gates/nope/versions`)).status).toBe(404);
   });
 });
 
@@ -187,7 +180,7 @@ describe('StatsigConsoleClient.findVersionBefore', () => {
     // Versions 7..127; the one before 8 sits on the second page of 100.
     const found = await client.findVersionBefore('dynamic_config', 'support_prompt', 8);
     expect(found).toMatchObject({ version: 7, isEnabled: true });
-    const pages = server.sandbox.calls.filter((call) => call.path.endsWith('/versions'));
+    const pages = sandbox.server.sandbox.calls.filter((call) => call.path.endsWith('/versions'));
     expect(pages.map((call) => call.query.page)).toEqual(['1', '2']);
   });
 

@@ -1,7 +1,12 @@
 // Shared fixtures for the sandbox tests: a small Statsig project, a controllable clock, and a thin
 // fetch wrapper (real HTTP on loopback, nothing mocked).
 import { z } from 'zod';
-import type { SandboxSeed } from '../../src/sandbox/app';
+import {
+  type SandboxOptions,
+  type SandboxSeed,
+  type StartedSandbox,
+  startSandbox,
+} from '../../src/sandbox/app';
 
 export const CONSOLE_API_KEY = 'console-key-for-sandbox-tests';
 export const SERVER_SECRET = 'server-secret-for-sandbox-tests';
@@ -130,4 +135,35 @@ export async function http(url: string, options: RequestOptions = {}): Promise<H
     headers: response.headers,
     body: text === '' ? null : (JSON.parse(text) as unknown),
   };
+}
+
+/**
+ * One sandbox per test file, seeded with testSeed() and driven by a clock the tests set: back to
+ * T0 and the seed before each test.
+ */
+export function useSandbox(options: Partial<SandboxOptions> = {}) {
+  let started: StartedSandbox | undefined;
+  const fixture = {
+    clock: T0,
+    get server(): StartedSandbox {
+      if (!started) throw new Error('the sandbox starts in beforeAll');
+      return started;
+    },
+  };
+  beforeAll(async () => {
+    started = await startSandbox({
+      consoleApiKey: CONSOLE_API_KEY,
+      seed: testSeed(),
+      now: () => fixture.clock,
+      ...options,
+    });
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  beforeEach(() => {
+    fixture.clock = T0;
+    started?.sandbox.reset();
+  });
+  return fixture;
 }

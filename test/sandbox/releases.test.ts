@@ -1,39 +1,21 @@
 // Simulating Statsig's side of a rollout: a person saving a change (startRelease), phase timers
 // elapsing (advanceTrigger), and the admin routes that drive both from another process.
-import { SandboxError, type StartedSandbox, startSandbox } from '../../src/sandbox/app';
+import { SandboxError } from '../../src/sandbox/app';
 import {
   errorBodySchema,
   type ReleasePipelineTrigger,
   releasePipelineTriggerSchema,
   successBody,
 } from '../../src/statsig/schemas';
-import { CONSOLE_API_KEY, http, MINUTE, PROMPT_CONFIG_V1, T0, testSeed } from './helpers';
+import { http, MINUTE, PROMPT_CONFIG_V1, T0, useSandbox } from './helpers';
 
 const triggerBody = successBody(releasePipelineTriggerSchema);
 
-let server: StartedSandbox;
-let clock = T0;
-
-beforeAll(async () => {
-  server = await startSandbox({
-    consoleApiKey: CONSOLE_API_KEY,
-    seed: testSeed(),
-    now: () => clock,
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  clock = T0;
-  server.sandbox.reset();
-});
+const sandbox = useSandbox();
 
 async function approve(trigger: ReleasePipelineTrigger): Promise<ReleasePipelineTrigger> {
   const response = await http(
-    `${server.consoleApiUrl}/release_pipeline_triggers/${trigger.id}/approve`,
+    `${sandbox.server.consoleApiUrl}/release_pipeline_triggers/${trigger.id}/approve`,
     { method: 'PUT', body: { phaseID: trigger.currentPhaseID } },
   );
   expect(response.status).toBe(200);
@@ -52,7 +34,7 @@ function expectSandboxError(run: () => unknown, code: string, status: number): v
 }
 
 test('startRelease applies the change and waits for review of the first phase', () => {
-  const trigger = server.sandbox.startRelease({
+  const trigger = sandbox.server.sandbox.startRelease({
     pipelineID: 'rp_prompt',
     entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: { model: 'model-b' } },
     description: 'Try model-b',
@@ -73,14 +55,14 @@ test('startRelease applies the change and waits for review of the first phase', 
     actions: [{ type: 'STARTED', timeMs: T0, phaseID: 'phase_dev', actorName: 'Ada' }],
   });
   expect(trigger.gateID).toBeUndefined();
-  expect(server.sandbox.getDynamicConfig('support_prompt')).toMatchObject({
+  expect(sandbox.server.sandbox.getDynamicConfig('support_prompt')).toMatchObject({
     defaultValue: { model: 'model-b' },
     version: 8,
   });
 });
 
 test('a three-phase pipeline walks to COMPLETED through reviews and timers', async () => {
-  let trigger = server.sandbox.startRelease({
+  let trigger = sandbox.server.sandbox.startRelease({
     pipelineID: 'rp_prompt',
     entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: { model: 'model-b' } },
   });
@@ -88,24 +70,24 @@ test('a three-phase pipeline walks to COMPLETED through reviews and timers', asy
     [trigger.currentPhaseID, trigger.status],
   ];
 
-  clock = T0 + MINUTE;
+  sandbox.clock = T0 + MINUTE;
   trigger = await approve(trigger);
   expect(trigger.currentPhaseEndTime).toBe(T0 + MINUTE + 10 * MINUTE);
   seen.push([trigger.currentPhaseID, trigger.status]);
 
-  trigger = server.sandbox.advanceTrigger(trigger.id);
+  trigger = sandbox.server.sandbox.advanceTrigger(trigger.id);
   seen.push([trigger.currentPhaseID, trigger.status]);
 
   trigger = await approve(trigger);
   seen.push([trigger.currentPhaseID, trigger.status]);
 
-  clock = T0 + 2 * MINUTE;
-  trigger = server.sandbox.advanceTrigger(trigger.id);
+  sandbox.clock = T0 + 2 * MINUTE;
+  trigger = sandbox.server.sandbox.advanceTrigger(trigger.id);
   // Production needs no review: its timer starts as soon as the phase does.
   expect(trigger.currentPhaseEndTime).toBe(T0 + 2 * MINUTE + 24 * 60 * MINUTE);
   seen.push([trigger.currentPhaseID, trigger.status]);
 
-  trigger = server.sandbox.advanceTrigger(trigger.id);
+  trigger = sandbox.server.sandbox.advanceTrigger(trigger.id);
   seen.push([trigger.currentPhaseID, trigger.status]);
 
   expect(seen).toEqual([
@@ -122,15 +104,17 @@ test('a three-phase pipeline walks to COMPLETED through reviews and timers', asy
     ['APPROVED_FOR', 'phase_staging'],
   ]);
   // Completion keeps the released value.
-  expect(server.sandbox.getDynamicConfig('support_prompt')?.defaultValue).toEqual({
+  expect(sandbox.server.sandbox.getDynamicConfig('support_prompt')?.defaultValue).toEqual({
     model: 'model-b',
   });
-  const read = await http(`${server.consoleApiUrl}/release_pipeline_triggers/${trigger.id}`);
+  const read = await http(
+    `${sandbox.server.consoleApiUrl}/release_pipeline_triggers/${trigger.id}`,
+  );
   expect(triggerBody.parse(read.body).data.status).toBe('COMPLETED');
 });
 
 test('a gate release carries gateID and no dynamicConfigID', () => {
-  const trigger = server.sandbox.startRelease({
+  const trigger = sandbox.server.sandbox.startRelease({
     pipelineID: 'rp_checkout',
     entity: { kind: 'gate', id: 'new_checkout' },
   });
@@ -139,18 +123,22 @@ test('a gate release carries gateID and no dynamicConfigID', () => {
 });
 
 test('a phase waiting for review has no timer to elapse', () => {
-  const { id } = server.sandbox.startRelease({
+  const { id } = sandbox.server.sandbox.startRelease({
     pipelineID: 'rp_checkout',
     entity: { kind: 'gate', id: 'new_checkout' },
   });
-  expectSandboxError(() => server.sandbox.advanceTrigger(id), 'INVALID_TRANSITION', 400);
-  expectSandboxError(() => server.sandbox.advanceTrigger('rpt_nope'), 'TRIGGER_NOT_FOUND', 404);
+  expectSandboxError(() => sandbox.server.sandbox.advanceTrigger(id), 'INVALID_TRANSITION', 400);
+  expectSandboxError(
+    () => sandbox.server.sandbox.advanceTrigger('rpt_nope'),
+    'TRIGGER_NOT_FOUND',
+    404,
+  );
 });
 
 test('startRelease refuses unknown pipelines and entities, and a second active release', () => {
   expectSandboxError(
     () =>
-      server.sandbox.startRelease({
+      sandbox.server.sandbox.startRelease({
         pipelineID: 'rp_nope',
         entity: { kind: 'gate', id: 'kill_me' },
       }),
@@ -159,7 +147,7 @@ test('startRelease refuses unknown pipelines and entities, and a second active r
   );
   expectSandboxError(
     () =>
-      server.sandbox.startRelease({
+      sandbox.server.sandbox.startRelease({
         pipelineID: 'rp_checkout',
         entity: { kind: 'gate', id: 'nope' },
       }),
@@ -168,20 +156,20 @@ test('startRelease refuses unknown pipelines and entities, and a second active r
   );
   expectSandboxError(
     () =>
-      server.sandbox.startRelease({
+      sandbox.server.sandbox.startRelease({
         pipelineID: 'rp_checkout',
         entity: { kind: 'dynamic_config', id: 'support_prompt' },
       }),
     'PIPELINE_MISMATCH',
     400,
   );
-  server.sandbox.startRelease({
+  sandbox.server.sandbox.startRelease({
     pipelineID: 'rp_checkout',
     entity: { kind: 'gate', id: 'new_checkout' },
   });
   expectSandboxError(
     () =>
-      server.sandbox.startRelease({
+      sandbox.server.sandbox.startRelease({
         pipelineID: 'rp_checkout',
         entity: { kind: 'gate', id: 'new_checkout' },
       }),
@@ -192,17 +180,17 @@ test('startRelease refuses unknown pipelines and entities, and a second active r
 
 test('trigger IDs are never reused, even across a reset', () => {
   const release = () =>
-    server.sandbox.startRelease({
+    sandbox.server.sandbox.startRelease({
       pipelineID: 'rp_checkout',
       entity: { kind: 'gate', id: 'kill_me' },
     }).id;
   const first = release();
-  server.sandbox.reset();
+  sandbox.server.sandbox.reset();
   expect(release()).not.toBe(first);
 });
 
 describe('admin routes', () => {
-  const admin = (path: string) => `${server.url}/_sandbox${path}`;
+  const admin = (path: string) => `${sandbox.server.url}/_sandbox${path}`;
 
   test('POST /releases starts a release and /triggers/:id/advance moves it on', async () => {
     const started = await http(admin('/releases'), {
@@ -257,12 +245,14 @@ describe('admin routes', () => {
   });
 
   test('GET /calls and /writes show the recorded Console traffic', async () => {
-    const { id } = server.sandbox.startRelease({
+    const { id } = sandbox.server.sandbox.startRelease({
       pipelineID: 'rp_checkout',
       entity: { kind: 'gate', id: 'new_checkout' },
     });
-    await http(`${server.consoleApiUrl}/release_pipeline_triggers/${id}`);
-    await http(`${server.consoleApiUrl}/release_pipeline_triggers/${id}/abort`, { method: 'PUT' });
+    await http(`${sandbox.server.consoleApiUrl}/release_pipeline_triggers/${id}`);
+    await http(`${sandbox.server.consoleApiUrl}/release_pipeline_triggers/${id}/abort`, {
+      method: 'PUT',
+    });
 
     const calls = await http(admin('/calls'), { apiKey: null });
     expect(calls.body).toMatchObject([
@@ -270,20 +260,20 @@ describe('admin routes', () => {
       { method: 'PUT', path: `/console/v1/release_pipeline_triggers/${id}/abort`, status: 200 },
     ]);
     const writes = await http(admin('/writes'), { apiKey: null });
-    expect(writes.body).toEqual(server.sandbox.successfulWrites());
+    expect(writes.body).toEqual(sandbox.server.sandbox.successfulWrites());
     expect(writes.body).toHaveLength(1);
   });
 
   test('POST /reset restores the seed, or loads the one it is given', async () => {
-    server.sandbox.startRelease({
+    sandbox.server.sandbox.startRelease({
       pipelineID: 'rp_prompt',
       entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: 2 },
     });
     expect((await http(admin('/reset'), { method: 'POST', apiKey: null })).status).toBe(204);
-    expect(server.sandbox.getDynamicConfig('support_prompt')?.defaultValue).toEqual(
+    expect(sandbox.server.sandbox.getDynamicConfig('support_prompt')?.defaultValue).toEqual(
       PROMPT_CONFIG_V1,
     );
-    expect(server.sandbox.calls).toHaveLength(0);
+    expect(sandbox.server.sandbox.calls).toHaveLength(0);
 
     const other = await http(admin('/reset'), {
       method: 'POST',
@@ -291,8 +281,11 @@ describe('admin routes', () => {
       body: { gates: [{ id: 'only_gate', isEnabled: false, version: 1 }] },
     });
     expect(other.status).toBe(204);
-    expect(server.sandbox.getGate('only_gate')).toMatchObject({ isEnabled: false, rules: [] });
-    expect(server.sandbox.getDynamicConfig('support_prompt')).toBeUndefined();
+    expect(sandbox.server.sandbox.getGate('only_gate')).toMatchObject({
+      isEnabled: false,
+      rules: [],
+    });
+    expect(sandbox.server.sandbox.getDynamicConfig('support_prompt')).toBeUndefined();
 
     const invalid = await http(admin('/reset'), {
       method: 'POST',

@@ -1,6 +1,5 @@
 // The Console API contract rollout-gate depends on: authentication, error shapes, approving a phase
 // and aborting a rollout.
-import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import {
   dynamicConfigSchema,
   errorBodySchema,
@@ -9,39 +8,21 @@ import {
   releasePipelineTriggerSchema,
   successBody,
 } from '../../src/statsig/schemas';
-import { CONSOLE_API_KEY, http, MINUTE, PROMPT_CONFIG_V1, T0, testSeed } from './helpers';
+import { CONSOLE_API_KEY, http, MINUTE, PROMPT_CONFIG_V1, T0, useSandbox } from './helpers';
 
 const triggerBody = successBody(releasePipelineTriggerSchema);
 
-let server: StartedSandbox;
-let clock = T0;
-
-beforeAll(async () => {
-  server = await startSandbox({
-    consoleApiKey: CONSOLE_API_KEY,
-    seed: testSeed(),
-    now: () => clock,
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  clock = T0;
-  server.sandbox.reset();
-});
+const sandbox = useSandbox();
 
 function startPromptRelease() {
-  return server.sandbox.startRelease({
+  return sandbox.server.sandbox.startRelease({
     pipelineID: 'rp_prompt',
     entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: { model: 'model-b' } },
   });
 }
 
 const triggerUrl = (id: string, action = '') =>
-  `${server.consoleApiUrl}/release_pipeline_triggers/${id}${action}`;
+  `${sandbox.server.consoleApiUrl}/release_pipeline_triggers/${id}${action}`;
 
 describe('authentication', () => {
   test('a request without STATSIG-API-KEY gets 401 in the error shape', async () => {
@@ -63,8 +44,8 @@ describe('authentication', () => {
     });
     expect(response.status).toBe(401);
     expect(errorBodySchema.parse(response.body).status).toBe(401);
-    expect(server.sandbox.getTrigger(id)?.status).toBe('WAITING_FOR_REVIEW');
-    expect(server.sandbox.successfulWrites()).toHaveLength(0);
+    expect(sandbox.server.sandbox.getTrigger(id)?.status).toBe('WAITING_FOR_REVIEW');
+    expect(sandbox.server.sandbox.successfulWrites()).toHaveLength(0);
   });
 });
 
@@ -79,7 +60,7 @@ describe('error shapes', () => {
   });
 
   test('an unknown route is 404 in the same shape', async () => {
-    const response = await http(`${server.consoleApiUrl}/no_such_endpoint`);
+    const response = await http(`${sandbox.server.consoleApiUrl}/no_such_endpoint`);
     expect(response.status).toBe(404);
     expect(errorBodySchema.parse(response.body).status).toBe(404);
   });
@@ -110,10 +91,10 @@ describe('reads', () => {
       createdTime: T0,
     });
 
-    const pipeline = await http(`${server.consoleApiUrl}/release_pipelines/rp_prompt`);
+    const pipeline = await http(`${sandbox.server.consoleApiUrl}/release_pipelines/rp_prompt`);
     expect(successBody(releasePipelineSchema).parse(pipeline.body).data.phases).toHaveLength(3);
 
-    const config = await http(`${server.consoleApiUrl}/dynamic_configs/support_prompt`);
+    const config = await http(`${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt`);
     expect(successBody(dynamicConfigSchema).parse(config.body).data).toMatchObject({
       defaultValue: { model: 'model-b' },
       version: 8,
@@ -124,7 +105,7 @@ describe('reads', () => {
 describe('approve', () => {
   test('approving the phase under review starts it and records APPROVED_FOR', async () => {
     const { id } = startPromptRelease();
-    clock = T0 + 5_000;
+    sandbox.clock = T0 + 5_000;
     const response = await http(triggerUrl(id, '/approve'), {
       method: 'PUT',
       body: { phaseID: 'phase_dev' },
@@ -142,7 +123,7 @@ describe('approve', () => {
       actorID: expect.any(String),
       actorName: expect.any(String),
     });
-    expect(server.sandbox.getTrigger(id)).toEqual(trigger);
+    expect(sandbox.server.sandbox.getTrigger(id)).toEqual(trigger);
   });
 
   test('approving twice: the second is 400 and only one write succeeded', async () => {
@@ -153,14 +134,14 @@ describe('approve', () => {
     const second = await approve();
     expect(second.status).toBe(400);
     expect(errorBodySchema.parse(second.body).message).toMatch(/WAITING_FOR_REVIEW/);
-    expect(server.sandbox.successfulWrites()).toHaveLength(1);
-    expect(server.sandbox.successfulWrites()[0]).toMatchObject({
+    expect(sandbox.server.sandbox.successfulWrites()).toHaveLength(1);
+    expect(sandbox.server.sandbox.successfulWrites()[0]).toMatchObject({
       method: 'PUT',
       path: `/console/v1/release_pipeline_triggers/${id}/approve`,
       requestBody: { phaseID: 'phase_dev' },
       status: 200,
     });
-    const approvals = server.sandbox
+    const approvals = sandbox.server.sandbox
       .getTrigger(id)
       ?.actions.filter((a) => a.type === 'APPROVED_FOR');
     expect(approvals).toHaveLength(1);
@@ -174,7 +155,7 @@ describe('approve', () => {
     });
     expect(response.status).toBe(400);
     expect(errorBodySchema.parse(response.body).message).toMatch(/phase_staging/);
-    expect(server.sandbox.getTrigger(id)?.status).toBe('WAITING_FOR_REVIEW');
+    expect(sandbox.server.sandbox.getTrigger(id)?.status).toBe('WAITING_FOR_REVIEW');
   });
 
   test('approve without a phaseID is 400', async () => {
@@ -188,14 +169,14 @@ describe('approve', () => {
 describe('abort', () => {
   test('abort halts the rollout and reverts the dynamic config', async () => {
     const { id } = startPromptRelease();
-    clock = T0 + 1_000;
+    sandbox.clock = T0 + 1_000;
     const response = await http(triggerUrl(id, '/abort'), { method: 'PUT' });
     expect(response.status).toBe(200);
     const trigger = triggerBody.parse(response.body).data;
     expect(trigger.status).toBe('ABORTED');
     expect(trigger.actions.at(-1)).toMatchObject({ type: 'ABORTED', timeMs: T0 + 1_000 });
 
-    const config = await http(`${server.consoleApiUrl}/dynamic_configs/support_prompt`);
+    const config = await http(`${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt`);
     expect(successBody(dynamicConfigSchema).parse(config.body).data).toMatchObject({
       defaultValue: PROMPT_CONFIG_V1,
       // 7 seeded, 8 with the release, 9 with the revert.
@@ -204,8 +185,8 @@ describe('abort', () => {
   });
 
   test('abort reverts a gate to its pre-release rules', async () => {
-    const before = server.sandbox.getGate('new_checkout');
-    const { id } = server.sandbox.startRelease({
+    const before = sandbox.server.sandbox.getGate('new_checkout');
+    const { id } = sandbox.server.sandbox.startRelease({
       pipelineID: 'rp_checkout',
       entity: {
         kind: 'gate',
@@ -213,7 +194,7 @@ describe('abort', () => {
         rules: [{ id: 'rule_all', name: 'All', passPercentage: 50, conditions: [] }],
       },
     });
-    expect(server.sandbox.getGate('new_checkout')?.rules[0]?.id).toBe('rule_all');
+    expect(sandbox.server.sandbox.getGate('new_checkout')?.rules[0]?.id).toBe('rule_all');
 
     // An empty body with a JSON content type is accepted, as real clients send one.
     const response = await fetch(triggerUrl(id, '/abort'), {
@@ -223,7 +204,7 @@ describe('abort', () => {
     expect(response.status).toBe(200);
 
     const gate = successBody(gateSchema).parse(
-      (await http(`${server.consoleApiUrl}/gates/new_checkout`)).body,
+      (await http(`${sandbox.server.consoleApiUrl}/gates/new_checkout`)).body,
     ).data;
     expect(gate.rules).toEqual(before?.rules);
     expect(gate.version).toBe((before?.version ?? 0) + 2);
@@ -235,7 +216,7 @@ describe('abort', () => {
     const second = await http(triggerUrl(id, '/abort'), { method: 'PUT' });
     expect(second.status).toBe(400);
     expect(errorBodySchema.parse(second.body).message).toMatch(/ABORTED/);
-    expect(server.sandbox.getDynamicConfig('support_prompt')?.version).toBe(9);
-    expect(server.sandbox.successfulWrites()).toHaveLength(1);
+    expect(sandbox.server.sandbox.getDynamicConfig('support_prompt')?.version).toBe(9);
+    expect(sandbox.server.sandbox.successfulWrites()).toHaveLength(1);
   });
 });

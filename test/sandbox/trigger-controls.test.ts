@@ -1,36 +1,17 @@
 // Pause, unpause, skip and full roll-out: the other ways a person can move a trigger along.
-import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import {
   errorBodySchema,
   releasePipelineTriggerSchema,
   successBody,
 } from '../../src/statsig/schemas';
-import { CONSOLE_API_KEY, http, MINUTE, T0, testSeed } from './helpers';
+import { http, MINUTE, T0, useSandbox } from './helpers';
 
 const triggerBody = successBody(releasePipelineTriggerSchema);
 
-let server: StartedSandbox;
-let clock = T0;
-
-beforeAll(async () => {
-  server = await startSandbox({
-    consoleApiKey: CONSOLE_API_KEY,
-    seed: testSeed(),
-    now: () => clock,
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  clock = T0;
-  server.sandbox.reset();
-});
+const sandbox = useSandbox();
 
 async function control(id: string, action: string, phaseID?: string) {
-  return http(`${server.consoleApiUrl}/release_pipeline_triggers/${id}/${action}`, {
+  return http(`${sandbox.server.consoleApiUrl}/release_pipeline_triggers/${id}/${action}`, {
     method: 'PUT',
     body: phaseID === undefined ? undefined : { phaseID },
   });
@@ -38,7 +19,7 @@ async function control(id: string, action: string, phaseID?: string) {
 
 /** A prompt release that has been approved into its first (timed) phase. */
 async function runningRelease(): Promise<string> {
-  const { id } = server.sandbox.startRelease({
+  const { id } = sandbox.server.sandbox.startRelease({
     pipelineID: 'rp_prompt',
     entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: { model: 'model-b' } },
   });
@@ -48,7 +29,7 @@ async function runningRelease(): Promise<string> {
 
 test('pause stops the phase timer and unpause resumes it with the time that was left', async () => {
   const id = await runningRelease();
-  clock = T0 + 4 * MINUTE;
+  sandbox.clock = T0 + 4 * MINUTE;
   const paused = await control(id, 'pause', 'phase_dev');
   expect(paused.status).toBe(200);
   expect(triggerBody.parse(paused.body).data).toMatchObject({
@@ -56,7 +37,7 @@ test('pause stops the phase timer and unpause resumes it with the time that was 
     currentPhaseEndTime: null,
   });
 
-  clock = T0 + 30 * MINUTE;
+  sandbox.clock = T0 + 30 * MINUTE;
   const resumed = triggerBody.parse((await control(id, 'unpause', 'phase_dev')).body).data;
   expect(resumed.status).toBe('IN_PROGRESS');
   expect(resumed.currentPhaseEndTime).toBe(T0 + 30 * MINUTE + 6 * MINUTE);
@@ -69,7 +50,7 @@ test('pause stops the phase timer and unpause resumes it with the time that was 
 });
 
 test('a trigger paused while waiting for review is still waiting for review once unpaused', async () => {
-  const { id } = server.sandbox.startRelease({
+  const { id } = sandbox.server.sandbox.startRelease({
     pipelineID: 'rp_prompt',
     entity: { kind: 'dynamic_config', id: 'support_prompt', defaultValue: 1 },
   });
@@ -91,7 +72,7 @@ test('pause needs the current phaseID', async () => {
   const id = await runningRelease();
   expect((await control(id, 'pause')).status).toBe(400);
   expect((await control(id, 'pause', 'phase_prod')).status).toBe(400);
-  expect(server.sandbox.getTrigger(id)?.status).toBe('IN_PROGRESS');
+  expect(sandbox.server.sandbox.getTrigger(id)?.status).toBe('IN_PROGRESS');
 });
 
 test('skip ends the current phase and moves to the next one', async () => {
@@ -110,7 +91,7 @@ test('rollout completes the trigger with FULL_ROLL_OUT and keeps the new value',
   const done = triggerBody.parse((await control(id, 'rollout')).body).data;
   expect(done.status).toBe('COMPLETED');
   expect(done.actions.at(-1)?.type).toBe('FULL_ROLL_OUT');
-  expect(server.sandbox.getDynamicConfig('support_prompt')?.defaultValue).toEqual({
+  expect(sandbox.server.sandbox.getDynamicConfig('support_prompt')?.defaultValue).toEqual({
     model: 'model-b',
   });
 });

@@ -2,8 +2,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifySignature } from '../../src/receiver/signature';
 import { reviewEvent, sendWebhook } from '../../src/sandbox/webhook-sender';
+import { verifySignature } from '../../src/statsig/webhook-signature';
 import { T0 } from './helpers';
 
 const SECRET = 'webhook-signing-secret-for-tests';

@@ -2,8 +2,9 @@
 // call, and each way Statsig can answer mapped to a stable code that says whether a retry can help.
 
 import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
-import { StatsigConsoleClient, StatsigEventsClient } from '../../src/statsig/console-client';
+import { StatsigConsoleClient } from '../../src/statsig/console-client';
 import { StatsigApiError, type StatsigErrorCode } from '../../src/statsig/errors';
+import { StatsigEventsClient } from '../../src/statsig/events-client';
 import { getFreePort } from '../../src/temporal/dev-server';
 import { releaseConfig, testSeed } from '../helpers/seed';
 

@@ -12,7 +12,7 @@ import {
   TEMPORAL_MISSING_HELP,
 } from '../../src/temporal/cli-locator';
 import { type DevServer, getFreePort, startDevServer } from '../../src/temporal/dev-server';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 

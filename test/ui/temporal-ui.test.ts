@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import type { ReleasePipelineTrigger } from '../../src/statsig/schemas';
 import { type DevServer, getFreePort, startDevServer } from '../../src/temporal/dev-server';
-import type { DecideInput, ReviewReport } from '../../workflows/types';
+import type { DecideInput, ReviewReport } from '../../workflows/contract';
 import { type BenchmarkControl, controllableGate } from '../helpers/controllable-gate';
 import { resultOf, startReview, workflowIdOf, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';

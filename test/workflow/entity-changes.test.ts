@@ -1,8 +1,9 @@
 // The entity under review changes while its benchmarks run: the review judges the version that would
 // actually roll out (a config_change webhook, or a new version found when it reconciles), re-running
 // up to the policy's bound, and otherwise ends inconclusive instead of approving a stale verdict.
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import type { ReviewReport } from '../../workflows/types';
+
+import type { ReviewReport } from '../../workflows/contract';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { controllableGate } from '../helpers/controllable-gate';
 import { inConsole, listedBy, resultOf, startReview, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';

@@ -1,8 +1,8 @@
 // People stay in charge: decide mid-run, decide an inconclusive review, the decision deadline, a
 // console action that supersedes the review, and cancelling a review.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import type { ReviewProgress } from '../../workflows/review';
+import type { ReviewProgress } from '../../workflows/contract';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
 import { eventually, resultOf, startReview, workflowIdOf, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';

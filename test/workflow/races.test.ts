@@ -3,8 +3,8 @@
 // review's call. Each ends in one decision and at most one write.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { reviewEvent } from '../../src/sandbox/webhook-sender';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import type { ReviewProgress } from '../../workflows/review';
+import type { ReviewProgress } from '../../workflows/contract';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { controllableGate } from '../helpers/controllable-gate';
 import {
   eventually,

@@ -3,7 +3,7 @@
 // review then decides once.
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { controllableGate } from '../helpers/controllable-gate';
 import { qualityGate } from '../helpers/gates';
 import { activityAttempts } from '../helpers/history';

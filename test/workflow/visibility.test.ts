@@ -1,8 +1,8 @@
 // What people find about a review without opening it: custom search attributes that follow the
 // review (every one usable in a visibility query), a memo summary, and the final report.
 import { defineGate } from '../../src/gate/define';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import type { ReviewReport } from '../../workflows/types';
+import type { ReviewReport } from '../../workflows/contract';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { controllableGate } from '../helpers/controllable-gate';
 import { listedBy, resultOf, startReview } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';

@@ -90,6 +90,74 @@ function trimOutput(output: unknown, keep: number): unknown {
   return json.length > keep ? `${json.slice(0, keep)}…` : output;
 }
 
+/** Runs the model on one case and scores its output; a thrown model or scorer fails only the case. */
+async function evaluateCase(
+  options: CheckedDatasetOptions,
+  context: BenchmarkContext,
+  item: DatasetCase,
+  id: string,
+): Promise<CaseResult> {
+  const keep = options.keepOutputChars;
+  const recorded: Record<string, number> = {};
+  const caseContext: CaseContext = {
+    target: context.target,
+    baseline: context.baseline,
+    role: context.role,
+    repeat: context.repeat,
+    seed: context.seed,
+    signal: context.signal,
+    case: item,
+    record(metric, value) {
+      if (!Number.isFinite(value)) {
+        throw new InvalidBenchmarkOutputError(`case ${id}: ${metric} must be a finite number`);
+      }
+      recorded[metric] = value;
+    },
+  };
+  const started = performance.now();
+  let output: unknown;
+  try {
+    output = await options.model(item.input, caseContext);
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    return { id, passed: false, scores: {}, error: `model: ${errorMessage(error)}` };
+  }
+  const scores: Record<string, number> = {
+    latency_ms: Math.round((performance.now() - started) * 100) / 100,
+    ...recorded,
+  };
+  let passed = true;
+  for (const scorer of options.scorers) {
+    let value: number | boolean;
+    try {
+      value = await scorer.score({
+        output,
+        expected: item.expected,
+        case: item,
+        signal: context.signal,
+      });
+    } catch (error) {
+      if (context.signal.aborted) throw error;
+      return {
+        id,
+        passed: false,
+        scores,
+        output: trimOutput(output, keep),
+        error: `${scorer.name}: ${errorMessage(error)}`,
+      };
+    }
+    const score = typeof value === 'boolean' ? Number(value) : value;
+    if (!Number.isFinite(score)) {
+      throw new InvalidBenchmarkOutputError(
+        `scorer '${scorer.name}' returned ${String(value)} for case ${id}`,
+      );
+    }
+    scores[scorer.name] = score;
+    if (score < (scorer.passAt ?? 1)) passed = false;
+  }
+  return { id, passed, scores, output: trimOutput(output, keep) };
+}
+
 export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions>(
   'dataset',
   (options) => ({
@@ -115,77 +183,16 @@ export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions
       if (new Set(ids).size !== ids.length) {
         throw new InvalidBenchmarkOutputError('dataset case ids must be unique');
       }
-      const keep = options.keepOutputChars;
       const results: CaseResult[] = new Array(cases.length);
-
-      const evaluate = async (index: number): Promise<CaseResult> => {
-        const item = cases[index] as DatasetCase;
-        const id = ids[index] as string;
-        const recorded: Record<string, number> = {};
-        const caseContext: CaseContext = {
-          target: context.target,
-          baseline: context.baseline,
-          role: context.role,
-          repeat: context.repeat,
-          seed: context.seed,
-          signal: context.signal,
-          case: item,
-          record(metric, value) {
-            if (!Number.isFinite(value)) {
-              throw new InvalidBenchmarkOutputError(
-                `case ${id}: ${metric} must be a finite number`,
-              );
-            }
-            recorded[metric] = value;
-          },
-        };
-        const started = performance.now();
-        let output: unknown;
-        try {
-          output = await options.model(item.input, caseContext);
-        } catch (error) {
-          if (context.signal.aborted) throw error;
-          return { id, passed: false, scores: {}, error: `model: ${errorMessage(error)}` };
-        }
-        const scores: Record<string, number> = {
-          latency_ms: Math.round((performance.now() - started) * 100) / 100,
-          ...recorded,
-        };
-        let passed = true;
-        for (const scorer of options.scorers) {
-          let value: number | boolean;
-          try {
-            value = await scorer.score({
-              output,
-              expected: item.expected,
-              case: item,
-              signal: context.signal,
-            });
-          } catch (error) {
-            if (context.signal.aborted) throw error;
-            return {
-              id,
-              passed: false,
-              scores,
-              output: trimOutput(output, keep),
-              error: `${scorer.name}: ${errorMessage(error)}`,
-            };
-          }
-          const score = typeof value === 'boolean' ? Number(value) : value;
-          if (!Number.isFinite(score)) {
-            throw new InvalidBenchmarkOutputError(
-              `scorer '${scorer.name}' returned ${String(value)} for case ${id}`,
-            );
-          }
-          scores[scorer.name] = score;
-          if (score < (scorer.passAt ?? 1)) passed = false;
-        }
-        return { id, passed, scores, output: trimOutput(output, keep) };
-      };
 
       const caseDone = progressHeartbeat(context, cases.length, 'cases');
       await forEachIndex(0, cases.length, options.concurrency, context.signal, async (index) => {
-        results[index] = await evaluate(index);
+        results[index] = await evaluateCase(
+          options,
+          context,
+          cases[index] as DatasetCase,
+          ids[index] as string,
+        );
         caseDone();
       });
 

@@ -2,11 +2,15 @@
 // history: a directory (GATE_REPORTS_DIR). The workflow only carries references into it. Workers on
 // several hosts need a shared directory, since a review's runs and its evaluation may land on
 // different workers.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderMarkdown, type StoredReport } from './report';
-import type { BenchmarkOutput, RunKey } from './types';
+import { errorCode } from '../../error-message';
+import type { BenchmarkOutput } from '../types';
+import type { RunKey } from '../wire';
+import type { StoredReport } from './document';
+import { renderMarkdown } from './markdown';
 
 export interface ReviewKey {
   workflowId: string;
@@ -83,7 +87,7 @@ export class ReportStore {
       return JSON.parse(await readFile(file, 'utf8')) as BenchmarkOutput;
     } catch (error) {
       throw new ReportStoreError(
-        `run output ${ref} is not in ${this.dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); workers on several hosts need a shared GATE_REPORTS_DIR`,
+        `run output ${ref} is not in ${this.dir} (${errorCode(error)}); workers on several hosts need a shared GATE_REPORTS_DIR`,
       );
     }
   }

@@ -1,51 +1,11 @@
-// The review's evidence as people read it: a JSON document with every measurement, and a Markdown
-// summary (criteria table, suites, runs, flaky cases and regressions). Pure: the report store
-// writes what these functions build.
-import type { BaselineStatus, DatasetAnalysis } from './evaluate';
-import { formatNumber } from './evaluate';
-import type { CriterionResult, Judgement, RunRecord, Verdict } from './types';
+// The review's evidence as people read it: a Markdown summary (criteria table, suites, runs, flaky
+// cases and regressions) of a stored report. Pure: the report store writes what this builds.
+import { type DatasetAnalysis, formatNumber } from '../judge';
+import type { CriterionResult, RunRecord, Verdict } from '../wire';
+import type { StoredReport } from './document';
 
-export const REPORT_SCHEMA_VERSION = 1;
-
-/** Entries of each case list kept in the workflow result; the stored report keeps them all. */
-export const CASES_IN_SUMMARY = 20;
 /** Entries of each case list the Markdown shows. */
 const CASES_IN_MARKDOWN = 50;
-
-export interface ReportSubject {
-  workflowId: string;
-  runId: string;
-  triggerID?: string;
-  phaseID?: string;
-  releasePipelineID?: string;
-  target: { kind: string; id: string; name: string; version: number };
-}
-
-export interface ReportDecision {
-  outcome: string;
-  action: string;
-  reason: string;
-  override?: { actor: string; decision: string; reason?: string };
-  decidedAt: string;
-}
-
-export interface StoredReport {
-  schemaVersion: number;
-  subject: ReportSubject;
-  generatedAt: string;
-  gateVersion: string;
-  /** sha256 of the entity's value and rules under review. */
-  configHash: string;
-  baseline: BaselineStatus & { configHash?: string };
-  verdict: Verdict;
-  judgement: Judgement;
-  /** Times more runs were added to settle an inconclusive verdict, plus the first. */
-  samplingRounds: number;
-  runs: RunRecord[];
-  datasets: DatasetAnalysis[];
-  skippedSuites: string[];
-  decision?: ReportDecision;
-}
 
 function cell(value: string): string {
   return value.replaceAll('|', '\\|').replaceAll('\n', ' ');

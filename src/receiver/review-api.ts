@@ -1,8 +1,8 @@
-// The review API on the receiver: people read reviews and send their decision over HTTP, with a
+// The review API as a Fastify plugin: people read reviews and send their decision over HTTP, with a
 // bearer token from REVIEW_API_TOKEN. Without a token configured the routes exist but answer 404
 // REVIEW_API_DISABLED, so nobody mistakes a missing setting for a missing review.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   decisionSchema,
@@ -10,12 +10,8 @@ import {
   type ReviewControl,
   ReviewError,
 } from '../reviews/control';
-
-const REVIEW_API_CODES = {
-  disabled: 'REVIEW_API_DISABLED',
-  unauthorized: 'REVIEW_API_UNAUTHORIZED',
-  bodyMalformed: 'REVIEW_DECISION_MALFORMED',
-} as const;
+import { firstIssue } from '../zod-issues';
+import type { Replies } from './errors';
 
 /** Why a request was not authenticated; logged, never sent back. */
 export type AuthFailure = 'TOKEN_MISSING' | 'TOKEN_MALFORMED' | 'TOKEN_MISMATCH';
@@ -25,14 +21,6 @@ export interface ReviewApiOptions {
   tokens?: readonly string[] | undefined;
   control?: ReviewControl;
 }
-
-export type Fail = (
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  message: string,
-  extra?: Record<string, unknown>,
-) => FastifyReply;
 
 export const REVIEW_PATHS = {
   list: '/reviews',
@@ -75,50 +63,67 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_REVIEWS_LISTED).default(20),
 });
 
-function firstIssue(error: z.ZodError): { path: string; message: string } {
-  const issue = error.issues[0];
-  const path = issue?.path.join('.') || '(body)';
-  if (issue?.code === 'unrecognized_keys') {
-    return { path: issue.keys.join(', '), message: `unknown field ${issue.keys.join(', ')}` };
-  }
-  return { path, message: `${path}: ${issue?.message ?? 'invalid'}` };
+/** The routes answer 404 before any body is read: the handler is never reached. */
+function registerDisabled(app: FastifyInstance, { fail }: Replies): void {
+  const disabled = (request: FastifyRequest, reply: FastifyReply) => {
+    request.log.info({ code: 'REVIEW_API_DISABLED' }, 'review API called while disabled');
+    fail(
+      reply,
+      'REVIEW_API_DISABLED',
+      'the review API is off: set REVIEW_API_TOKEN on the receiver',
+    );
+  };
+  const unreachable = async () => undefined;
+  app.get(REVIEW_PATHS.list, { onRequest: disabled }, unreachable);
+  app.get(REVIEW_PATHS.show, { onRequest: disabled }, unreachable);
+  app.post(REVIEW_PATHS.decision, { onRequest: disabled }, unreachable);
 }
 
-export function registerReviewRoutes(
+/** Fastify's own body errors on a decision, answered with the review API's codes. */
+function bodyErrors(app: FastifyInstance, { fail }: Replies): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      request.log.warn({ code: 'REVIEW_DECISION_TOO_LARGE' }, 'body over the limit');
+      return fail(reply, 'REVIEW_DECISION_TOO_LARGE', `body over ${DECISION_BODY_LIMIT} bytes`);
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      request.log.warn({ code: 'REVIEW_UNSUPPORTED_MEDIA_TYPE' }, 'content type is not JSON');
+      return fail(reply, 'REVIEW_UNSUPPORTED_MEDIA_TYPE', 'content type must be JSON');
+    }
+    // Invalid JSON, an empty body, or a body carrying __proto__: not a decision anyone sent.
+    if (error.statusCode === 400 && error.code?.startsWith('FST_ERR_CTP_')) {
+      request.log.info({ code: 'REVIEW_DECISION_MALFORMED' }, 'decision body is not JSON');
+      return fail(reply, 'REVIEW_DECISION_MALFORMED', 'body is not valid JSON');
+    }
+    throw error;
+  });
+}
+
+export async function reviewApi(
   app: FastifyInstance,
-  options: ReviewApiOptions,
-  fail: Fail,
-): void {
-  const { control } = options;
+  options: ReviewApiOptions & { replies: Replies },
+): Promise<void> {
+  const { control, replies } = options;
+  const { fail } = replies;
   if (control === undefined || options.tokens === undefined) {
-    // Answered in onRequest, before any body is read: the handler below is never reached.
-    const disabled = (request: FastifyRequest, reply: FastifyReply) => {
-      request.log.info({ code: REVIEW_API_CODES.disabled }, 'review API called while disabled');
-      fail(
-        reply,
-        404,
-        REVIEW_API_CODES.disabled,
-        'the review API is off: set REVIEW_API_TOKEN on the receiver',
-      );
-    };
-    const unreachable = async () => undefined;
-    app.get(REVIEW_PATHS.list, { onRequest: disabled }, unreachable);
-    app.get(REVIEW_PATHS.show, { onRequest: disabled }, unreachable);
-    app.post(REVIEW_PATHS.decision, { onRequest: disabled }, unreachable);
+    registerDisabled(app, replies);
     return;
   }
   const tokens = options.tokens.map(digest);
+  // Decisions are JSON; Fastify's plain-text parser would hand a text body on as a string.
+  app.removeContentTypeParser('text/plain');
+  bodyErrors(app, replies);
 
   // onRequest: the token is checked before a body is read or parsed.
   const authenticate = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const result = checkBearer(request.headers.authorization, tokens);
     if (result.ok) return done();
     request.log.warn(
-      { code: REVIEW_API_CODES.unauthorized, reason: result.reason },
+      { code: 'REVIEW_API_UNAUTHORIZED', reason: result.reason },
       'review API request without a valid token',
     );
     reply.header('www-authenticate', 'Bearer realm="rollout-gate reviews"');
-    fail(reply, 401, REVIEW_API_CODES.unauthorized, 'a valid bearer token is required');
+    fail(reply, 'REVIEW_API_UNAUTHORIZED', 'a valid bearer token is required');
   };
 
   function answerError(request: FastifyRequest, reply: FastifyReply, error: unknown) {
@@ -128,15 +133,15 @@ export function registerReviewRoutes(
     if (error.code === 'TEMPORAL_UNAVAILABLE' || error.code === 'REVIEW_DECISION_TIMEOUT') {
       reply.header('retry-after', '5');
     }
-    return fail(reply, error.status, error.code, error.message, error.details);
+    return fail(reply, error.code, error.message, error.details);
   }
 
   app.get(REVIEW_PATHS.list, { onRequest: authenticate }, async (request, reply) => {
     const query = listQuery.safeParse(request.query);
     if (!query.success) {
-      const issue = firstIssue(query.error);
+      const issue = firstIssue(query.error, '(query)');
       request.log.info({ code: 'REVIEW_FILTER_INVALID', path: issue.path }, 'invalid filter');
-      return fail(reply, 400, 'REVIEW_FILTER_INVALID', issue.message, { path: issue.path });
+      return fail(reply, 'REVIEW_FILTER_INVALID', issue.message, { path: issue.path });
     }
     const { limit, ...filter } = query.data;
     try {
@@ -162,19 +167,15 @@ export function registerReviewRoutes(
     REVIEW_PATHS.decision,
     { onRequest: authenticate, bodyLimit: DECISION_BODY_LIMIT },
     async (request, reply) => {
-      const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        request.log.info({ code: REVIEW_API_CODES.bodyMalformed }, 'decision body is not JSON');
-        return fail(reply, 400, REVIEW_API_CODES.bodyMalformed, 'body is not valid JSON');
+      if (request.body === undefined) {
+        request.log.info({ code: 'REVIEW_DECISION_MALFORMED' }, 'decision without a body');
+        return fail(reply, 'REVIEW_DECISION_MALFORMED', 'body is not valid JSON');
       }
-      const body = decisionSchema.safeParse(json);
+      const body = decisionSchema.safeParse(request.body);
       if (!body.success) {
-        const issue = firstIssue(body.error);
+        const issue = firstIssue(body.error, '(body)');
         request.log.info({ code: 'REVIEW_DECISION_INVALID', path: issue.path }, 'invalid decision');
-        return fail(reply, 400, 'REVIEW_DECISION_INVALID', issue.message, { path: issue.path });
+        return fail(reply, 'REVIEW_DECISION_INVALID', issue.message, { path: issue.path });
       }
       try {
         const accepted = await control.decide(request.params.id, body.data);

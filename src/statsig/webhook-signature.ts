@@ -4,7 +4,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'x-statsig-signature';
 export const TIMESTAMP_HEADER = 'x-statsig-request-timestamp';
-export const DEFAULT_TOLERANCE_MS = 5 * 60 * 1000;
 
 /** Stable codes: logs and tests key on these, never on message text. */
 export type SignatureFailureCode =

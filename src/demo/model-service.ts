@@ -1,6 +1,6 @@
 // A local HTTP "model service" for the latency example and the demo: it answers with the local
 // model and takes as long as the model's simulated generation time, so latency depends on the
-// prompt configuration the request names. `npx tsx examples/model-service.ts [port]` runs it alone.
+// prompt configuration the request names. `npx tsx src/demo/model-service.ts [port]` runs it alone.
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { complete, type PromptConfig } from './local-model';

@@ -1,0 +1,151 @@
+// Runs one benchmark once, on the candidate or the baseline, in a scratch directory of its own, and
+// stores its full output in the report store; the workflow keeps the metrics and a reference.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { errorMessage } from '../src/error-message';
+import { InvalidBenchmarkOutputError } from '../src/gate/kinds/kind';
+import { findBenchmark } from '../src/gate/plan';
+import type { ReportStore } from '../src/gate/report/store';
+import { hashSeed } from '../src/gate/stats';
+import type { BenchmarkOutput, GateDefinition } from '../src/gate/types';
+import { FAILURE, type ReviewActivities, type RunBenchmarkInput } from '../workflows/contract';
+import { reviewKey } from './context';
+
+const isFiniteNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+
+function isRecordOf(value: unknown, check: (item: unknown) => boolean): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return Object.values(value).every(check);
+}
+
+/** Why a benchmark's output is unusable, or undefined when it is a valid BenchmarkOutput. */
+function outputProblem(output: unknown): string | undefined {
+  const value = output as Partial<BenchmarkOutput> | null | undefined;
+  if (!value || !isRecordOf(value.metrics, isFiniteNumber)) {
+    return 'must return { metrics: { name: finite number } }';
+  }
+  if (
+    value.samples !== undefined &&
+    !isRecordOf(value.samples, (list) => Array.isArray(list) && list.every(isFiniteNumber))
+  ) {
+    return 'samples must be { name: [finite numbers] }';
+  }
+  if (value.cases !== undefined) {
+    if (!Array.isArray(value.cases)) return 'cases must be an array';
+    for (const item of value.cases) {
+      if (!item || typeof item.id !== 'string') return 'every case needs a string id';
+      if (item.passed !== undefined && typeof item.passed !== 'boolean') {
+        return `case ${item.id}: passed must be a boolean`;
+      }
+      if (item.scores !== undefined && !isRecordOf(item.scores, isFiniteNumber)) {
+        return `case ${item.id}: scores must be finite numbers`;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function createRunBenchmark(
+  gate: GateDefinition,
+  reports: ReportStore,
+): ReviewActivities['runBenchmark'] {
+  return async function runBenchmark(input: RunBenchmarkInput) {
+    const definition = findBenchmark(gate, input.suite, input.benchmark);
+    if (!definition) {
+      throw ApplicationFailure.nonRetryable(
+        `Benchmark ${input.suite}/${input.benchmark} is not registered on this worker`,
+        FAILURE.benchmarkNotFound,
+      );
+    }
+    const context = Context.current();
+    const { workflowId, runId } = reviewKey();
+    const role = input.role ?? 'candidate';
+    const repeat = input.repeat ?? 0;
+    const target = role === 'baseline' && input.baseline ? input.baseline : input.target;
+    const where = `${input.suite}/${input.benchmark} (${role}, repeat ${repeat})`;
+    // Heartbeat on a timer as well as on request: a benchmark that never calls heartbeat() still
+    // proves its worker is alive, and a dead worker is noticed within the heartbeat timeout.
+    let lastProgress: unknown;
+    const timer = setInterval(() => context.heartbeat(lastProgress), 1_000);
+    // Stop the benchmark at its own timeout too, not only when Temporal says so: a killed process
+    // or an aborted request frees the worker at once.
+    const deadline = AbortSignal.timeout(context.info.startToCloseTimeoutMs);
+    const runSignal = AbortSignal.any([context.cancellationSignal, deadline]);
+    const scratchDir = await mkdtemp(path.join(tmpdir(), 'rollout-gate-run-'));
+    const started = Date.now();
+    try {
+      const output = await definition.run({
+        target,
+        baseline: input.baseline ?? null,
+        role,
+        repeat,
+        seed: hashSeed(`${workflowId}|${input.suite}|${input.benchmark}|${repeat}`),
+        signal: runSignal,
+        heartbeat: (progress?: unknown) => {
+          lastProgress = progress;
+          context.heartbeat(progress);
+        },
+        log: {
+          info: (text, fields) => context.log.info(text, { benchmark: where, ...fields }),
+          warn: (text, fields) => context.log.warn(text, { benchmark: where, ...fields }),
+        },
+        scratchDir,
+      });
+      const problem = outputProblem(output);
+      if (problem) {
+        throw ApplicationFailure.nonRetryable(
+          `Benchmark ${input.suite}/${input.benchmark} ${problem}`,
+          FAILURE.benchmarkInvalidResult,
+        );
+      }
+      const durationMs = Date.now() - started;
+      const ref = await reports.writeRun(
+        {
+          workflowId,
+          runId,
+          round: input.round ?? 0,
+          suite: input.suite,
+          benchmark: input.benchmark,
+          role,
+          repeat,
+        },
+        output,
+      );
+      const sampleCount = Object.values(output.samples ?? {}).reduce(
+        (n, list) => n + list.length,
+        0,
+      );
+      return {
+        metrics: output.metrics,
+        durationMs,
+        ref,
+        sampleCount,
+        caseCount: output.cases?.length ?? 0,
+      };
+    } catch (error) {
+      if (error instanceof ApplicationFailure) throw error;
+      if (error instanceof InvalidBenchmarkOutputError) {
+        throw ApplicationFailure.nonRetryable(
+          `${where}: ${error.message}`,
+          FAILURE.benchmarkInvalidResult,
+        );
+      }
+      if (deadline.aborted && !context.cancellationSignal.aborted) {
+        throw ApplicationFailure.create({
+          type: FAILURE.benchmarkFailed,
+          message: `${input.suite}/${input.benchmark} timed out after ${context.info.startToCloseTimeoutMs} ms`,
+        });
+      }
+      throw ApplicationFailure.create({
+        type: FAILURE.benchmarkFailed,
+        message: `${input.suite}/${input.benchmark} threw: ${errorMessage(error)}`,
+      });
+    } finally {
+      clearInterval(timer);
+      await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  };
+}

@@ -1,0 +1,122 @@
+// Planning a review: which suites select the target, their benchmarks' names and limits, the
+// criteria and the policy. Also the gate's version (recorded in every report). Pure.
+import { contentHash } from './hash';
+import { resolvePolicy } from './policy';
+import {
+  type BenchmarkDefinition,
+  type Criterion,
+  type GateDefinition,
+  isRelative,
+  type SuiteDefinition,
+  type Target,
+} from './types';
+import type { PlannedBenchmark, ReviewPlan } from './wire';
+
+const BENCHMARK_DEFAULTS = {
+  timeoutMs: 5 * 60 * 1000,
+  heartbeatTimeoutMs: 15_000,
+  retries: 2,
+  repeats: 1,
+  parallelRuns: 2,
+} as const;
+/** The benchmarks a criterion draws from: the one it names, else every one in its suite. */
+export function sourcesOf(suite: SuiteDefinition, criterion: Criterion): BenchmarkDefinition[] {
+  return suite.benchmarks.filter(
+    (benchmark) => criterion.benchmark === undefined || benchmark.name === criterion.benchmark,
+  );
+}
+
+// Hashing walks every benchmark's code and options: once per gate object is enough.
+const hashedVersions = new WeakMap<GateDefinition, string>();
+
+/**
+ * The gate config's version for reports: the one it declares, else a hash of its content (the
+ * benchmarks' code and their kinds' options included).
+ */
+export function gateVersionOf(gate: GateDefinition): string {
+  if (gate.version) return gate.version;
+  let version = hashedVersions.get(gate);
+  if (version === undefined) {
+    version = contentHash(gate, 16);
+    hashedVersions.set(gate, version);
+  }
+  return version;
+}
+
+/** Whether a suite's `targets` select this review. */
+function selects(
+  suite: SuiteDefinition,
+  target: Pick<Target, 'id' | 'name' | 'tags'>,
+  pipelineID: string,
+): boolean {
+  const { entities, pipelines, tags } = suite.targets ?? {};
+  if (entities && !entities.includes(target.id) && !entities.includes(target.name)) return false;
+  if (pipelines && !pipelines.includes(pipelineID)) return false;
+  if (tags && !tags.some((tag) => (target.tags ?? []).includes(tag))) return false;
+  return true;
+}
+
+/** Whether a benchmark must also run on the baseline: a relative criterion may draw from it. */
+function needsBaselineRun(suite: SuiteDefinition, benchmark: BenchmarkDefinition): boolean {
+  return suite.criteria.some(
+    (criterion) =>
+      isRelative(criterion.compare) &&
+      sourcesOf(suite, criterion).includes(benchmark) &&
+      (benchmark.metrics === undefined || benchmark.metrics.includes(criterion.metric)),
+  );
+}
+
+/**
+ * What the workflow needs to schedule a review of one target: the suites that select it, their
+ * benchmarks' names and limits, the criteria, and the policy for this pipeline and entity.
+ */
+export function planReview(
+  gate: GateDefinition,
+  target: Pick<Target, 'id' | 'name'> & { tags?: string[] },
+  pipelineID: string,
+): ReviewPlan {
+  const selected = gate.suites.filter((suite) => selects(suite, target, pipelineID));
+  const benchmarks: PlannedBenchmark[] = selected.flatMap((suite) =>
+    suite.benchmarks.map((benchmark) => {
+      const repeats = benchmark.repeats ?? BENCHMARK_DEFAULTS.repeats;
+      return {
+        suite: suite.name,
+        benchmark: benchmark.name,
+        kind: benchmark.kind ?? 'custom',
+        timeoutMs: benchmark.timeoutMs ?? BENCHMARK_DEFAULTS.timeoutMs,
+        heartbeatTimeoutMs: benchmark.heartbeatTimeoutMs ?? BENCHMARK_DEFAULTS.heartbeatTimeoutMs,
+        retries: benchmark.retries ?? BENCHMARK_DEFAULTS.retries,
+        repeats,
+        maxRepeats: Math.max(repeats, benchmark.maxRepeats ?? repeats),
+        parallelRuns: benchmark.parallelRuns ?? BENCHMARK_DEFAULTS.parallelRuns,
+        baseline: needsBaselineRun(suite, benchmark),
+      };
+    }),
+  );
+  const criteria = selected.flatMap((suite) =>
+    suite.criteria.map((criterion) => ({ ...criterion, suite: suite.name })),
+  );
+  const suiteOnFail = Object.fromEntries(
+    selected.flatMap((suite) => (suite.onFail ? [[suite.name, suite.onFail]] : [])),
+  );
+  return {
+    benchmarks,
+    criteria,
+    suites: selected.map((suite) => ({ name: suite.name, passScore: suite.passScore ?? 100 })),
+    skippedSuites: gate.suites.filter((suite) => !selected.includes(suite)).map((s) => s.name),
+    needsBaseline: benchmarks.some((benchmark) => benchmark.baseline),
+    gateVersion: gateVersionOf(gate),
+    policy: resolvePolicy(gate, target, pipelineID),
+    suiteOnFail,
+  };
+}
+
+export function findBenchmark(
+  gate: GateDefinition,
+  suiteName: string,
+  benchmarkName: string,
+): BenchmarkDefinition | undefined {
+  return gate.suites
+    .find((suite) => suite.name === suiteName)
+    ?.benchmarks.find((benchmark) => benchmark.name === benchmarkName);
+}

@@ -1,0 +1,164 @@
+// The shape of a gate config, as zod schemas: each field's type, range and the rules between a
+// criterion's fields. Cross-references (names, metrics a criterion reads) are checked in define.ts.
+import { z } from 'zod';
+import { AGGREGATIONS } from './stats';
+import {
+  type BenchmarkDefinition,
+  COMPARISONS,
+  type Comparison,
+  isRelative,
+  KILL_SWITCHES,
+  type KillSwitch,
+  OPERATORS,
+  STATISTICAL_TESTS,
+} from './types';
+
+const killSwitchSchema = z.enum(KILL_SWITCHES as [KillSwitch, ...KillSwitch[]], {
+  message: `must be one of ${KILL_SWITCHES.join(', ')}`,
+});
+
+const policySchema = z.strictObject({
+  onFail: killSwitchSchema.optional(),
+  onError: z.enum(['inconclusive', 'fail']).optional(),
+  decisionTimeoutMs: z.number().int().positive().optional(),
+  onDecisionTimeout: killSwitchSchema.optional(),
+  dryRun: z.boolean().optional(),
+  maxReruns: z.number().int().min(0).max(10).optional(),
+});
+
+const positiveInt = (max: number) => z.number().int().positive().max(max);
+
+const benchmarkSchema = z
+  .object({
+    name: z.string().min(1),
+    kind: z.string().min(1).optional(),
+    metrics: z.array(z.string().min(1)).optional(),
+    run: z.custom<BenchmarkDefinition['run']>((value) => typeof value === 'function', {
+      message:
+        'run must be an async function ({ target, heartbeat, signal, log }) => ({ metrics })',
+    }),
+    timeoutMs: z.number().int().positive().optional(),
+    heartbeatTimeoutMs: z.number().int().positive().optional(),
+    retries: z.number().int().min(0).max(20).optional(),
+    repeats: positiveInt(1000).optional(),
+    maxRepeats: positiveInt(1000).optional(),
+    parallelRuns: positiveInt(100).optional(),
+  })
+  .refine(
+    (benchmark) =>
+      benchmark.maxRepeats === undefined || benchmark.maxRepeats >= (benchmark.repeats ?? 1),
+    { message: 'maxRepeats must be at least repeats', path: ['maxRepeats'] },
+  );
+
+const criterionSchema = z
+  .object({
+    metric: z.string().min(1),
+    op: z.enum(OPERATORS as [string, ...string[]], {
+      message: `op must be one of ${OPERATORS.join(' ')}`,
+    }),
+    threshold: z.number().refine(Number.isFinite, 'threshold must be a finite number'),
+    name: z.string().min(1).optional(),
+    benchmark: z.string().min(1).optional(),
+    aggregate: z
+      .enum(AGGREGATIONS as [string, ...string[]], {
+        message: `aggregate must be one of ${AGGREGATIONS.join(', ')}`,
+      })
+      .optional(),
+    compare: z
+      .enum(COMPARISONS as [Comparison, ...Comparison[]], {
+        message: `compare must be one of ${COMPARISONS.join(', ')}`,
+      })
+      .optional(),
+    better: z
+      .enum(['higher', 'lower'], { message: "better must be 'higher' or 'lower'" })
+      .optional(),
+    test: z
+      .enum(STATISTICAL_TESTS as [string, ...string[]], {
+        message: `test must be one of ${STATISTICAL_TESTS.join(', ')}`,
+      })
+      .optional(),
+    alpha: z.number().gt(0).lt(0.5).optional(),
+    resamples: z.number().int().min(100).max(100_000).optional(),
+    minSamples: z.number().int().positive().optional(),
+    failureBudget: z.number().int().min(0).optional(),
+    errorBudget: z.number().int().min(0).optional(),
+    passAt: z.number().refine(Number.isFinite, 'passAt must be a finite number').optional(),
+    critical: z.boolean().optional(),
+    advisory: z.boolean().optional(),
+    weight: z.number().positive().optional(),
+  })
+  .superRefine((criterion, context) => {
+    const problem = (message: string, field: string) =>
+      context.addIssue({ code: 'custom', message, path: [field] });
+    const relative = isRelative(criterion.compare);
+    if (criterion.compare === 'regression') {
+      if (criterion.better === undefined) {
+        problem("a regression criterion needs better: 'higher' or 'lower'", 'better');
+      }
+      if (criterion.op !== '<=' && criterion.op !== '<') {
+        problem("a regression is capped: op must be '<=' or '<'", 'op');
+      }
+      if (criterion.threshold < 0) {
+        problem('a regression threshold is a fraction of the baseline, 0 or more', 'threshold');
+      }
+    }
+    if (relative && criterion.op === '==') problem("'==' only applies to absolute criteria", 'op');
+    if (criterion.op === '==' && criterion.test !== undefined && criterion.test !== 'none') {
+      problem("'==' compares exact values: it takes no statistical test", 'test');
+    }
+    if (!relative && criterion.test === 'mann-whitney') {
+      problem(
+        'mann-whitney compares with the baseline: use it with compare delta or regression',
+        'test',
+      );
+    }
+    if (criterion.failureBudget !== undefined && (criterion.aggregate !== undefined || relative)) {
+      problem(
+        'failureBudget counts single measurements: it applies only without aggregate',
+        'failureBudget',
+      );
+    }
+    if (criterion.critical && criterion.advisory) {
+      problem('a criterion is either critical or advisory, not both', 'advisory');
+    }
+    if (criterion.passAt !== undefined && criterion.aggregate !== 'passRate') {
+      problem("passAt applies only to aggregate: 'passRate'", 'passAt');
+    }
+  });
+
+const suiteSchema = z.object({
+  name: z.string().min(1),
+  benchmarks: z.array(benchmarkSchema).min(1, 'a suite needs at least one benchmark'),
+  criteria: z.array(criterionSchema).min(1, 'a suite needs at least one criterion'),
+  targets: z
+    .strictObject({
+      entities: z.array(z.string().min(1)).min(1).optional(),
+      pipelines: z.array(z.string().min(1)).min(1).optional(),
+      tags: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .optional(),
+  passScore: z.number().min(0).max(100).optional(),
+  onFail: killSwitchSchema.optional(),
+});
+
+export const gateConfigSchema = z.object({
+  suites: z.array(suiteSchema).min(1, 'declare at least one suite'),
+  version: z.string().min(1).optional(),
+  policy: policySchema.optional(),
+  policies: z
+    .array(
+      z.object({
+        match: z
+          .object({
+            pipelineID: z.string().min(1).optional(),
+            entity: z.string().min(1).optional(),
+          })
+          .refine(
+            (match) => match.pipelineID || match.entity,
+            'match needs a pipelineID or an entity',
+          ),
+        policy: policySchema,
+      }),
+    )
+    .optional(),
+});

@@ -1,0 +1,151 @@
+// The serialisable shapes that cross the workflow/activity boundary and land in reports: plans,
+// run records, verdicts and their evidence. Type-only: the workflow bundle depends on this file.
+import type {
+  Aggregation,
+  Comparison,
+  Criterion,
+  KillSwitch,
+  Metrics,
+  Operator,
+  ReviewPolicy,
+  RunRole,
+} from './types';
+
+export type ResolvedPolicy = Required<ReviewPolicy>;
+
+/** A benchmark to run, as the workflow sees it: names and limits only, never code. */
+export interface PlannedBenchmark {
+  suite: string;
+  benchmark: string;
+  kind: string;
+  timeoutMs: number;
+  heartbeatTimeoutMs: number;
+  retries: number;
+  repeats: number;
+  maxRepeats: number;
+  parallelRuns: number;
+  /** Whether it also runs on the baseline (its suite has a relative criterion). */
+  baseline: boolean;
+}
+
+export interface PlannedSuite {
+  name: string;
+  passScore: number;
+}
+
+export interface ReviewPlan {
+  benchmarks: PlannedBenchmark[];
+  criteria: Array<Criterion & { suite: string }>;
+  suites: PlannedSuite[];
+  /** Suites whose `targets` leave this review out. */
+  skippedSuites: string[];
+  /** Whether any planned benchmark runs on the baseline, so the baseline must be loaded. */
+  needsBaseline: boolean;
+  gateVersion: string;
+  policy: ResolvedPolicy;
+  /** Per-suite onFail overrides. */
+  suiteOnFail: Record<string, KillSwitch>;
+}
+
+/** Which run: the benchmark, the side of the comparison, and the repeat. */
+export interface RunKey {
+  suite: string;
+  benchmark: string;
+  role: RunRole;
+  repeat: number;
+}
+
+/** A run that threw or timed out: the same in the workflow's record and in the judge's input. */
+export type FailedRun = RunKey & { status: 'error'; error: string };
+
+/** What the workflow keeps of one run: small numbers and a reference to the stored output. */
+export type RunRecord =
+  | (RunKey & {
+      status: 'completed';
+      metrics: Metrics;
+      durationMs: number;
+      /** Where the full output (samples, cases) is stored. */
+      ref: string;
+      sampleCount: number;
+      caseCount: number;
+    })
+  | FailedRun;
+
+/** One benchmark's result in a review: the candidate's metrics (mean over its runs) and counts. */
+export type BenchmarkOutcome =
+  | {
+      suite: string;
+      benchmark: string;
+      status: 'completed';
+      metrics: Metrics;
+      durationMs: number;
+      runs?: RunCounts;
+    }
+  | { suite: string; benchmark: string; status: 'error'; error: string; runs?: RunCounts };
+
+export interface RunCounts {
+  candidate: { completed: number; errored: number };
+  baseline: { completed: number; errored: number };
+}
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
+export interface StatisticEvidence {
+  test: 'mann-whitney' | 'bootstrap' | 'paired-bootstrap';
+  /** Mann-Whitney U of the candidate's (shifted) samples against the baseline's. */
+  u?: number;
+  /** p-value of the one-sided conclusion named by `hypothesis`. */
+  pValue?: number;
+  /** What the p-value tests: that the candidate meets the threshold, or that it misses it. */
+  hypothesis?: 'meets' | 'misses';
+  /** Bootstrap percentile interval of the judged value. */
+  interval?: [number, number];
+  /** Coverage of the interval (1 − 2α: each one-sided conclusion at level α). */
+  confidence?: number;
+  alpha: number;
+}
+
+export interface CriterionResult {
+  suite: string;
+  metric: string;
+  op: Operator;
+  threshold: number;
+  /** The candidate's value (aggregate, or the decisive measurement); null without one. */
+  observed: number | null;
+  verdict: Verdict;
+  reason: string;
+  /** True when the criterion has no measurement because a benchmark errored or timed out. */
+  error?: boolean;
+  name?: string;
+  compare?: Comparison;
+  aggregate?: Aggregation;
+  /** The baseline's value, when the baseline ran. */
+  baselineValue?: number | null;
+  /** For relative criteria: the judged delta or regression. */
+  difference?: number | null;
+  samples?: { candidate: number; baseline?: number };
+  statistic?: StatisticEvidence;
+  critical?: boolean;
+  advisory?: boolean;
+  weight?: number;
+  /** True when more runs could settle an inconclusive verdict (adaptive sampling). */
+  needsSamples?: boolean;
+}
+
+export interface SuiteResult {
+  suite: string;
+  verdict: Verdict;
+  /** Weighted share (0–100) of passing criteria among the blocking ones. */
+  score: number;
+  passScore: number;
+  reason: string;
+}
+
+export interface Judgement {
+  verdict: Verdict;
+  criteria: CriterionResult[];
+  suites?: SuiteResult[];
+}
+
+/** Whether the review has a baseline to compare with, and if not, why. */
+export type BaselineStatus = { version: number } | { version: null; reason: string };

@@ -1,0 +1,158 @@
+// The two roles a process can run: the workers (reviews, benchmarks, rate-limited Statsig writes,
+// and their metrics listener) and the receiver (webhooks, review API, operations routes).
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ActivityDependencies } from '../../activities';
+import type { Config } from '../config';
+import { loadGateConfig } from '../gate/load';
+import { createReceiverMetrics } from '../metrics/receiver';
+import { startMetricsServer } from '../metrics/server';
+import { createWorkerMetrics } from '../metrics/worker';
+import { buildReceiver, WEBHOOK_PATH } from '../receiver/app';
+import { createReviewStarter } from '../receiver/review-starter';
+import { createRunningReviews } from '../receiver/running-reviews';
+import { createReviewControl } from '../reviews/control';
+import { StatsigConsoleClient } from '../statsig/console-client';
+import { StatsigEventsClient } from '../statsig/events-client';
+import type { StatsigCallObserver } from '../statsig/http';
+import {
+  connectWorker,
+  createClient,
+  ensureSearchAttributes,
+  type TemporalTarget,
+} from '../temporal/connection';
+import { createReviewWorkers } from '../worker';
+
+/** What every role needs from the process that runs it. */
+export interface RoleContext {
+  config: Config;
+  log: Logger;
+  progress: (step: string) => void;
+  registry: Registry;
+  target: TemporalTarget;
+  /** The Temporal UI, for links in the review API's answers. */
+  uiUrl: string | undefined;
+  /** Whether this process started the dev server (which registers the search attributes itself). */
+  embedded: boolean;
+  /** Shutdown steps: `first` runs before those added so far, `last` after. */
+  stops: { first(stop: () => Promise<void>): void; last(stop: () => Promise<void>): void };
+}
+
+function statsigDependencies(
+  config: Config,
+  onCall?: StatsigCallObserver,
+): Omit<ActivityDependencies, 'gate'> {
+  const observe = onCall ? { onCall } : {};
+  const statsig = new StatsigConsoleClient({
+    baseUrl: config.STATSIG_CONSOLE_API_URL,
+    apiKey: config.STATSIG_CONSOLE_API_KEY,
+    timeoutMs: config.STATSIG_TIMEOUT_MS,
+    ...observe,
+  });
+  const events = config.STATSIG_SERVER_SECRET
+    ? new StatsigEventsClient({
+        baseUrl: config.STATSIG_EVENTS_API_URL,
+        serverSecret: config.STATSIG_SERVER_SECRET,
+        timeoutMs: config.STATSIG_TIMEOUT_MS,
+        ...observe,
+      })
+    : undefined;
+  return events ? { statsig, events } : { statsig };
+}
+
+/** Starts the workers; answers the URL of their metrics listener, when there is one. */
+export async function startWorkerRole(
+  context: RoleContext,
+  metricsListener: { port: number; sdkMetricsUrl: string | undefined } | undefined,
+): Promise<string | undefined> {
+  const { config, log, progress, registry, target, stops } = context;
+  progress(`Loading the gate config ${config.GATE_CONFIG}…`);
+  const gate = await loadGateConfig(config.GATE_CONFIG);
+  log.info({ gateConfig: config.GATE_CONFIG, suites: gate.suites.length }, 'gate config loaded');
+  progress(`Connecting the workers to Temporal at ${target.address}…`);
+  const connection = await connectWorker(target);
+  if (!context.embedded) {
+    const client = createClient(target);
+    try {
+      const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+      if (added.length > 0) log.info({ added }, 'registered review search attributes');
+    } finally {
+      await client.connection.close();
+    }
+  }
+  const metrics = createWorkerMetrics(registry);
+  progress('Building the workflow bundle and starting the workers…');
+  const workers = await createReviewWorkers({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    dependencies: {
+      ...statsigDependencies(config, metrics.statsigCall),
+      gate,
+      reportsDir: config.GATE_REPORTS_DIR,
+    },
+    workflows: { workflowsPath: require.resolve('../../workflows') },
+    statsigWritesPerSecond: config.STATSIG_WRITES_PER_SECOND,
+    metrics,
+  });
+  const workersDone = workers.run();
+  workersDone.catch((error: unknown) => log.error({ err: error }, 'worker stopped with an error'));
+  stops.first(async () => {
+    workers.shutdown();
+    await workersDone.catch(() => undefined);
+    await connection.close();
+  });
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'workers polling');
+  progress(`Workers polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
+
+  if (metricsListener === undefined) return undefined;
+  const server = await startMetricsServer({
+    host: config.WORKER_METRICS_HOST,
+    port: metricsListener.port,
+    registry,
+    // Without our exporter (a runtime installed earlier in this process) only ours are shown.
+    ...(metricsListener.sdkMetricsUrl ? { sdkMetricsUrl: metricsListener.sdkMetricsUrl } : {}),
+  });
+  const url = `${server.url}/metrics`;
+  // Last to close: a scrape during the drain still sees the final counts.
+  stops.last(() => server.close());
+  log.info({ url }, 'worker metrics listening');
+  return url;
+}
+
+/** Starts the receiver; answers the URL it listens on. */
+export async function startReceiverRole(context: RoleContext): Promise<string> {
+  const { config, log, progress, registry, target, stops } = context;
+  const client = createClient(target);
+  const app = buildReceiver({
+    webhookSecrets: config.STATSIG_WEBHOOK_SECRET,
+    toleranceMs: config.WEBHOOK_TOLERANCE_MS,
+    bodyLimitBytes: config.WEBHOOK_BODY_LIMIT_BYTES,
+    reviews: createReviewStarter(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    runningReviews: createRunningReviews(client),
+    changesKept: config.WEBHOOK_CHANGES_KEPT,
+    rateLimitPerMinute: config.WEBHOOK_RATE_LIMIT_PER_MINUTE,
+    metrics: createReceiverMetrics(registry),
+    reviewApi: {
+      tokens: config.REVIEW_API_TOKEN,
+      control: createReviewControl(client, context.uiUrl ? { uiUrl: context.uiUrl } : {}),
+    },
+    logger: { level: config.LOG_LEVEL },
+  });
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  const url = address.replace('0.0.0.0', 'localhost');
+  // The receiver closes first so no new review starts while the workers drain.
+  stops.first(async () => {
+    await app.close();
+    await client.connection.close();
+  });
+  log.info(
+    {
+      url: `${url}${WEBHOOK_PATH}`,
+      reviewApi: config.REVIEW_API_TOKEN ? 'on' : 'off (set REVIEW_API_TOKEN)',
+    },
+    'receiver listening',
+  );
+  progress(`Receiver listening on ${url} (webhooks at ${url}${WEBHOOK_PATH})`);
+  return url;
+}

@@ -1,0 +1,107 @@
+// Every way the review calls activities, in one place: timeouts, retries and task queues per kind of
+// work. Changing one changes what running reviews do on their next attempt, so each says why.
+import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { errorMessage } from '../src/error-message';
+import type { RunRole } from '../src/gate/types';
+import type { PlannedBenchmark } from '../src/gate/wire';
+import { FAILURE, type ReviewActivities, STATSIG_WRITES_QUEUE_SUFFIX } from './contract';
+
+/** Failures no retry can mend: Statsig refused the request, or the gate config has no such benchmark. */
+const NON_RETRYABLE: string[] = [
+  FAILURE.statsigRejected,
+  FAILURE.triggerHasNoEntity,
+  FAILURE.benchmarkNotFound,
+];
+
+/** Reads ride out a Statsig outage for a while with capped backoff; 4xx answers fail at once. */
+export const statsigReads = proxyActivities<ReviewActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '30m',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});
+
+/**
+ * Planning is quick and in memory, but it is an ordinary activity (the gate config lives on the
+ * worker, not in the workflow): a short timeout lets a dead worker's attempt be retried soon.
+ */
+export const planning = proxyActivities<ReviewActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * Judging reads every stored run and may bootstrap thousands of cases: more time than planning, with
+ * a heartbeat so that a dead worker is noticed in a minute rather than at the ten-minute mark.
+ */
+export const judging = proxyActivities<ReviewActivities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '1m',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const writeRetry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '2m',
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
+
+// The decision is made by the time results are recorded: an Events API outage may delay the
+// review's end a little, never for hours.
+const recordOptions = {
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '15m',
+  retry: writeRetry,
+} as const;
+
+/**
+ * Every write to Statsig (approve, abort, disable, log_event) goes through one task queue whose
+ * workers cap the rate, so all workers together stay under Statsig's mutation limit. Built per review
+ * because the queue's name follows the review's own task queue.
+ */
+export function statsigWriteActivities() {
+  const taskQueue = `${workflowInfo().taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`;
+  return {
+    /** Approve, abort, disable: retried for hours, since a lost decision is worse than a late one. */
+    writes: proxyActivities<ReviewActivities>({
+      taskQueue,
+      startToCloseTimeout: '30s',
+      scheduleToCloseTimeout: '6h',
+      retry: writeRetry,
+    }),
+    /** log_event with the review's result. */
+    records: proxyActivities<ReviewActivities>({ taskQueue, ...recordOptions }),
+  };
+}
+
+/**
+ * Without a server secret, recording only completes the stored report: no Statsig write, so it must
+ * not take one of the writes queue's rate-limited slots.
+ */
+export const reportRecords = proxyActivities<ReviewActivities>(recordOptions);
+
+/** One benchmark run: the benchmark's own timeout, heartbeat and retries, named in the Temporal UI. */
+export function benchmarkRunActivities(planned: PlannedBenchmark, role: RunRole, repeat: number) {
+  return proxyActivities<ReviewActivities>({
+    startToCloseTimeout: planned.timeoutMs,
+    heartbeatTimeout: planned.heartbeatTimeoutMs,
+    summary: `benchmark ${planned.suite}/${planned.benchmark}${role === 'baseline' ? ' (baseline)' : ''}${planned.maxRepeats > 1 ? ` #${repeat + 1}` : ''}`,
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumAttempts: planned.retries + 1,
+      nonRetryableErrorTypes: [...NON_RETRYABLE, FAILURE.benchmarkInvalidResult],
+    },
+  });
+}
+
+/** What a failed activity said: its cause, without the wrapping Temporal adds. */
+export function failureMessage(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return errorMessage(error);
+}

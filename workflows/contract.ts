@@ -1,0 +1,321 @@
+// The review's contract: its workflow type and ID rule, what goes in and comes out, the messages
+// people and the receiver send it, and the activities it calls. The workflow, the activities, the
+// receiver, the review API and the CLI all import this file; nothing outside workflows/ imports the
+// workflow implementation. Types apart, it holds only plain values and message definitions, so the
+// workflow bundle can import it.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Metrics, RunRole, Target } from '../src/gate/types';
+import type {
+  BaselineStatus,
+  BenchmarkOutcome,
+  CriterionResult,
+  Judgement,
+  ResolvedPolicy,
+  ReviewPlan,
+  RunCounts,
+  RunRecord,
+  SuiteResult,
+  Verdict,
+} from '../src/gate/wire';
+import type { EntityKind } from '../src/statsig/schemas';
+
+/** The review workflow's type name: callers start and find it by name, never importing its code. */
+export const REVIEW_WORKFLOW_TYPE = 'releasePipelineReview';
+
+/** Where the workflow ID comes from: one review per trigger and phase, whatever the deliveries. */
+export function reviewWorkflowId(triggerID: string, phaseID: string): string {
+  return `review-${triggerID}-${phaseID}`;
+}
+
+/** Whether a trigger still waits for this review's phase: anything else means the review is moot. */
+export function waitsForReview(
+  trigger: { status: string; currentPhaseID?: string | null | undefined },
+  phaseID: string,
+): boolean {
+  return trigger.status === 'WAITING_FOR_REVIEW' && trigger.currentPhaseID === phaseID;
+}
+
+/** The suffix of the task queue whose worker rate-limits every write to Statsig. */
+export const STATSIG_WRITES_QUEUE_SUFFIX = '-statsig-writes';
+
+/**
+ * Failure types activities raise and the workflow's retry policies key on. A plain object, so the
+ * workflow bundle imports it without pulling in anything else.
+ */
+export const FAILURE = {
+  statsigRejected: 'StatsigRejected',
+  triggerHasNoEntity: 'TriggerHasNoEntity',
+  benchmarkNotFound: 'BenchmarkNotFound',
+  benchmarkInvalidResult: 'BenchmarkInvalidResult',
+  benchmarkFailed: 'BenchmarkFailed',
+  reportStoreMissing: 'ReportStoreMissing',
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Input and result
+
+/** The `releasePipelineMetadata` of a ReleasePipelineWaitingForReview webhook. */
+export interface ReviewRequest {
+  releasePipelineID: string;
+  triggerID: string;
+  phaseID: string;
+  gateID?: string;
+  /** When the receiver accepted the webhook (ms); lets the report show webhook-to-decision time. */
+  receivedAtMs: number;
+}
+
+export type ReviewAction = 'approved' | 'aborted' | 'disabled' | 'none';
+
+export type ReviewOutcome =
+  /** The verdict was acted on (or deliberately not acted on, for inconclusive verdicts). */
+  | 'decided'
+  /** Someone moved the trigger on before the review finished; rollout-gate called nothing. */
+  | 'superseded';
+
+export interface TargetSummary {
+  kind: Target['kind'];
+  id: string;
+  name: string;
+  version: number;
+}
+
+/** Some cases of a kind (flaky, regressed, improved) across a review's datasets; the report has all. */
+export interface CaseListSummary {
+  count: number;
+  cases: Array<{
+    suite: string;
+    benchmark: string;
+    id: string;
+    candidate: { runs: number; passed: number };
+    baseline: { runs: number; passed: number };
+  }>;
+}
+
+/** Where the review's evidence is stored and what identifies it; kept small for the workflow result. */
+export interface ReviewEvaluation {
+  /** report.json (every measurement) and report.md (the readable summary). */
+  report: { json: string; markdown: string };
+  gateVersion: string;
+  /** sha256 of the value and rules under review. */
+  configHash: string;
+  baseline: BaselineStatus & { configHash?: string };
+  /** 1, plus each time more runs were added to settle an inconclusive verdict. */
+  samplingRounds: number;
+  runs: number;
+  skippedSuites: string[];
+  flaky: CaseListSummary;
+  regressions: CaseListSummary;
+  improvements: CaseListSummary;
+}
+
+export interface ReviewReport {
+  request: ReviewRequest;
+  outcome: ReviewOutcome;
+  target?: TargetSummary;
+  verdict?: Verdict;
+  criteria: CriterionResult[];
+  /** Per-suite verdicts and scores. */
+  suites?: SuiteResult[];
+  benchmarks: BenchmarkOutcome[];
+  /** The stored evidence: report files, hashes, baseline, flaky cases and regressions. */
+  evaluation?: ReviewEvaluation;
+  action: ReviewAction;
+  reason: string;
+  /** Set when a person decided instead of (or before) the benchmarks. */
+  override?: Override;
+  policy?: ResolvedPolicy;
+  /** Times the benchmarks ran again because the entity changed under review. */
+  reruns: number;
+  startedAtMs: number;
+  decidedAtMs: number;
+  /** Whether the report reached Statsig through log_event; set once the review has recorded it. */
+  recording?: RecordingOutcome;
+}
+
+/** `skipped` without STATSIG_SERVER_SECRET; a failure to record never undoes the decision. */
+export type RecordingOutcome =
+  | { status: 'recorded' | 'skipped' }
+  | { status: 'failed'; error: string };
+
+// ---------------------------------------------------------------------------------------------
+// Messages: the progress query, the decide update, the configChanged signal
+
+export type ReviewStage =
+  | 'load target'
+  | 'plan'
+  | 'run benchmarks'
+  | 'evaluate'
+  | 'reconcile'
+  | 'waiting for a person'
+  | 'act'
+  | 'record'
+  | 'done';
+
+export interface ReviewProgress {
+  stage: ReviewStage;
+  target?: TargetSummary;
+  /** The released version the candidate is compared with, when a criterion needs one. */
+  baseline?: BaselineStatus;
+  benchmarks: Array<
+    | { suite: string; benchmark: string; status: 'pending' | 'running'; runs?: RunCounts }
+    | BenchmarkOutcome
+  >;
+  judgement?: Judgement;
+  evaluation?: ReviewEvaluation;
+  override?: Override;
+  /** When an inconclusive review stops waiting for a person (ms since epoch). */
+  decisionDeadlineMs?: number;
+  action?: ReviewAction;
+  reruns: number;
+}
+
+/** A person's decision, sent with the `decide` update (CLI, HTTP route or Temporal UI). */
+export interface DecideInput {
+  decision: 'approve' | 'reject';
+  actor: string;
+  reason?: string;
+}
+
+export interface Override extends DecideInput {
+  atMs: number;
+}
+
+export interface DecisionTaken {
+  accepted: true;
+  /** The stage the review was in when it took the decision. */
+  stage: ReviewStage;
+}
+
+/** Failure types of a `decide` update the review refuses; the review API answers them with 409. */
+export const DECISION_REFUSED = {
+  alreadyDecided: 'REVIEW_ALREADY_DECIDED',
+  alreadyActed: 'REVIEW_ALREADY_ACTED',
+} as const;
+
+/** What Statsig reported about the entity under review (a `statsig::config_change` event). */
+export interface ConfigChangedSignal {
+  /** Statsig's entity type, e.g. Gate or DynamicConfig. */
+  type: string;
+  /** The entity's name, as in the RolloutEntity search attribute. */
+  name: string;
+  action: string;
+  happenedAtMs: number;
+}
+
+export const progressQuery = defineQuery<ReviewProgress>('progress');
+export const decideUpdate = defineUpdate<DecisionTaken, [DecideInput]>('decide');
+export const configChangedSignal = defineSignal<[ConfigChangedSignal]>('configChanged');
+
+// ---------------------------------------------------------------------------------------------
+// Activities: their inputs and results (activities/index.ts implements them)
+
+/** The trigger fields the workflow decides on; the rest stays out of history. */
+export interface TriggerState {
+  id: string;
+  releasePipelineID: string;
+  status: string;
+  currentPhaseID: string | null;
+  gateID: string | null;
+  dynamicConfigID: string | null;
+  /** When the release started (Statsig's clock): config changes up to then are the release itself. */
+  createdTime: number;
+}
+
+export interface LoadedTarget {
+  trigger: TriggerState;
+  target: Target;
+  /**
+   * Whether this worker records results in Statsig (STATSIG_SERVER_SECRET is set). When it does not,
+   * recording is no Statsig write, and the workflow keeps it off the rate-limited writes queue.
+   */
+  recordsInStatsig: boolean;
+}
+
+/** A gate or dynamic config, by kind and ID. */
+export interface EntityRef {
+  kind: EntityKind;
+  id: string;
+}
+
+/** The released version a review compares with, or why there is none. */
+export interface BaselineResult {
+  target: Target | null;
+  status: BaselineStatus;
+}
+
+export interface PlanReviewInput {
+  target: Target;
+  releasePipelineID: string;
+}
+
+export interface RunBenchmarkInput {
+  suite: string;
+  benchmark: string;
+  target: Target;
+  baseline?: Target | null;
+  role?: RunRole;
+  repeat?: number;
+  /** The review's rerun number (0 for the first version judged). */
+  round?: number;
+}
+
+export interface RunBenchmarkResult {
+  metrics: Metrics;
+  durationMs: number;
+  /** Reference of the stored output in the report store. */
+  ref: string;
+  sampleCount: number;
+  caseCount: number;
+}
+
+export interface EvaluateReviewInput {
+  request?: ReviewRequest;
+  plan: Pick<ReviewPlan, 'criteria' | 'suites' | 'gateVersion' | 'skippedSuites'>;
+  target: Target;
+  baseline: BaselineResult;
+  runs: RunRecord[];
+  onError: 'inconclusive' | 'fail';
+  samplingRounds: number;
+}
+
+export interface EvaluateReviewResult {
+  judgement: Judgement;
+  moreSamples: Array<{ suite: string; benchmark: string }>;
+  evaluation: ReviewEvaluation;
+}
+
+/** Which trigger and phase a write acts for; every write first checks they still wait for review. */
+export interface ReviewedPhase {
+  triggerID: string;
+  phaseID: string;
+}
+
+/**
+ * What a write did: `done`, `already-done` (an earlier attempt's call had landed, or Statsig already
+ * shows the outcome), or `superseded` (the trigger stopped waiting for this review before the call,
+ * so nothing was called).
+ */
+export type WriteResult =
+  | { status: 'done' | 'already-done' }
+  | { status: 'superseded'; trigger: TriggerState };
+
+/** Every activity a review calls, by the name Temporal records in its history. */
+export interface ReviewActivities {
+  readTrigger(triggerID: string): Promise<TriggerState>;
+  loadReviewTarget(request: ReviewRequest): Promise<LoadedTarget>;
+  planReview(input: PlanReviewInput): Promise<ReviewPlan>;
+  /**
+   * What reconciling needs, read together just after judging: the trigger (has a person moved it
+   * on?) and, while it still waits, the entity's version (was a change saved while benchmarks ran?).
+   */
+  reconcileReview(
+    input: EntityRef & { triggerID: string },
+  ): Promise<{ trigger: TriggerState; version: number | null }>;
+  loadBaseline(input: EntityRef & { version: number }): Promise<BaselineResult>;
+  runBenchmark(input: RunBenchmarkInput): Promise<RunBenchmarkResult>;
+  evaluateReview(input: EvaluateReviewInput): Promise<EvaluateReviewResult>;
+  approvePhase(input: ReviewedPhase): Promise<WriteResult>;
+  abortRollout(input: ReviewedPhase): Promise<WriteResult>;
+  disableEntity(input: ReviewedPhase & EntityRef): Promise<WriteResult>;
+  recordReviewResult(report: ReviewReport): Promise<'recorded' | 'skipped'>;
+}

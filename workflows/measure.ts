@@ -1,0 +1,209 @@
+// The review's measuring stages: run the planned benchmarks (each with its own parallelism), judge
+// them, and while the verdict is inconclusive for want of samples, add repeats and judge again. A
+// person's decision cancels whatever is still running.
+import {
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+} from '@temporalio/workflow';
+import type { Target } from '../src/gate/types';
+import type { PlannedBenchmark, ReviewPlan, RunRecord } from '../src/gate/wire';
+import { benchmarkRunActivities, failureMessage, judging } from './activity-options';
+import type {
+  BaselineResult,
+  EvaluateReviewResult,
+  LoadedTarget,
+  ReviewEvaluation,
+} from './contract';
+import { outcomeOf, type RunRequest, runRequests } from './runs';
+import type { ReviewState } from './state';
+
+/** A judgement, with its stored evidence unless judging itself failed. */
+export type Evaluated = Omit<EvaluateReviewResult, 'evaluation'> & {
+  evaluation?: ReviewEvaluation;
+};
+
+/** What every measuring step of one round works with. */
+interface Measurement {
+  state: ReviewState;
+  plan: ReviewPlan;
+  baseline: BaselineResult;
+  /** The version under review in this round (a rerun measures the newly saved one). */
+  target: Target;
+  runs: RunRecord[];
+}
+
+/**
+ * Runs the planned benchmarks and judges them; while the verdict is inconclusive for want of
+ * samples, adds repeats (up to each benchmark's maxRepeats) and judges again.
+ */
+export async function measureAndEvaluate(
+  state: ReviewState,
+  plan: ReviewPlan,
+  baseline: BaselineResult,
+  current: LoadedTarget,
+): Promise<Evaluated | 'decided'> {
+  const { progress } = state;
+  const withBaseline = baseline.target !== null;
+  const measurement: Measurement = { state, plan, baseline, target: current.target, runs: [] };
+  const { runs } = measurement;
+  progress.benchmarks = plan.benchmarks.map(({ suite, benchmark }) => ({
+    suite,
+    benchmark,
+    status: 'pending',
+  }));
+  let requests = plan.benchmarks.flatMap((planned) =>
+    runRequests(planned, 0, planned.repeats, withBaseline),
+  );
+  for (let samplingRounds = 1; ; samplingRounds += 1) {
+    progress.stage = 'run benchmarks';
+    const finished = await runBenchmarksUnlessDecided(measurement, requests);
+    if (finished === 'decided') return 'decided';
+
+    progress.stage = 'evaluate';
+    const evaluated = await evaluateRuns(measurement, samplingRounds);
+    if (evaluated.judgement.verdict !== 'inconclusive' || state.override) return evaluated;
+    requests = evaluated.moreSamples.flatMap(({ suite, benchmark }) => {
+      const planned = plan.benchmarks.find(
+        (entry) => entry.suite === suite && entry.benchmark === benchmark,
+      );
+      if (!planned) return [];
+      const done = runs.filter(
+        (run) => run.suite === suite && run.benchmark === benchmark && run.role === 'candidate',
+      ).length;
+      const next = Math.min(planned.maxRepeats, done + planned.repeats);
+      return runRequests(planned, done, next, withBaseline);
+    });
+    if (requests.length === 0) return evaluated;
+  }
+}
+
+/** Judging failed after its retries: the review cannot pass, so a person decides. */
+async function evaluateRuns(
+  { state, plan, baseline, target, runs }: Measurement,
+  samplingRounds: number,
+): Promise<Evaluated> {
+  try {
+    return await judging.evaluateReview({
+      request: state.request,
+      plan,
+      target,
+      baseline,
+      runs,
+      onError: plan.policy.onError,
+      samplingRounds,
+    });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+    const reason = `the evaluation failed: ${failureMessage(error)}`;
+    return {
+      judgement: {
+        verdict: 'inconclusive',
+        criteria: plan.criteria.map(({ suite, metric, op, threshold }) => ({
+          suite,
+          metric,
+          op,
+          threshold,
+          observed: null,
+          verdict: 'inconclusive',
+          reason,
+          error: true,
+        })),
+      },
+      moreSamples: [],
+    };
+  }
+}
+
+/**
+ * Runs the requested runs, each benchmark with at most `parallelRuns` in flight and all
+ * benchmarks at once; a person's decision cancels what is still running.
+ */
+async function runBenchmarksUnlessDecided(
+  measurement: Measurement,
+  requests: readonly RunRequest[],
+): Promise<'done' | 'decided'> {
+  const { state, plan } = measurement;
+  if (state.override) return 'decided';
+  const scope = new CancellationScope();
+  const running = scope.run(() =>
+    Promise.all(
+      plan.benchmarks.map((planned, index) =>
+        runQueue(
+          measurement,
+          planned,
+          index,
+          requests.filter((request) => request.planned === planned),
+        ),
+      ),
+    ),
+  );
+  const decided = condition(() => state.override !== undefined).then(() => 'decided' as const);
+  const first = await Promise.race([running.then(() => 'done' as const), decided]);
+  if (first === 'decided') {
+    scope.cancel();
+    await running.catch((error: unknown) => {
+      if (!isCancellation(error)) throw error;
+    });
+    return 'decided';
+  }
+  return 'done';
+}
+
+/** One benchmark's queue of runs, `parallelRuns` at a time, with its progress kept current. */
+async function runQueue(
+  measurement: Measurement,
+  planned: PlannedBenchmark,
+  index: number,
+  queue: readonly RunRequest[],
+): Promise<void> {
+  if (queue.length === 0) return;
+  const { progress } = measurement.state;
+  const { runs } = measurement;
+  const { suite, benchmark } = planned;
+  const running = () => {
+    const { runs: counts } = outcomeOf(planned, runs);
+    progress.benchmarks[index] = {
+      suite,
+      benchmark,
+      status: 'running',
+      ...(counts ? { runs: counts } : {}),
+    };
+  };
+  running();
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const request = queue[next] as RunRequest;
+      next += 1;
+      runs.push(await runOnce(measurement, request));
+      running();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(planned.parallelRuns, queue.length) }, worker));
+  progress.benchmarks[index] = outcomeOf(planned, runs);
+}
+
+async function runOnce(
+  { state, baseline, target }: Measurement,
+  { planned, role, repeat }: RunRequest,
+): Promise<RunRecord> {
+  const { suite, benchmark } = planned;
+  try {
+    const result = await benchmarkRunActivities(planned, role, repeat).runBenchmark({
+      suite,
+      benchmark,
+      target,
+      baseline: baseline.target,
+      role,
+      repeat,
+      round: state.progress.reruns,
+    });
+    return { suite, benchmark, role, repeat, status: 'completed', ...result };
+  } catch (error) {
+    // After its retries a benchmark that throws or times out is an error, not a failed metric.
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+    return { suite, benchmark, role, repeat, status: 'error', error: failureMessage(error) };
+  }
+}

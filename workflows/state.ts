@@ -1,0 +1,21 @@
+// The review's state while it runs: one object that the message handlers and the stages share.
+import type { ResolvedPolicy } from '../src/gate/wire';
+import type { Override, ReviewProgress, ReviewRequest, TargetSummary } from './contract';
+
+/** Everything the review knows while it runs; handlers and stages read and write this one object. */
+export interface ReviewState {
+  readonly request: ReviewRequest;
+  readonly startedAtMs: number;
+  /** What the `progress` query answers. */
+  readonly progress: ReviewProgress;
+  /** A person's decision, once the `decide` update has been accepted. */
+  override?: Override;
+  /** Set by the configChanged signal: a version saved after the release started. */
+  entityChanged: boolean;
+  target?: TargetSummary;
+  /** When the release started (Statsig's clock): config changes up to then are the release itself. */
+  releaseStartedAtMs: number;
+  /** Whether recording writes to Statsig (and so takes a slot on the rate-limited writes queue). */
+  recordsInStatsig: boolean;
+  policy?: ResolvedPolicy;
+}
