@@ -11,7 +11,7 @@ import type { ReviewActivities } from '../workflows/contract';
 import { createEvaluateReview } from './evaluate-review';
 import { createRecordResult } from './record-result';
 import { createRunBenchmark } from './run-benchmark';
-import { createStatsigReads } from './statsig-reads';
+import { createStatsigReads, createTriggerReader } from './statsig-reads';
 import { createStatsigWrites } from './statsig-writes';
 
 export interface ActivityDependencies {
@@ -26,14 +26,15 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies): ReviewActivities {
   const { statsig, events, gate } = deps;
   const reports = new ReportStore(deps.reportsDir ?? DEFAULT_REPORTS_DIR);
+  const triggers = createTriggerReader(statsig);
   return {
-    ...createStatsigReads(statsig, { recordsInStatsig: events !== undefined }),
+    ...createStatsigReads(statsig, triggers),
     async planReview(input) {
       return planReview(gate, input.target, input.releasePipelineID);
     },
     runBenchmark: createRunBenchmark(gate, reports),
     evaluateReview: createEvaluateReview(reports),
-    ...createStatsigWrites(statsig),
+    ...createStatsigWrites(statsig, triggers),
     recordReviewResult: createRecordResult(reports, events),
   };
 }

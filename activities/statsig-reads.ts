@@ -1,9 +1,12 @@
-// The review's reads from Statsig's Console API: the trigger, the entity under review, its version
-// just after judging, and the released version to compare with.
+// The review's reads from Statsig's Console API: the trigger (with the phase that waits for review,
+// from the pipeline's order), the entity under review, its version just after judging, and the
+// released version to compare with.
 import { ApplicationFailure } from '@temporalio/activity';
+import { chooseBaseline } from '../src/statsig/baseline';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
-import type { ReleasePipelineTrigger } from '../src/statsig/schemas';
-import { entityTarget } from '../src/statsig/targets';
+import { waitingPhase } from '../src/statsig/phases';
+import type { ReleasePipeline, ReleasePipelineTrigger } from '../src/statsig/schemas';
+import { configHash, entityTarget } from '../src/statsig/targets';
 import {
   FAILURE,
   type ReviewActivities,
@@ -13,8 +16,20 @@ import {
 import { cancellation } from './context';
 import { toFailure } from './failures';
 
-/** The trigger fields the workflow decides on; the rest stays out of history. */
-export function summarizeTrigger(trigger: ReleasePipelineTrigger): TriggerState {
+/** Pipelines change rarely (a person edits their phases); reviews of one pipeline share a read. */
+const PIPELINE_CACHE_MS = 5 * 60 * 1000;
+
+export interface TriggerReader {
+  /** The trigger's state as the workflow decides on it, with the phase that waits for review. */
+  triggerState(triggerID: string, announcedPhaseID?: string): Promise<TriggerState>;
+  /** The trigger as Statsig answered, and its state. */
+  readTrigger(
+    triggerID: string,
+    announcedPhaseID?: string,
+  ): Promise<{ trigger: ReleasePipelineTrigger; state: TriggerState }>;
+}
+
+function summarize(trigger: ReleasePipelineTrigger, waitingPhaseID: string | null): TriggerState {
   return {
     id: trigger.id,
     releasePipelineID: trigger.releasePipelineID,
@@ -22,34 +37,64 @@ export function summarizeTrigger(trigger: ReleasePipelineTrigger): TriggerState 
     currentPhaseID: trigger.currentPhaseID ?? null,
     gateID: trigger.gateID ?? null,
     dynamicConfigID: trigger.dynamicConfigID ?? null,
-    createdTime: trigger.createdTime,
+    createdTime: trigger.createdTime ?? null,
+    waitingPhaseID,
+  };
+}
+
+/** Reads triggers with their waiting phase; each pipeline is read once per few minutes. */
+export function createTriggerReader(statsig: StatsigConsoleClient, now = Date.now): TriggerReader {
+  const pipelines = new Map<string, { pipeline: ReleasePipeline; readAtMs: number }>();
+
+  async function pipelineOf(pipelineID: string): Promise<ReleasePipeline> {
+    const cached = pipelines.get(pipelineID);
+    if (cached && now() - cached.readAtMs < PIPELINE_CACHE_MS) return cached.pipeline;
+    const pipeline = await statsig.getPipeline(pipelineID, cancellation());
+    pipelines.set(pipelineID, { pipeline, readAtMs: now() });
+    return pipeline;
+  }
+
+  async function readTrigger(triggerID: string, announcedPhaseID?: string) {
+    const trigger = await statsig.getTrigger(triggerID, cancellation());
+    // Only a waiting trigger needs the pipeline: whatever else it is, no phase waits.
+    const waiting =
+      trigger.status === 'WAITING_FOR_REVIEW'
+        ? waitingPhase(trigger, await pipelineOf(trigger.releasePipelineID), announcedPhaseID)
+        : { phaseID: null };
+    return { trigger, state: summarize(trigger, waiting.phaseID) };
+  }
+
+  return {
+    readTrigger,
+    async triggerState(triggerID, announcedPhaseID) {
+      return (await readTrigger(triggerID, announcedPhaseID)).state;
+    },
   };
 }
 
 export function createStatsigReads(
   statsig: StatsigConsoleClient,
-  options: { recordsInStatsig: boolean },
+  triggers: TriggerReader,
 ): Pick<ReviewActivities, 'readTrigger' | 'loadReviewTarget' | 'reconcileReview' | 'loadBaseline'> {
-  async function readTrigger(triggerID: string): Promise<TriggerState> {
-    try {
-      return summarizeTrigger(await statsig.getTrigger(triggerID, cancellation()));
-    } catch (error) {
-      return toFailure(error);
-    }
-  }
-
   return {
-    readTrigger,
+    async readTrigger(triggerID: string, announcedPhaseID?: string) {
+      try {
+        return await triggers.triggerState(triggerID, announcedPhaseID);
+      } catch (error) {
+        return toFailure(error);
+      }
+    },
 
     async loadReviewTarget(request: ReviewRequest) {
       try {
-        const trigger = await statsig.getTrigger(request.triggerID, cancellation());
-        // The trigger is the source of truth for what it releases; the webhook's gateID is a hint.
-        const gateID = trigger.gateID ?? request.gateID;
+        const { trigger, state } = await triggers.readTrigger(request.triggerID, request.phaseID);
+        // The trigger is the source of truth for what it releases; the webhook's IDs are hints.
+        const gateID = trigger.gateID || request.gateID;
+        const configID = trigger.dynamicConfigID || request.dynamicConfigID;
         const entity = gateID
           ? { kind: 'gate' as const, id: gateID }
-          : trigger.dynamicConfigID
-            ? { kind: 'dynamic_config' as const, id: trigger.dynamicConfigID }
+          : configID
+            ? { kind: 'dynamic_config' as const, id: configID }
             : undefined;
         if (!entity) {
           throw ApplicationFailure.nonRetryable(
@@ -57,11 +102,14 @@ export function createStatsigReads(
             FAILURE.triggerHasNoEntity,
           );
         }
-        const read = await statsig.getEntity(entity.kind, entity.id, cancellation());
+        const target = entityTarget(
+          entity.kind,
+          await statsig.getEntity(entity.kind, entity.id, cancellation()),
+        );
         return {
-          trigger: summarizeTrigger(trigger),
-          target: entityTarget(entity.kind, read),
-          recordsInStatsig: options.recordsInStatsig,
+          trigger: state,
+          target,
+          configHash: configHash(target),
         };
       } catch (error) {
         return toFailure(error);
@@ -70,37 +118,30 @@ export function createStatsigReads(
 
     async reconcileReview(input) {
       try {
-        const trigger = await readTrigger(input.triggerID);
+        const trigger = await triggers.triggerState(input.triggerID, input.phaseID);
         if (trigger.status !== 'WAITING_FOR_REVIEW') return { trigger, version: null };
-        const entity = await statsig.getEntity(input.kind, input.id, cancellation());
-        return { trigger, version: entity.version };
+        const entity = entityTarget(
+          input.kind,
+          await statsig.getEntity(input.kind, input.id, cancellation()),
+        );
+        return { trigger, version: entity.version, configHash: configHash(entity) };
       } catch (error) {
         return toFailure(error);
       }
     },
 
     /**
-     * The released version to compare with: the latest version older than the one under review,
-     * from `GET /gates|dynamic_configs/{id}/versions`. None is an answer, not an error.
+     * The released version to compare with, from `GET /gates|dynamic_configs/{id}/versions`. None is
+     * an answer, not an error.
      */
     async loadBaseline(input) {
       try {
-        const entity = await statsig.findVersionBefore(
-          input.kind,
-          input.id,
-          input.version,
-          cancellation(),
-        );
-        if (!entity) {
-          return {
-            target: null,
-            status: {
-              version: null,
-              reason: `${input.id} has no version older than ${input.version} to compare with`,
-            },
-          };
+        const versions = await statsig.allVersions(input.kind, input.id, cancellation());
+        const choice = chooseBaseline(versions, input);
+        if (choice.entity === null) {
+          return { target: null, status: { version: null, reason: choice.reason } };
         }
-        const target = entityTarget(input.kind, entity);
+        const target = entityTarget(input.kind, choice.entity);
         return { target, status: { version: target.version } };
       } catch (error) {
         return toFailure(error);

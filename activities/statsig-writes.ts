@@ -1,11 +1,13 @@
 // The review's writes to Statsig (approve, abort, disable), each made at most once across attempts:
 // the trigger is read just before the call, so a retry finds an earlier attempt's effect and a
-// trigger a person moved on meanwhile is left alone.
-import { Context } from '@temporalio/activity';
-import type { StatsigConsoleClient } from '../src/statsig/console-client';
+// trigger a person moved on meanwhile is left alone. A write whose answer was unreadable or lost
+// has an unknown outcome, which reading the trigger back settles: never a permanent failure.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { StatsigConsoleClient, WriteAnswer } from '../src/statsig/console-client';
 import { StatsigApiError } from '../src/statsig/errors';
 import type { ReleasePipelineTrigger } from '../src/statsig/schemas';
 import {
+  FAILURE,
   type ReviewActivities,
   type ReviewedPhase,
   type WriteResult,
@@ -13,7 +15,7 @@ import {
 } from '../workflows/contract';
 import { cancellation } from './context';
 import { toFailure } from './failures';
-import { summarizeTrigger } from './statsig-reads';
+import type { TriggerReader } from './statsig-reads';
 
 const DONE: WriteResult = { status: 'done' };
 const ALREADY_DONE: WriteResult = { status: 'already-done' };
@@ -27,36 +29,50 @@ function approvedFor(trigger: ReleasePipelineTrigger, phaseID: string): boolean 
 interface Write {
   /** Whether the trigger (or the entity) already shows the write's effect. */
   landed(trigger: ReleasePipelineTrigger): boolean | Promise<boolean>;
-  call(): Promise<unknown>;
+  call(): Promise<WriteAnswer>;
 }
 
 export function createStatsigWrites(
   statsig: StatsigConsoleClient,
+  triggers: TriggerReader,
 ): Pick<ReviewActivities, 'approvePhase' | 'abortRollout' | 'disableEntity'> {
+  /** What the trigger shows after a call whose outcome is unknown; undefined when it cannot tell. */
+  async function settle(
+    { triggerID, phaseID }: ReviewedPhase,
+    write: Write,
+  ): Promise<WriteResult | undefined> {
+    const read = await triggers.readTrigger(triggerID, phaseID).catch(() => undefined);
+    if (!read) return undefined;
+    const landed = await Promise.resolve(write.landed(read.trigger)).catch(() => false);
+    if (landed) return ALREADY_DONE;
+    if (!waitsForReview(read.state, phaseID)) return { status: 'superseded', trigger: read.state };
+    return undefined;
+  }
+
   /** One Statsig write for a review, made at most once across attempts. */
-  async function writeOnce({ triggerID, phaseID }: ReviewedPhase, write: Write) {
+  async function writeOnce(phase: ReviewedPhase, write: Write): Promise<WriteResult> {
     // On the first attempt nothing of ours can have landed: whatever the trigger shows, a person did.
     const retry = Context.current().info.attempt > 1;
     try {
-      const trigger = await statsig.getTrigger(triggerID, cancellation());
+      const { trigger, state } = await triggers.readTrigger(phase.triggerID, phase.phaseID);
       if (retry && (await write.landed(trigger))) return ALREADY_DONE;
-      if (!waitsForReview(trigger, phaseID)) {
-        return { status: 'superseded', trigger: summarizeTrigger(trigger) } as const;
-      }
-      await write.call();
-      return DONE;
+      if (!waitsForReview(state, phase.phaseID)) return { status: 'superseded', trigger: state };
+      const answer = await write.call();
+      if (answer.confirmed) return DONE;
+      const settled = await settle(phase, write);
+      if (settled?.status === 'already-done') return DONE;
+      if (settled) return settled;
+      // Still waiting as before the call: the next attempt reads again and calls only if needed.
+      throw ApplicationFailure.create({
+        type: FAILURE.statsigWriteUnconfirmed,
+        message: `Statsig answered ${phase.triggerID}'s write with a body it does not document, and the trigger does not show the write yet`,
+      });
     } catch (error) {
-      // Statsig refuses a transition the trigger already made: someone acted between our read and
-      // our call. If the outcome is the one we wanted it counts as done, else the review is superseded.
+      // Statsig refuses a transition the trigger already made (or a stale phaseID): someone acted
+      // between our read and our call. The outcome we wanted counts as done; else it is superseded.
       if (error instanceof StatsigApiError && error.code === 'STATSIG_BAD_REQUEST') {
-        const trigger = await statsig.getTrigger(triggerID, cancellation()).catch(() => undefined);
-        if (trigger) {
-          const landed = await Promise.resolve(write.landed(trigger)).catch(() => false);
-          if (landed) return ALREADY_DONE;
-          if (!waitsForReview(trigger, phaseID)) {
-            return { status: 'superseded', trigger: summarizeTrigger(trigger) } as const;
-          }
-        }
+        const settled = await settle(phase, write);
+        if (settled) return settled;
       }
       return toFailure(error);
     }
@@ -89,7 +105,7 @@ export function createStatsigWrites(
     disableEntity(input) {
       return writeOnce(input, {
         landed: async () =>
-          !(await statsig.getEntity(input.kind, input.id, cancellation())).isEnabled,
+          (await statsig.getEntity(input.kind, input.id, cancellation())).isEnabled === false,
         call: () => statsig.disableEntity(input.kind, input.id, cancellation()),
       });
     },

@@ -48,7 +48,7 @@ export interface BenchStackOptions {
   temporalAddress: string;
   /** How many dynamic configs (each with its own one-phase, review-required pipeline) to seed. */
   entities: number;
-  /** STATSIG_WRITES_PER_SECOND for the workers. */
+  /** STATSIG_WRITES_PER_SECOND for the workers; the shipped budgets when absent. */
   writesPerSecond?: number;
   /** Worker processes to start (default 1). */
   workers?: number;
@@ -137,7 +137,10 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     TEMPORAL_ADDRESS: options.temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     GATE_CONFIG: options.gateConfig ?? NOOP_GATE,
-    STATSIG_WRITES_PER_SECOND: String(options.writesPerSecond ?? 8),
+    // Unset: the shipped budgets (80 per 10 s, 720 per 15 min) set the rate, as in production.
+    ...(options.writesPerSecond === undefined
+      ? {}
+      : { STATSIG_WRITES_PER_SECOND: String(options.writesPerSecond) }),
     ...(options.statsigTimeoutMs ? { STATSIG_TIMEOUT_MS: String(options.statsigTimeoutMs) } : {}),
     HOST: '127.0.0.1',
     PORT: String(receiverPort),

@@ -24,8 +24,35 @@ export const DEFAULT_GATE_CONFIG = path.join(
 /** Where run outputs and review reports are kept (GATE_REPORTS_DIR). */
 export const DEFAULT_REPORTS_DIR = path.join(PROJECT_ROOT, '.data', 'reports');
 
-/** Statsig documents ~100 mutations per 10 s per project; 8/s leaves a fifth to people and tools. */
-export const DEFAULT_STATSIG_WRITES_PER_SECOND = 8;
+/**
+ * Statsig documents about 100 Console API mutations per 10 s and a 15-minute quota per project (900
+ * in its older pages, about 1,800 attempts in newer ones; refused attempts count). rollout-gate keeps
+ * to a fifth less than both by default, leaving the rest to people and their tools.
+ */
+export const DEFAULT_STATSIG_WRITES_PER_10S = 80;
+export const DEFAULT_STATSIG_WRITES_PER_15MIN = 720;
+
+/**
+ * The task-queue-wide rate (writes per second, across all workers) that keeps under both windows:
+ * an explicit STATSIG_WRITES_PER_SECOND wins; otherwise the slower of the two budgets' average rates.
+ */
+export function statsigWriteRate(
+  config: Pick<
+    Config,
+    'STATSIG_WRITES_PER_SECOND' | 'STATSIG_WRITES_PER_10S' | 'STATSIG_WRITES_PER_15MIN'
+  >,
+): number {
+  return (
+    config.STATSIG_WRITES_PER_SECOND ??
+    Math.min(config.STATSIG_WRITES_PER_10S / 10, config.STATSIG_WRITES_PER_15MIN / 900)
+  );
+}
+
+/** The rate the defaults give: 0.8 writes per second, bound by the 15-minute quota. */
+export const DEFAULT_STATSIG_WRITES_PER_SECOND = Math.min(
+  DEFAULT_STATSIG_WRITES_PER_10S / 10,
+  DEFAULT_STATSIG_WRITES_PER_15MIN / 900,
+);
 
 const commaList = z
   .string()
@@ -85,12 +112,22 @@ export const configSchema = z.object({
   STATSIG_SERVER_SECRET: optionalString,
   STATSIG_EVENTS_API_URL: z.url().default('https://events.statsigapi.net/v1'),
   STATSIG_TIMEOUT_MS: positiveMs.default(10_000),
-  /** Console API writes per second across every worker. */
-  STATSIG_WRITES_PER_SECOND: z.coerce
+  /** Console API writes per 10 s and per 15 minutes across every worker (Statsig's two windows). */
+  STATSIG_WRITES_PER_10S: z.coerce
     .number()
+    .int()
     .positive()
-    .max(1000)
-    .default(DEFAULT_STATSIG_WRITES_PER_SECOND),
+    .default(DEFAULT_STATSIG_WRITES_PER_10S),
+  STATSIG_WRITES_PER_15MIN: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_STATSIG_WRITES_PER_15MIN),
+  /** An explicit rate (writes per second) instead of the one the two windows give. */
+  STATSIG_WRITES_PER_SECOND: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce.number().positive().max(1000).optional(),
+  ),
   WEBHOOK_TOLERANCE_MS: positiveMs.default(5 * 60 * 1000),
   WEBHOOK_BODY_LIMIT_BYTES: z.coerce
     .number()

@@ -51,39 +51,31 @@ const writeRetry = {
   nonRetryableErrorTypes: NON_RETRYABLE,
 };
 
-// The decision is made by the time results are recorded: an Events API outage may delay the
-// review's end a little, never for hours.
-const recordOptions = {
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '15m',
-  retry: writeRetry,
-} as const;
-
 /**
- * Every write to Statsig (approve, abort, disable, log_event) goes through one task queue whose
- * workers cap the rate, so all workers together stay under Statsig's mutation limit. Built per review
- * because the queue's name follows the review's own task queue.
+ * Every Console API write (approve, abort, disable) goes through one task queue whose workers cap the
+ * rate, so all workers together stay under Statsig's mutation limits. Retried for hours: a lost
+ * decision is worse than a late one. Built per review because the queue's name follows the review's
+ * own task queue.
  */
 export function statsigWriteActivities() {
-  const taskQueue = `${workflowInfo().taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`;
-  return {
-    /** Approve, abort, disable: retried for hours, since a lost decision is worse than a late one. */
-    writes: proxyActivities<ReviewActivities>({
-      taskQueue,
-      startToCloseTimeout: '30s',
-      scheduleToCloseTimeout: '6h',
-      retry: writeRetry,
-    }),
-    /** log_event with the review's result. */
-    records: proxyActivities<ReviewActivities>({ taskQueue, ...recordOptions }),
-  };
+  return proxyActivities<ReviewActivities>({
+    taskQueue: `${workflowInfo().taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`,
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '6h',
+    retry: writeRetry,
+  });
 }
 
 /**
- * Without a server secret, recording only completes the stored report: no Statsig write, so it must
- * not take one of the writes queue's rate-limited slots.
+ * Recording: the stored report, and log_event to Statsig's Events API, which is not a Console API
+ * mutation and so takes none of the writes queue's slots. The decision is made by then: an Events
+ * API outage may delay the review's end a little, never for hours.
  */
-export const reportRecords = proxyActivities<ReviewActivities>(recordOptions);
+export const recording = proxyActivities<ReviewActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '15m',
+  retry: writeRetry,
+});
 
 /** One benchmark run: the benchmark's own timeout, heartbeat and retries, named in the Temporal UI. */
 export function benchmarkRunActivities(planned: PlannedBenchmark, role: RunRole, repeat: number) {

@@ -27,12 +27,22 @@ export function reviewWorkflowId(triggerID: string, phaseID: string): string {
   return `review-${triggerID}-${phaseID}`;
 }
 
-/** Whether a trigger still waits for this review's phase: anything else means the review is moot. */
+/**
+ * Whether a trigger still waits for this review's phase: anything else means the review is moot.
+ * The waiting phase comes from the pipeline's order (src/statsig/phases.ts); histories recorded
+ * before it was read say nothing, and then `currentPhaseID` was taken to name it.
+ */
 export function waitsForReview(
-  trigger: { status: string; currentPhaseID?: string | null | undefined },
+  trigger: {
+    status: string;
+    currentPhaseID?: string | null | undefined;
+    waitingPhaseID?: string | null | undefined;
+  },
   phaseID: string,
 ): boolean {
-  return trigger.status === 'WAITING_FOR_REVIEW' && trigger.currentPhaseID === phaseID;
+  const waiting =
+    trigger.waitingPhaseID === undefined ? trigger.currentPhaseID : trigger.waitingPhaseID;
+  return trigger.status === 'WAITING_FOR_REVIEW' && waiting === phaseID;
 }
 
 /** The suffix of the task queue whose worker rate-limits every write to Statsig. */
@@ -49,6 +59,8 @@ export const FAILURE = {
   benchmarkInvalidResult: 'BenchmarkInvalidResult',
   benchmarkFailed: 'BenchmarkFailed',
   reportStoreMissing: 'ReportStoreMissing',
+  /** A write Statsig answered 2xx with an unreadable body, and a re-read did not show yet. */
+  statsigWriteUnconfirmed: 'StatsigWriteUnconfirmed',
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -60,6 +72,7 @@ export interface ReviewRequest {
   triggerID: string;
   phaseID: string;
   gateID?: string;
+  dynamicConfigID?: string;
   /** When the receiver accepted the webhook (ms); lets the report show webhook-to-decision time. */
   receivedAtMs: number;
 }
@@ -76,7 +89,10 @@ export interface TargetSummary {
   kind: Target['kind'];
   id: string;
   name: string;
-  version: number;
+  /** Statsig's version number; null when Statsig gave none. */
+  version: number | null;
+  /** sha256 of the value and rules under review: identifies the candidate when there is no version. */
+  configHash?: string;
 }
 
 /** Some cases of a kind (flaky, regressed, improved) across a review's datasets; the report has all. */
@@ -196,8 +212,10 @@ export const DECISION_REFUSED = {
 export interface ConfigChangedSignal {
   /** Statsig's entity type, e.g. Gate or DynamicConfig. */
   type: string;
-  /** The entity's name, as in the RolloutEntity search attribute. */
+  /** The entity's name, or its ID when the event carried no name. */
   name: string;
+  /** The entity's ID, when the event carried one. */
+  id?: string;
   action: string;
   happenedAtMs: number;
 }
@@ -218,17 +236,16 @@ export interface TriggerState {
   gateID: string | null;
   dynamicConfigID: string | null;
   /** When the release started (Statsig's clock): config changes up to then are the release itself. */
-  createdTime: number;
+  createdTime: number | null;
+  /** The phase waiting for review, from the pipeline's order; null when none waits. */
+  waitingPhaseID?: string | null;
 }
 
 export interface LoadedTarget {
   trigger: TriggerState;
   target: Target;
-  /**
-   * Whether this worker records results in Statsig (STATSIG_SERVER_SECRET is set). When it does not,
-   * recording is no Statsig write, and the workflow keeps it off the rate-limited writes queue.
-   */
-  recordsInStatsig: boolean;
+  /** sha256 of what the target serves (its value and rules). */
+  configHash?: string;
 }
 
 /** A gate or dynamic config, by kind and ID. */
@@ -301,17 +318,22 @@ export type WriteResult =
 
 /** Every activity a review calls, by the name Temporal records in its history. */
 export interface ReviewActivities {
-  readTrigger(triggerID: string): Promise<TriggerState>;
+  /** The trigger's state; the announced phase settles which phase waits when the order is unknown. */
+  readTrigger(triggerID: string, announcedPhaseID?: string): Promise<TriggerState>;
   loadReviewTarget(request: ReviewRequest): Promise<LoadedTarget>;
   planReview(input: PlanReviewInput): Promise<ReviewPlan>;
   /**
    * What reconciling needs, read together just after judging: the trigger (has a person moved it
    * on?) and, while it still waits, the entity's version (was a change saved while benchmarks ran?).
    */
-  reconcileReview(
-    input: EntityRef & { triggerID: string },
-  ): Promise<{ trigger: TriggerState; version: number | null }>;
-  loadBaseline(input: EntityRef & { version: number }): Promise<BaselineResult>;
+  reconcileReview(input: EntityRef & { triggerID: string; phaseID?: string }): Promise<{
+    trigger: TriggerState;
+    version: number | null;
+    configHash?: string;
+  }>;
+  loadBaseline(
+    input: EntityRef & { version: number | null; configHash?: string },
+  ): Promise<BaselineResult>;
   runBenchmark(input: RunBenchmarkInput): Promise<RunBenchmarkResult>;
   evaluateReview(input: EvaluateReviewInput): Promise<EvaluateReviewResult>;
   approvePhase(input: ReviewedPhase): Promise<WriteResult>;

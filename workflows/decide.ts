@@ -128,7 +128,12 @@ export function actionOf(decision: Decision): ReviewAction {
 }
 
 export function supersededReason(trigger: TriggerState, phaseID: string): string {
-  return trigger.status === 'WAITING_FOR_REVIEW'
-    ? `trigger moved on to phase ${trigger.currentPhaseID}; phase ${phaseID} was decided elsewhere`
-    : `trigger is ${trigger.status}, no longer waiting for review of phase ${phaseID}`;
+  if (trigger.status !== 'WAITING_FOR_REVIEW') {
+    return `trigger is ${trigger.status}, no longer waiting for review of phase ${phaseID}`;
+  }
+  const waiting =
+    trigger.waitingPhaseID === undefined ? trigger.currentPhaseID : trigger.waitingPhaseID;
+  return waiting === null
+    ? `no phase of the trigger waits for review now; phase ${phaseID} was decided elsewhere`
+    : `trigger moved on to phase ${waiting}; phase ${phaseID} was decided elsewhere`;
 }

@@ -15,7 +15,7 @@ import type { ResolvedPolicy, ReviewPlan } from '../src/gate/wire';
 import {
   failureMessage,
   planning,
-  reportRecords,
+  recording,
   statsigReads,
   statsigWriteActivities,
 } from './activity-options';
@@ -58,16 +58,17 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
     progress: { stage: 'load target', benchmarks: [], reruns: 0 },
     entityChanged: false,
     releaseStartedAtMs: Number.POSITIVE_INFINITY,
-    recordsInStatsig: true,
   };
   installHandlers(state);
 
   let loaded = await statsigReads.loadReviewTarget(request);
-  // Histories recorded before the field existed say nothing: keep those on the writes queue.
-  state.recordsInStatsig = loaded.recordsInStatsig ?? true;
-  state.releaseStartedAtMs = loaded.trigger.createdTime;
+  // Without Statsig's start time, changes after the webhook arrived are certainly new versions.
+  state.releaseStartedAtMs = loaded.trigger.createdTime ?? request.receivedAtMs;
   setTarget(state, loaded);
-  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.entity, value: loaded.target.name }]);
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.entity, value: loaded.target.name },
+    { key: SEARCH_ATTRIBUTES.entityID, value: loaded.target.id },
+  ]);
   if (!waitsForReview(loaded.trigger, request.phaseID)) return superseded(state, loaded.trigger);
 
   state.progress.stage = 'plan';
@@ -99,13 +100,17 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
 
     state.progress.stage = 'reconcile';
     const target = state.target as TargetSummary;
-    const { trigger, version } = await statsigReads.reconcileReview({
+    const { trigger, version, configHash } = await statsigReads.reconcileReview({
       triggerID: request.triggerID,
+      phaseID: request.phaseID,
       kind: target.kind,
       id: target.id,
     });
     if (!waitsForReview(trigger, request.phaseID)) return superseded(state, trigger);
-    if (!state.entityChanged && version === target.version) break;
+    // Statsig's version number tells a new save apart; without one, the content hash does.
+    const unchanged =
+      target.version !== null ? version === target.version : configHash === target.configHash;
+    if (!state.entityChanged && unchanged) break;
     if (state.progress.reruns >= plan.policy.maxReruns) {
       gaveUpOnChanges = true;
       break;
@@ -132,7 +137,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
       });
     }
     timedOut = !(await waitForPerson(state, plan.policy));
-    const trigger = await statsigReads.readTrigger(request.triggerID);
+    const trigger = await statsigReads.readTrigger(request.triggerID, request.phaseID);
     if (!waitsForReview(trigger, request.phaseID)) return superseded(state, trigger);
   }
 
@@ -147,7 +152,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
   // A person decided while benchmarks ran: the trigger may have moved on since the review loaded it.
   if (state.override && state.progress.stage === 'run benchmarks') {
     state.progress.stage = 'reconcile';
-    const trigger = await statsigReads.readTrigger(request.triggerID);
+    const trigger = await statsigReads.readTrigger(request.triggerID, request.phaseID);
     if (!waitsForReview(trigger, request.phaseID)) return superseded(state, trigger);
   }
   return act(state, decision);
@@ -158,7 +163,9 @@ function installHandlers(state: ReviewState): void {
   setHandler(progressQuery, () => progress);
   setHandler(configChangedSignal, (change) => {
     const target = state.target;
-    if (!target || (change.name !== target.name && change.name !== target.id)) return;
+    // Statsig names the entity by name or by ID, whichever the event carries.
+    const named = [change.name, change.id].filter((key) => key !== undefined);
+    if (!target || !named.some((key) => key === target.name || key === target.id)) return;
     // Statsig also reports the save that started this release; only later changes are new versions.
     if (change.happenedAtMs > state.releaseStartedAtMs) state.entityChanged = true;
   });
@@ -196,17 +203,22 @@ function validateDecision(state: ReviewState, input: DecideInput): void {
   }
 }
 
-function setTarget(state: ReviewState, { target }: LoadedTarget): void {
+function setTarget(state: ReviewState, { target, configHash }: LoadedTarget): void {
   const { kind, id, name, version } = target;
-  state.target = { kind, id, name, version };
+  state.target = { kind, id, name, version, ...(configHash ? { configHash } : {}) };
   state.progress.target = state.target;
 }
 
 /** Reads the baseline; a failure to read it leaves relative criteria inconclusive, never fails the review. */
 async function loadBaseline(state: ReviewState): Promise<BaselineResult> {
-  const { kind, id, version } = state.target as TargetSummary;
+  const { kind, id, version, configHash } = state.target as TargetSummary;
   try {
-    return await statsigReads.loadBaseline({ kind, id, version });
+    return await statsigReads.loadBaseline({
+      kind,
+      id,
+      version,
+      ...(configHash ? { configHash } : {}),
+    });
   } catch (error) {
     if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
     return {
@@ -243,7 +255,7 @@ async function act(state: ReviewState, decision: Decision): Promise<ReviewReport
       reason: `dry run, would have ${action}: ${decision.reason}`,
     });
   }
-  const { writes } = statsigWriteActivities();
+  const writes = statsigWriteActivities();
   const target = state.target as TargetSummary;
   const phase = { triggerID: request.triggerID, phaseID: request.phaseID };
   // Once started, the call must finish: a cancellation now would leave us not knowing what Statsig did.
@@ -321,16 +333,15 @@ async function finish(
   upsertMemo({
     summary: `${report.target?.name ?? state.request.triggerID}: ${report.verdict ?? report.outcome} → ${report.action}`,
   });
-  const recorder = state.recordsInStatsig ? statsigWriteActivities().records : reportRecords;
-  let recording: RecordingOutcome;
+  let recorded: RecordingOutcome;
   try {
-    recording = {
-      status: await CancellationScope.nonCancellable(() => recorder.recordReviewResult(report)),
+    recorded = {
+      status: await CancellationScope.nonCancellable(() => recording.recordReviewResult(report)),
     };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    recording = { status: 'failed', error: failureMessage(error) };
+    recorded = { status: 'failed', error: failureMessage(error) };
   }
   progress.stage = 'done';
-  return { ...report, recording };
+  return { ...report, recording: recorded };
 }

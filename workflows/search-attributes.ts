@@ -8,6 +8,8 @@ export const SEARCH_ATTRIBUTES = {
   triggerID: defineSearchAttributeKey('RolloutTriggerID', SearchAttributeType.KEYWORD),
   phaseID: defineSearchAttributeKey('RolloutPhaseID', SearchAttributeType.KEYWORD),
   entity: defineSearchAttributeKey('RolloutEntity', SearchAttributeType.KEYWORD),
+  /** The entity's ID, which config-change events may carry instead of its name. */
+  entityID: defineSearchAttributeKey('RolloutEntityID', SearchAttributeType.KEYWORD),
   verdict: defineSearchAttributeKey('RolloutVerdict', SearchAttributeType.KEYWORD),
   decision: defineSearchAttributeKey('RolloutDecision', SearchAttributeType.KEYWORD),
 } as const;

@@ -15,7 +15,5 @@ export interface ReviewState {
   target?: TargetSummary;
   /** When the release started (Statsig's clock): config changes up to then are the release itself. */
   releaseStartedAtMs: number;
-  /** Whether recording writes to Statsig (and so takes a slot on the rate-limited writes queue). */
-  recordsInStatsig: boolean;
   policy?: ResolvedPolicy;
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ReviewReport } from '../../workflows/contract';
 import { loadConfig } from '../config';
+import { versionText } from '../gate/judge/format';
 import { startService } from '../runtime';
 import { startSandbox } from '../sandbox/app';
 import { reviewEvent, sendWebhook } from '../sandbox/webhook-sender';
@@ -34,7 +35,7 @@ function describeReport(report: ReviewReport): string[] {
   const baseline = report.evaluation?.baseline;
   if (baseline) {
     lines.push(
-      `   baseline: ${baseline.version === null ? `none (${baseline.reason})` : `version ${baseline.version}, measured in the same review`}`,
+      `   baseline: ${baseline.reason !== undefined ? `none (${baseline.reason})` : `${versionText(baseline.version)}, measured in the same review`}`,
     );
   }
   for (const suite of report.suites ?? []) {

@@ -10,7 +10,8 @@ export interface Target {
   kind: EntityKind;
   id: string;
   name: string;
-  version: number;
+  /** Statsig's version number; null when Statsig gave none (the report then names the content hash). */
+  version: number | null;
   /** A dynamic config's `defaultValue` (where teams keep prompt and model settings); null for gates. */
   value: unknown;
   rules: unknown[];

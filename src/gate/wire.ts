@@ -1,5 +1,5 @@
 // The serialisable shapes that cross the workflow/activity boundary and land in reports: plans,
-// run records, verdicts and their evidence. Type-only: the workflow bundle depends on this file.
+// run records, verdicts and their evidence. The workflow imports these types only.
 import type {
   Aggregation,
   Comparison,
@@ -147,5 +147,15 @@ export interface Judgement {
   suites?: SuiteResult[];
 }
 
-/** Whether the review has a baseline to compare with, and if not, why. */
-export type BaselineStatus = { version: number } | { version: null; reason: string };
+/**
+ * Whether the review has a baseline to compare with, and if not, why. A baseline Statsig gave no
+ * version number has `version: null` and no reason.
+ */
+export type BaselineStatus =
+  | { version: number | null; reason?: undefined }
+  | { version: null; reason: string };
+
+/** Whether a baseline was found (a versionless one included). */
+export function hasBaseline(status: BaselineStatus): boolean {
+  return status.reason === undefined;
+}

@@ -1,7 +1,7 @@
 // The receiver's Prometheus metrics. They ride on the same calls as GET /stats (one place counts,
 // two places show), plus the HTTP status of every answer to a webhook delivery.
 import { Counter, type Registry } from 'prom-client';
-import type { StatsigEvent } from '../receiver/events';
+import type { EventKind } from '../receiver/events';
 import type { EventOutcome, ReceiverStats } from '../receiver/stats';
 import type { SignatureFailureCode } from '../statsig/webhook-signature';
 import { METRIC_PREFIX } from './registry';
@@ -73,7 +73,7 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
     instrument(stats) {
       return {
         ...stats,
-        event(kind: StatsigEvent['kind'], outcome: EventOutcome) {
+        event(kind: EventKind, outcome: EventOutcome) {
           stats.event(kind, outcome);
           const key = `${kind}:${outcome}`;
           let child = eventCounters.get(key);

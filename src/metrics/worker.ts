@@ -5,13 +5,16 @@ import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ReviewReport } from '../../workflows/contract';
-import type { StatsigCall } from '../statsig/http';
+import { operationOf, type StatsigCall } from '../statsig/http';
+import type { StatsigSurprise } from '../statsig/surprises';
 import { METRIC_PREFIX } from './registry';
 
 export interface WorkerMetrics {
   readonly registry: Registry;
   /** Pass to the Statsig clients' `onCall`. */
   statsigCall(call: StatsigCall): void;
+  /** Pass to the Console client's `onSurprise`; answers whether this kind is new (worth a log line). */
+  statsigSurprise(surprise: StatsigSurprise): boolean;
   /** Pass to `Worker.create({ interceptors: { activity: [...] } })`. */
   readonly activityInterceptor: ActivityInterceptorsFactory;
 }
@@ -47,6 +50,14 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     buckets: STATSIG_BUCKETS,
     registers: [registry],
   });
+
+  const statsigSurprises = new Counter({
+    name: `${METRIC_PREFIX}statsig_surprises_total`,
+    help: 'Values Statsig answered beyond its documentation (a new status or action type, a missing field), by operation and field; none stops a review.',
+    labelNames: ['operation', 'field'],
+    registers: [registry],
+  });
+  const surpriseKinds = new Set<string>();
 
   function recordDecided(report: ReviewReport) {
     reviewsDecided.inc({
@@ -89,6 +100,14 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       const labels = { method: call.method, operation: call.operation };
       statsigCalls.inc({ ...labels, status: call.status });
       statsigDuration.observe(labels, call.durationMs / 1000);
+    },
+    statsigSurprise(surprise) {
+      const operation = operationOf(surprise.path);
+      statsigSurprises.inc({ operation, field: surprise.field });
+      const kind = `${operation} ${surprise.field} ${surprise.value}`;
+      if (surpriseKinds.has(kind)) return false;
+      surpriseKinds.add(kind);
+      return true;
     },
   };
 }

@@ -13,18 +13,30 @@ export interface ChangeRecord {
   happened_at: string;
   /** `<name> <action>`. */
   title: string;
-  labels: { type: string; name: string; action: string; description?: string };
+  labels: {
+    type: string;
+    name: string;
+    action: string;
+    description?: string;
+    environment?: string;
+  };
 }
 
 export function toChangeRecord(change: ConfigChangeEvent): ChangeRecord {
-  const { type, name, action, description } = change.metadata;
+  const { type, name, action, description, environment } = change.metadata;
   return {
     category: 'feature_flags',
     type: `${type}_${action}`.toLowerCase(),
     source: 'statsig',
     happened_at: new Date(change.timestamp).toISOString(),
     title: `${name} ${action}`,
-    labels: { type, name, action, ...(description !== undefined ? { description } : {}) },
+    labels: {
+      type,
+      name,
+      action,
+      ...(description !== undefined ? { description } : {}),
+      ...(environment !== undefined ? { environment } : {}),
+    },
   };
 }
 

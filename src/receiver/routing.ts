@@ -4,7 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { errorMessage } from '../error-message';
 import type { ChangeStore } from './changes';
-import type { StatsigEvent } from './events';
+import type { EventKind, StatsigEvent } from './events';
 import { type ReviewStarter, TemporalUnavailableError } from './review-starter';
 import type { RunningReviews, SignalOutcome } from './running-reviews';
 import type { ReceiverStats } from './stats';
@@ -26,8 +26,17 @@ export type EventSummary =
     }
   | {
       index: number;
-      kind: Exclude<StatsigEvent['kind'], 'review' | 'config_change'>;
+      kind: Exclude<StatsigEvent['kind'], 'review' | 'config_change' | 'unreadable'>;
       status: 'ignored';
+    }
+  | {
+      index: number;
+      /** What the item looked like, as far as that could be told. */
+      kind: EventKind;
+      status: 'unreadable';
+      /** The field that could not be read, e.g. `data[1].releasePipelineMetadata.triggerID`. */
+      path: string;
+      reason: string;
     };
 
 const SIGNAL_FAILED_CODE = 'CONFIG_CHANGE_SIGNAL_FAILED';
@@ -72,6 +81,17 @@ export async function routeEvents(
           }),
         );
         break;
+      case 'unreadable': {
+        // Set aside, not refused: the rest of the batch is handled, and Statsig is not asked to
+        // redeliver what would fail the same way. The log names the field, never its value.
+        const { looksLike: kind, path, reason } = event;
+        log.warn(
+          { code: 'WEBHOOK_EVENT_UNREADABLE', index, kind, path, reason },
+          'event set aside',
+        );
+        summaries[index] = { index, kind, status: 'unreadable', path, reason };
+        break;
+      }
       default:
         // Exposures, custom and unknown events: acknowledged so Statsig stops sending them again.
         summaries[index] = { index, kind: event.kind, status: 'ignored' };
@@ -120,6 +140,7 @@ async function recordChange(
     outcome = await deps.runningReviews.signalConfigChange({
       type: change.metadata.type,
       name: entity,
+      ...(change.metadata.id ? { id: change.metadata.id } : {}),
       action: change.metadata.action,
       happenedAtMs: change.timestamp,
     });

@@ -27,13 +27,18 @@ export interface RunningReviews {
 const MAX_REVIEWS_SIGNALLED = 100;
 
 /**
- * The visibility query for the running reviews of an entity. For a name the query language cannot
- * carry safely it selects every running review; callers filter on the entity themselves.
+ * The visibility query for the running reviews of an entity, known by name or ID (a config change
+ * carries either). For a key the query language cannot carry safely it selects every running
+ * review; callers filter on the entity themselves.
  */
-export function runningReviewsQuery(entity: string): string {
+export function runningReviewsQuery(keys: readonly string[]): string {
   const clauses = [`ExecutionStatus = "Running"`, `WorkflowType = "${REVIEW_WORKFLOW_TYPE}"`];
-  if (isQueryableLiteral(entity)) {
-    clauses.unshift(`${SEARCH_ATTRIBUTES.entity.name} = "${entity}"`);
+  if (keys.length > 0 && keys.every(isQueryableLiteral)) {
+    const matches = keys.flatMap((key) => [
+      `${SEARCH_ATTRIBUTES.entity.name} = "${key}"`,
+      `${SEARCH_ATTRIBUTES.entityID.name} = "${key}"`,
+    ]);
+    clauses.unshift(`(${matches.join(' OR ')})`);
   }
   return clauses.join(' AND ');
 }
@@ -44,13 +49,18 @@ export function createRunningReviews(
 ): RunningReviews {
   const timeoutMs = options.timeoutMs ?? 5_000;
 
-  async function findRunning(entity: string): Promise<string[]> {
+  async function findRunning(keys: readonly string[]): Promise<string[]> {
     const ids: string[] = [];
     for await (const execution of client.workflow.list({
-      query: runningReviewsQuery(entity),
+      query: runningReviewsQuery(keys),
       pageSize: MAX_REVIEWS_SIGNALLED,
     })) {
-      if (execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.entity) !== entity) continue;
+      const attributes = execution.typedSearchAttributes;
+      const entity = [
+        attributes.get(SEARCH_ATTRIBUTES.entity),
+        attributes.get(SEARCH_ATTRIBUTES.entityID),
+      ];
+      if (!keys.some((key) => entity.includes(key))) continue;
       ids.push(execution.workflowId);
       if (ids.length >= MAX_REVIEWS_SIGNALLED) break;
     }
@@ -63,7 +73,7 @@ export function createRunningReviews(
       return client.connection.withDeadline(Date.now() + timeoutMs, async () => {
         let running: string[];
         try {
-          running = await findRunning(change.name);
+          running = await findRunning([...new Set([change.name, change.id ?? change.name])]);
         } catch (error) {
           return { signalled: [], failed: [], error: errorMessage(error) };
         }

@@ -3,10 +3,10 @@
 // the process restarts.
 
 import type { SignatureFailureCode } from '../statsig/webhook-signature';
-import type { StatsigEvent } from './events';
+import type { EventKind } from './events';
 
 /** What happened to one event of a delivery; the same words as the delivery summary's `status`. */
-export type EventOutcome = 'accepted' | 'duplicate' | 'recorded' | 'ignored';
+export type EventOutcome = 'accepted' | 'duplicate' | 'recorded' | 'ignored' | 'unreadable';
 
 export interface ReceiverStatsSnapshot {
   startedAt: string;
@@ -14,8 +14,8 @@ export interface ReceiverStatsSnapshot {
   deliveries: number;
   /** Events by outcome, across all acknowledged deliveries. */
   events: Record<EventOutcome, number>;
-  /** Events by kind: exposures and unknown kinds are counted here, then dropped. */
-  eventKinds: Record<StatsigEvent['kind'], number>;
+  /** Events by kind (unreadable ones by what they looked like): exposures and unknown kinds are counted here, then dropped. */
+  eventKinds: Record<EventKind, number>;
   /** Signature rejections by reason (the 401s). */
   signatureFailures: Partial<Record<SignatureFailureCode, number>>;
   /** Error answers by stable error code, with their HTTP status. */
@@ -26,7 +26,7 @@ export interface ReceiverStatsSnapshot {
 
 export interface ReceiverStats {
   delivery(): void;
-  event(kind: StatsigEvent['kind'], outcome: EventOutcome): void;
+  event(kind: EventKind, outcome: EventOutcome): void;
   signatureFailure(code: SignatureFailureCode): void;
   error(code: string, status: number): void;
   signals(sent: number, failed: number): void;
@@ -41,8 +41,9 @@ export function createStats(now: () => number = Date.now): ReceiverStats {
     duplicate: 0,
     recorded: 0,
     ignored: 0,
+    unreadable: 0,
   };
-  const eventKinds: Record<StatsigEvent['kind'], number> = {
+  const eventKinds: Record<EventKind, number> = {
     review: 0,
     config_change: 0,
     exposure: 0,

@@ -39,6 +39,7 @@ const DELIVERY_ANSWER_SCHEMA = {
   type: 'object',
   properties: {
     received: { type: 'integer' },
+    unreadable: { type: 'integer' },
     events: {
       type: 'array',
       items: {
@@ -50,6 +51,8 @@ const DELIVERY_ANSWER_SCHEMA = {
           status: { type: 'string' },
           workflowId: { type: 'string' },
           signalled: { type: 'array', items: { type: 'string' } },
+          path: { type: 'string' },
+          reason: { type: 'string' },
         },
       },
     },
@@ -176,7 +179,8 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
         },
         request.log,
       );
-      return answer(reply, 200, { received: events.length, events: summaries });
+      const unreadable = summaries.filter((summary) => summary.status === 'unreadable').length;
+      return answer(reply, 200, { received: events.length, unreadable, events: summaries });
     } catch (error) {
       if (!(error instanceof TemporalUnavailableError)) throw error;
       request.log.error({ code: error.code, err: error.message }, 'could not start review');

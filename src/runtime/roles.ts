@@ -3,18 +3,17 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ActivityDependencies } from '../../activities';
-import type { Config } from '../config';
+import { type Config, statsigWriteRate } from '../config';
 import { loadGateConfig } from '../gate/load';
 import { createReceiverMetrics } from '../metrics/receiver';
 import { startMetricsServer } from '../metrics/server';
-import { createWorkerMetrics } from '../metrics/worker';
+import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker';
 import { buildReceiver, WEBHOOK_PATH } from '../receiver/app';
 import { createReviewStarter } from '../receiver/review-starter';
 import { createRunningReviews } from '../receiver/running-reviews';
 import { createReviewControl } from '../reviews/control';
 import { StatsigConsoleClient } from '../statsig/console-client';
 import { StatsigEventsClient } from '../statsig/events-client';
-import type { StatsigCallObserver } from '../statsig/http';
 import {
   connectWorker,
   createClient,
@@ -40,14 +39,24 @@ export interface RoleContext {
 
 function statsigDependencies(
   config: Config,
-  onCall?: StatsigCallObserver,
+  log: Logger,
+  metrics: WorkerMetrics,
 ): Omit<ActivityDependencies, 'gate'> {
-  const observe = onCall ? { onCall } : {};
+  const observe = { onCall: metrics.statsigCall };
   const statsig = new StatsigConsoleClient({
     baseUrl: config.STATSIG_CONSOLE_API_URL,
     apiKey: config.STATSIG_CONSOLE_API_KEY,
     timeoutMs: config.STATSIG_TIMEOUT_MS,
     ...observe,
+    // Counted every time, logged the first time each kind is seen: one per read would drown the log.
+    onSurprise: (surprise) => {
+      if (metrics.statsigSurprise(surprise)) {
+        log.warn(
+          { code: 'STATSIG_UNDOCUMENTED_ANSWER', ...surprise },
+          'Statsig answered beyond its documentation; reading on',
+        );
+      }
+    },
   });
   const events = config.STATSIG_SERVER_SECRET
     ? new StatsigEventsClient({
@@ -87,12 +96,12 @@ export async function startWorkerRole(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     dependencies: {
-      ...statsigDependencies(config, metrics.statsigCall),
+      ...statsigDependencies(config, log, metrics),
       gate,
       reportsDir: config.GATE_REPORTS_DIR,
     },
     workflows: { workflowsPath: require.resolve('../../workflows') },
-    statsigWritesPerSecond: config.STATSIG_WRITES_PER_SECOND,
+    statsigWritesPerSecond: statsigWriteRate(config),
     metrics,
   });
   const workersDone = workers.run();

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { StatsigApiError } from './errors';
 import { fetchJson, type StatsigCallObserver } from './http';
 import {
+  type ChangeValidation,
   type DynamicConfig,
   dynamicConfigSchema,
   type EntityKind,
@@ -12,14 +13,18 @@ import {
   gateSchema,
   type Pagination,
   pageBody,
+  type ReleasePipeline,
   type ReleasePipelineTrigger,
+  type RuleUpdate,
+  releasePipelineSchema,
   releasePipelineTriggerSchema,
   STATSIG_API_VERSION,
   successBody,
 } from './schemas';
+import { type ReadKind, type StatsigSurpriseObserver, surprisesIn } from './surprises';
 
 export interface PageRequest {
-  /** Items per page; Statsig's default for /versions is 10. */
+  /** Items per page; the spec gives no default (its examples use 10). */
   limit?: number;
   /** 1-based. */
   page?: number;
@@ -27,12 +32,22 @@ export interface PageRequest {
 
 export interface Page<T> {
   data: T[];
-  pagination: Pagination;
+  pagination: Pagination | null | undefined;
 }
 
-/** Pages read at most when looking for a baseline: 20 × 100 versions. */
+/** What a write's 2xx answer told us: `unconfirmed` when its body was not the documented one. */
+export type WriteAnswer = { confirmed: boolean };
+
+/** Pages read at most when listing an entity's versions: 20 × 100 versions. */
 const MAX_VERSION_PAGES = 20;
 const VERSION_PAGE_SIZE = 100;
+
+export interface TriggerFilter {
+  status?: string;
+  releasePipelineID?: string;
+  gateID?: string;
+  dynamicConfigID?: string;
+}
 
 export interface StatsigConsoleOptions {
   baseUrl: string;
@@ -40,7 +55,11 @@ export interface StatsigConsoleOptions {
   timeoutMs: number;
   /** Told about every call, e.g. for metrics. */
   onCall?: StatsigCallObserver;
+  /** Told about every undocumented value or missing field Statsig answered with. */
+  onSurprise?: StatsigSurpriseObserver;
 }
+
+const id = encodeURIComponent;
 
 export class StatsigConsoleClient {
   private readonly baseUrl: string;
@@ -50,145 +69,198 @@ export class StatsigConsoleClient {
   }
 
   getTrigger(triggerID: string, signal?: AbortSignal): Promise<ReleasePipelineTrigger> {
-    return this.call(
-      'GET',
-      `/release_pipeline_triggers/${encodeURIComponent(triggerID)}`,
+    const path = `/release_pipeline_triggers/${id(triggerID)}`;
+    return this.read('trigger', path, releasePipelineTriggerSchema, signal);
+  }
+
+  /** One page of `GET /release_pipeline_triggers`, filtered (e.g. `status=WAITING_FOR_REVIEW`). */
+  listTriggers(filter: TriggerFilter, request: PageRequest = {}, signal?: AbortSignal) {
+    const params = { ...filter, ...request };
+    return this.readPage(
+      'trigger',
+      '/release_pipeline_triggers',
       releasePipelineTriggerSchema,
-      { signal },
+      params,
+      signal,
     );
   }
 
-  approvePhase(
-    triggerID: string,
-    phaseID: string,
-    signal?: AbortSignal,
-  ): Promise<ReleasePipelineTrigger> {
-    return this.call(
-      'PUT',
-      `/release_pipeline_triggers/${encodeURIComponent(triggerID)}/approve`,
-      releasePipelineTriggerSchema,
-      { body: { phaseID }, signal },
+  getPipeline(pipelineID: string, signal?: AbortSignal): Promise<ReleasePipeline> {
+    return this.read(
+      'pipeline',
+      `/release_pipelines/${id(pipelineID)}`,
+      releasePipelineSchema,
+      signal,
     );
   }
 
-  abortTrigger(triggerID: string, signal?: AbortSignal): Promise<ReleasePipelineTrigger> {
-    return this.call(
-      'PUT',
-      `/release_pipeline_triggers/${encodeURIComponent(triggerID)}/abort`,
-      releasePipelineTriggerSchema,
-      { signal },
-    );
+  approvePhase(triggerID: string, phaseID: string, signal?: AbortSignal): Promise<WriteAnswer> {
+    return this.write('PUT', `/release_pipeline_triggers/${id(triggerID)}/approve`, {
+      body: { phaseID },
+      signal,
+    });
   }
 
-  getGate(gateID: string, signal?: AbortSignal): Promise<Gate> {
-    return this.call('GET', `/gates/${encodeURIComponent(gateID)}`, gateSchema, { signal });
-  }
-
-  disableGate(gateID: string, signal?: AbortSignal): Promise<Gate> {
-    return this.call('PUT', `/gates/${encodeURIComponent(gateID)}/disable`, gateSchema, { signal });
-  }
-
-  getDynamicConfig(configID: string, signal?: AbortSignal): Promise<DynamicConfig> {
-    return this.call(
-      'GET',
-      `/dynamic_configs/${encodeURIComponent(configID)}`,
-      dynamicConfigSchema,
-      {
-        signal,
-      },
-    );
+  abortTrigger(triggerID: string, signal?: AbortSignal): Promise<WriteAnswer> {
+    return this.write('PUT', `/release_pipeline_triggers/${id(triggerID)}/abort`, { signal });
   }
 
   /** A gate or a dynamic config, for callers that hold either. */
-  getEntity(kind: EntityKind, id: string, signal?: AbortSignal): Promise<Gate | DynamicConfig> {
-    return kind === 'gate' ? this.getGate(id, signal) : this.getDynamicConfig(id, signal);
+  getEntity(
+    kind: EntityKind,
+    entityID: string,
+    signal?: AbortSignal,
+  ): Promise<Gate | DynamicConfig> {
+    return kind === 'gate'
+      ? this.read('entity', `/gates/${id(entityID)}`, gateSchema, signal)
+      : this.read('entity', `/dynamic_configs/${id(entityID)}`, dynamicConfigSchema, signal);
+  }
+
+  getGate(gateID: string, signal?: AbortSignal): Promise<Gate> {
+    return this.read('entity', `/gates/${id(gateID)}`, gateSchema, signal);
+  }
+
+  getDynamicConfig(configID: string, signal?: AbortSignal): Promise<DynamicConfig> {
+    return this.read('entity', `/dynamic_configs/${id(configID)}`, dynamicConfigSchema, signal);
   }
 
   /** Switches a gate or a dynamic config off: the kill switch outside the pipeline. */
-  disableEntity(kind: EntityKind, id: string, signal?: AbortSignal): Promise<Gate | DynamicConfig> {
-    return kind === 'gate' ? this.disableGate(id, signal) : this.disableDynamicConfig(id, signal);
-  }
-
-  /** `GET /gates/{id}/versions`: the gate as it was at each version. */
-  listGateVersions(gateID: string, request: PageRequest = {}, signal?: AbortSignal) {
-    return this.callPage(
-      `/gates/${encodeURIComponent(gateID)}/versions`,
-      gateSchema,
-      request,
-      signal,
-    );
-  }
-
-  /** `GET /dynamic_configs/{id}/versions`: the config as it was at each version. */
-  listDynamicConfigVersions(configID: string, request: PageRequest = {}, signal?: AbortSignal) {
-    return this.callPage(
-      `/dynamic_configs/${encodeURIComponent(configID)}/versions`,
-      dynamicConfigSchema,
-      request,
-      signal,
-    );
+  disableEntity(kind: EntityKind, entityID: string, signal?: AbortSignal): Promise<WriteAnswer> {
+    const root = kind === 'gate' ? 'gates' : 'dynamic_configs';
+    return this.write('PUT', `/${root}/${id(entityID)}/disable`, { signal });
   }
 
   /**
-   * The latest version of a gate or dynamic config older than `version`, or null when there is
-   * none. Statsig does not document the order of /versions, so every page is read (up to 2,000
-   * versions) and the highest older version wins.
+   * Changes one rule (`{ passPercentage: 0 }` is Statsig's own kill switch for part of the traffic).
+   * The two kinds spell the path differently: `/gates/{id}/rules/{ruleID}` and
+   * `/dynamic_configs/{id}/rule/{ruleId}`.
    */
-  async findVersionBefore(
+  updateRule(
     kind: EntityKind,
-    id: string,
-    version: number,
+    entityID: string,
+    ruleID: string,
+    update: RuleUpdate,
     signal?: AbortSignal,
-  ): Promise<Gate | DynamicConfig | null> {
-    let best: Gate | DynamicConfig | null = null;
+  ): Promise<WriteAnswer> {
+    const path =
+      kind === 'gate'
+        ? `/gates/${id(entityID)}/rules/${id(ruleID)}`
+        : `/dynamic_configs/${id(entityID)}/rule/${id(ruleID)}`;
+    return this.write('PATCH', path, { body: update, signal });
+  }
+
+  /** Answers a pre-commit webhook: the change is validated or not. */
+  postChangeValidation(validation: ChangeValidation, signal?: AbortSignal): Promise<WriteAnswer> {
+    return this.write('POST', '/change_validation', { body: validation, signal, envelope: false });
+  }
+
+  /** Shows progress on a pending pre-commit review. */
+  patchChangeValidationMessage(
+    reviewID: string,
+    message: string,
+    signal?: AbortSignal,
+  ): Promise<WriteAnswer> {
+    return this.write('PATCH', '/change_validation/message', {
+      body: { reviewID, message },
+      signal,
+      envelope: false,
+    });
+  }
+
+  /** One page of `GET /gates|dynamic_configs/{id}/versions`: the entity as it was at each version. */
+  listVersions(
+    kind: EntityKind,
+    entityID: string,
+    request: PageRequest = {},
+    signal?: AbortSignal,
+  ): Promise<Page<Gate | DynamicConfig>> {
+    const path = `/${kind === 'gate' ? 'gates' : 'dynamic_configs'}/${id(entityID)}/versions`;
+    const schema = kind === 'gate' ? gateSchema : dynamicConfigSchema;
+    return this.readPage('entity', path, schema, { ...request }, signal);
+  }
+
+  /**
+   * Every version of a gate or dynamic config, up to 2,000. Statsig documents neither the order of
+   * /versions nor that a version carries a number, so callers pick from the whole list.
+   */
+  async allVersions(
+    kind: EntityKind,
+    entityID: string,
+    signal?: AbortSignal,
+  ): Promise<Array<Gate | DynamicConfig>> {
+    const versions: Array<Gate | DynamicConfig> = [];
     for (let page = 1; page <= MAX_VERSION_PAGES; page += 1) {
-      const request = { limit: VERSION_PAGE_SIZE, page };
-      const answer =
-        kind === 'gate'
-          ? await this.listGateVersions(id, request, signal)
-          : await this.listDynamicConfigVersions(id, request, signal);
-      for (const entity of answer.data as Array<Gate | DynamicConfig>) {
-        if (entity.version < version && (best === null || entity.version > best.version)) {
-          best = entity;
-        }
-      }
-      if (answer.pagination.nextPage == null || answer.data.length === 0) break;
+      const answer = await this.listVersions(
+        kind,
+        entityID,
+        { limit: VERSION_PAGE_SIZE, page },
+        signal,
+      );
+      versions.push(...answer.data);
+      if (answer.pagination?.nextPage == null || answer.data.length === 0) break;
     }
-    return best;
+    return versions;
   }
 
-  disableDynamicConfig(configID: string, signal?: AbortSignal): Promise<DynamicConfig> {
-    return this.call(
-      'PUT',
-      `/dynamic_configs/${encodeURIComponent(configID)}/disable`,
-      dynamicConfigSchema,
-      { signal },
-    );
-  }
-
-  private async call<T extends z.ZodType>(
-    method: string,
+  private async read<T extends z.ZodType>(
+    kind: ReadKind,
     path: string,
     dataSchema: T,
-    { body, signal }: { body?: unknown; signal?: AbortSignal | undefined },
+    signal: AbortSignal | undefined,
   ): Promise<z.infer<T>> {
-    const json = await this.request(method, path, body, signal);
-    return this.parse(method, path, successBody(dataSchema), json).data as z.infer<T>;
+    const json = await this.request('GET', path, undefined, signal);
+    const data = this.parse('GET', path, successBody(dataSchema), json).data as z.infer<T>;
+    this.observeSurprises(kind, path, data);
+    return data;
   }
 
-  private async callPage<T extends z.ZodType>(
+  private async readPage<T extends z.ZodType>(
+    kind: ReadKind,
     path: string,
     itemSchema: T,
-    { limit, page }: PageRequest,
+    params: Record<string, string | number | undefined>,
     signal: AbortSignal | undefined,
   ): Promise<Page<z.infer<T>>> {
     const query = new URLSearchParams();
-    if (limit !== undefined) query.set('limit', String(limit));
-    if (page !== undefined) query.set('page', String(page));
+    for (const [name, value] of Object.entries(params)) {
+      if (value !== undefined) query.set(name, String(value));
+    }
     const search = query.size > 0 ? `?${query}` : '';
     const json = await this.request('GET', `${path}${search}`, undefined, signal);
     const parsed = this.parse('GET', path, pageBody(itemSchema), json);
+    for (const item of parsed.data) this.observeSurprises(kind, path, item);
+    if (typeof parsed.pagination?.nextPage === 'number') {
+      this.options.onSurprise?.({ path, field: 'pagination.nextPage', value: 'number' });
+    }
     return { data: parsed.data as Array<z.infer<T>>, pagination: parsed.pagination };
+  }
+
+  /**
+   * A write whose 2xx answer is not the documented envelope still happened as far as Statsig said;
+   * the caller settles it by reading the state back (`confirmed: false`) rather than trusting or
+   * failing it.
+   */
+  private async write(
+    method: string,
+    path: string,
+    options: { body?: unknown; signal?: AbortSignal | undefined; envelope?: boolean },
+  ): Promise<WriteAnswer> {
+    const json = await this.request(method, path, options.body, options.signal);
+    const documented =
+      json !== null &&
+      typeof json === 'object' &&
+      !Array.isArray(json) &&
+      (options.envelope === false || typeof (json as { data?: unknown }).data === 'object');
+    if (!documented) {
+      this.options.onSurprise?.({ path, field: '(answer)', value: 'undocumented 2xx body' });
+    }
+    return { confirmed: documented };
+  }
+
+  private observeSurprises(kind: ReadKind, path: string, value: unknown): void {
+    const observe = this.options.onSurprise;
+    if (!observe) return;
+    for (const surprise of surprisesIn(kind, value)) observe({ path, ...surprise });
   }
 
   private request(
@@ -222,9 +294,11 @@ export class StatsigConsoleClient {
   ): z.infer<S> {
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'unreadable';
       throw new StatsigApiError(
         'STATSIG_BAD_RESPONSE',
-        `Statsig ${method} ${path} answered a body that does not match the documented shape`,
+        `Statsig ${method} ${path} answered a body rollout-gate cannot read (${where})`,
         { method, path },
       );
     }

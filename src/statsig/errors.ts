@@ -12,11 +12,14 @@ export type StatsigErrorCode =
   | 'STATSIG_NETWORK'
   | 'STATSIG_BAD_RESPONSE';
 
+// An answer rollout-gate cannot read may be a proxy's error page or a cut-off body: reading again is
+// safe, and an answer that stays unreadable ends the read's retries with that reason.
 const RETRYABLE: ReadonlySet<StatsigErrorCode> = new Set([
   'STATSIG_RATE_LIMITED',
   'STATSIG_SERVER_ERROR',
   'STATSIG_TIMEOUT',
   'STATSIG_NETWORK',
+  'STATSIG_BAD_RESPONSE',
 ]);
 
 export class StatsigApiError extends Error {

@@ -2,6 +2,7 @@
 // stable code, Retry-After read, and each call told to an observer (metrics) without IDs or keys.
 
 import { errorMessage } from '../error-message';
+import { redactSecrets } from '../redact';
 import { codeForStatus, parseRetryAfter, StatsigApiError } from './errors';
 import { errorBodySchema } from './schemas';
 
@@ -18,8 +19,11 @@ export interface StatsigCall {
 export type StatsigCallObserver = (call: StatsigCall) => void;
 
 /** `/gates/abc/disable` → `/gates/{id}/disable`: a bounded set of label values. */
-function operationOf(path: string): string {
-  return path.replace(/^(\/[a-z_]+)\/[^/]+/, '$1/{id}');
+export function operationOf(path: string): string {
+  return path
+    .replace(/\?.*$/, '')
+    .replace(/^(\/[a-z_]+)\/[^/]+/, '$1/{id}')
+    .replace(/\/(rules?)\/[^/]+$/, '/$1/{ruleID}');
 }
 
 export interface FetchJsonInput {
@@ -93,7 +97,15 @@ async function fetchJsonOnce(
   if (response.ok) return { status: response.status, json };
   const code = codeForStatus(response.status);
   const documented = errorBodySchema.safeParse(json);
-  const reason = documented.success ? documented.data.message : `HTTP ${response.status}`;
+  // Statsig's 401 names the key it refused: the reason goes to logs and workflow histories.
+  const reason = documented.success
+    ? redactSecrets(
+        documented.data.message,
+        Object.entries(input.headers)
+          .filter(([name]) => /key|authorization/i.test(name))
+          .map(([, value]) => value),
+      )
+    : `HTTP ${response.status}`;
   throw new StatsigApiError(code, `Statsig ${method} ${path} → ${response.status}: ${reason}`, {
     method,
     path,

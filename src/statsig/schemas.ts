@@ -1,10 +1,12 @@
-// Shapes of Statsig's Console API (version 20240601) as documented; see ../shared/reference/statsig-api.md.
-// Both the client (which validates what it reads) and the sandbox (which serves it) use these, so the
-// sandbox cannot drift from what the client accepts. Unknown fields are kept: real responses carry more.
+// What rollout-gate reads from Statsig's Console API, as Statsig's published OpenAPI spec describes it
+// (test/fixtures/statsig-spec.json; checked by test/contract/). Read tolerantly: a field the spec
+// marks optional may be missing, enums are free strings (Statsig adds values), and unknown fields
+// are kept. Only what a review cannot do without is required. The sandbox has its own types.
 import { z } from 'zod';
 
 export const STATSIG_API_VERSION = '20240601';
 
+/** Trigger statuses Statsig documents today; `status` itself is a free string and may hold others. */
 export const TRIGGER_STATUSES = [
   'IN_PROGRESS',
   'PAUSED',
@@ -14,54 +16,61 @@ export const TRIGGER_STATUSES = [
 ] as const;
 export type TriggerStatus = (typeof TRIGGER_STATUSES)[number];
 
-const TRIGGER_ACTION_TYPES = [
-  'STARTED',
-  'ABORTED',
-  'PAUSED',
-  'UNPAUSED',
-  'APPROVED_FOR',
-  'SKIPPED',
-  'FULL_ROLL_OUT',
-  'CLEANED_UP',
-] as const;
+/** An optional string that may also come as null; either way it reads as undefined. */
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? undefined);
 
 export const triggerActionSchema = z.looseObject({
-  type: z.enum(TRIGGER_ACTION_TYPES),
-  timeMs: z.number(),
-  phaseID: z.string().nullish(),
-  actorID: z.string().nullish(),
-  actorName: z.string().nullish(),
+  /** STARTED, ABORTED, PAUSED, UNPAUSED, APPROVED_FOR, SKIPPED, FULL_ROLL_OUT, CLEANED_UP, or newer. */
+  type: z.string(),
+  timeMs: z.number().nullish(),
+  phaseID: optionalText,
+  actorID: optionalText,
+  actorName: optionalText,
 });
 export type TriggerAction = z.infer<typeof triggerActionSchema>;
 
 export const releasePipelineTriggerSchema = z.looseObject({
   id: z.string(),
   releasePipelineID: z.string(),
-  status: z.enum(TRIGGER_STATUSES),
-  currentPhase: z.number().nullish(),
+  status: z.string(),
+  /** The phase's display name ("Phase 1"); a number in some older answers. Shown, never decided on. */
+  currentPhase: z.union([z.string(), z.number()]).nullish(),
   currentPhaseID: z.string().nullish(),
   currentPhaseEndTime: z.number().nullish(),
-  gateID: z.string().nullish(),
-  dynamicConfigID: z.string().nullish(),
-  configSnapshotID: z.string().nullish(),
+  gateID: optionalText,
+  dynamicConfigID: optionalText,
   description: z.string().nullish(),
   creatorID: z.string().nullish(),
-  createdTime: z.number(),
+  /** When the release started (ms); the spec requires it, a review survives without it. */
+  createdTime: z.number().nullish(),
   lastModifierID: z.string().nullish(),
   lastModifierName: z.string().nullish(),
-  actions: z.array(triggerActionSchema).default([]),
+  actions: z
+    .array(triggerActionSchema)
+    .nullish()
+    .transform((actions) => actions ?? []),
 });
 export type ReleasePipelineTrigger = z.infer<typeof releasePipelineTriggerSchema>;
 
+/** A rule as both gates and dynamic configs carry it; its fields are passed on to benchmarks. */
 export const ruleSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  passPercentage: z.number(),
-  conditions: z.array(z.unknown()).default([]),
+  id: z.string().nullish(),
+  baseID: z.string().nullish(),
+  name: z.string().nullish(),
+  passPercentage: z.number().nullish(),
+  conditions: z.array(z.unknown()).nullish(),
   environments: z.array(z.string()).nullish(),
   returnValue: z.unknown().optional(),
 });
 export type Rule = z.infer<typeof ruleSchema>;
+
+const rules = z
+  .array(ruleSchema)
+  .nullish()
+  .transform((list) => list ?? []);
 
 // Who last changed an entity and when; every version listed by /versions carries them too.
 const modificationFields = {
@@ -70,31 +79,28 @@ const modificationFields = {
   lastModifierName: z.string().nullish(),
 };
 
-export const gateSchema = z.looseObject({
+const entityFields = {
   id: z.string(),
-  name: z.string().optional(),
+  name: z.string().nullish(),
   description: z.string().nullish(),
-  isEnabled: z.boolean(),
-  version: z.number(),
-  rules: z.array(ruleSchema).default([]),
+  /** Required by the spec; an entity whose answer lacks it is treated as enabled. */
+  isEnabled: z.boolean().nullish(),
+  /** Optional in the spec, and absent from every one of its examples. */
+  version: z.number().nullish(),
+  rules,
   releasePipelineID: z.string().nullish(),
   tags: z.array(z.string()).nullish(),
   ...modificationFields,
-});
+};
+
+export const gateSchema = z.looseObject(entityFields);
 export type Gate = z.infer<typeof gateSchema>;
 
 export const dynamicConfigSchema = z.looseObject({
-  id: z.string(),
-  name: z.string().optional(),
-  description: z.string().nullish(),
-  isEnabled: z.boolean(),
-  version: z.number(),
+  ...entityFields,
   defaultValue: z.unknown(),
-  rules: z.array(ruleSchema).default([]),
+  /** A JSON Schema serialised as a string, per the spec. */
   schema: z.unknown().optional(),
-  releasePipelineID: z.string().nullish(),
-  tags: z.array(z.string()).nullish(),
-  ...modificationFields,
 });
 export type DynamicConfig = z.infer<typeof dynamicConfigSchema>;
 
@@ -102,44 +108,58 @@ export type DynamicConfig = z.infer<typeof dynamicConfigSchema>;
 export type EntityKind = 'gate' | 'dynamic_config';
 
 export const releasePipelinePhaseSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
+  /** Optional in the spec; a phase without one cannot be matched to a trigger's phaseIDs. */
+  id: z.string().nullish(),
+  name: z.string().nullish(),
   timeIntervalMs: z.number().nullish(),
-  requiredReview: z.boolean(),
-  rules: z.array(z.looseObject({ environments: z.array(z.string()).nullish() })).default([]),
+  requiredReview: z.boolean().nullish(),
+  rules: z
+    .array(z.looseObject({ environments: z.array(z.string()).nullish() }))
+    .nullish()
+    .transform((list) => list ?? []),
 });
 export const releasePipelineSchema = z.looseObject({
   id: z.string(),
-  name: z.string(),
-  phases: z.array(releasePipelinePhaseSchema),
+  name: z.string().nullish(),
+  phases: z
+    .array(releasePipelinePhaseSchema)
+    .nullish()
+    .transform((list) => list ?? []),
 });
 export type ReleasePipeline = z.infer<typeof releasePipelineSchema>;
 
 /** Every successful Console API answer wraps its payload: `{ message, data }`. */
 export function successBody<T extends z.ZodType>(data: T) {
-  return z.looseObject({ message: z.string(), data });
+  return z.looseObject({ message: z.string().nullish(), data });
 }
 
-/** The `pagination` object of every list answer; pages are 1-based. */
+/**
+ * The `pagination` object of every list answer; pages are 1-based. `nextPage` is an opaque link (a
+ * string in the spec, a page number in older answers): only whether there is one matters.
+ */
 export const paginationSchema = z.looseObject({
-  itemsPerPage: z.number(),
-  pageNumber: z.number(),
-  nextPage: z.number().nullish(),
-  previousPage: z.number().nullish(),
-  totalItems: z.number(),
+  itemsPerPage: z.number().nullish(),
+  pageNumber: z.number().nullish(),
+  nextPage: z.union([z.string(), z.number()]).nullish(),
+  previousPage: z.union([z.string(), z.number()]).nullish(),
+  totalItems: z.number().nullish(),
 });
 export type Pagination = z.infer<typeof paginationSchema>;
 
 /** A list answer: `{ message, data: [...], pagination }`. */
 export function pageBody<T extends z.ZodType>(item: T) {
-  return z.looseObject({ message: z.string(), data: z.array(item), pagination: paginationSchema });
+  return z.looseObject({
+    message: z.string().nullish(),
+    data: z.array(item),
+    pagination: paginationSchema.nullish(),
+  });
 }
 
 /** Console API error body for 400/401/403/404. */
 export const errorBodySchema = z.looseObject({ status: z.number(), message: z.string() });
 export type StatsigErrorBody = z.infer<typeof errorBodySchema>;
 
-/** Events API (`POST {events}/log_event`) request body. */
+/** Events API (`POST {events}/log_event`) request body, as rollout-gate sends it. */
 export const logEventBodySchema = z.object({
   events: z
     .array(
@@ -154,3 +174,20 @@ export const logEventBodySchema = z.object({
     .min(1),
 });
 export type LogEventBody = z.infer<typeof logEventBodySchema>;
+
+/** `POST /change_validation`: the answer to a pre-commit webhook. */
+export interface ChangeValidation {
+  reviewID: string;
+  validated: boolean;
+  message?: string;
+  debugLinks?: Array<{ title: string; url: string }>;
+}
+
+/** A partial rule update (`PATCH /gates/{id}/rules/{ruleID}`, `PATCH /dynamic_configs/{id}/rule/{ruleId}`). */
+export interface RuleUpdate {
+  passPercentage?: number;
+  returnValue?: unknown;
+  name?: string;
+  conditions?: unknown[];
+  environments?: string[] | null;
+}

@@ -13,7 +13,7 @@ export function entityTarget(kind: EntityKind, entity: Gate | DynamicConfig): Ta
     kind,
     id: entity.id,
     name: entity.name ?? entity.id,
-    version: entity.version,
+    version: entity.version ?? null,
     value: kind === 'gate' ? null : (entity as DynamicConfig).defaultValue,
     rules: entity.rules,
     tags: entity.tags ?? [],

@@ -78,6 +78,7 @@ const FOUNDATION = [
   /^src\/statsig\//,
   /^src\/error-message\.ts$/,
   /^src\/zod-issues\.ts$/,
+  /^src\/redact\.ts$/,
 ];
 const CONTRACT = ['workflows/contract.ts', 'workflows/search-attributes.ts'];
 const isFoundation = (file: string) => FOUNDATION.some((pattern) => pattern.test(file));

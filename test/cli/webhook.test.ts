@@ -62,7 +62,7 @@ describe('send-webhook', () => {
       { input: '[]' },
     );
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ received: 0, events: [] });
+    expect(JSON.parse(stdout)).toEqual({ received: 0, unreadable: 0, events: [] });
   });
 
   it('exits 1 and shows the refusal when the receiver has another secret', async () => {

@@ -1,5 +1,5 @@
 // Configuration is validated at boot and every problem is named, without echoing secret values.
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, statsigWriteRate } from '../../src/config';
 
 const valid = {
   STATSIG_WEBHOOK_SECRET: 'first-secret-0123456789, second-secret-0123456789',
@@ -24,6 +24,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...valid, GATE_REPORTS_DIR: '/srv/reports' }).GATE_REPORTS_DIR).toBe(
       '/srv/reports',
     );
+  });
+
+  it('keeps Statsig writes under both of its windows, the 15-minute quota binding by default', () => {
+    const shipped = loadConfig(valid);
+    expect([shipped.STATSIG_WRITES_PER_10S, shipped.STATSIG_WRITES_PER_15MIN]).toEqual([80, 720]);
+    expect(statsigWriteRate(shipped)).toBe(0.8);
+    // A project with the newer, larger quota: the 10-second window binds instead.
+    expect(statsigWriteRate(loadConfig({ ...valid, STATSIG_WRITES_PER_15MIN: '14400' }))).toBe(8);
+    // An explicit rate wins over both.
+    expect(statsigWriteRate(loadConfig({ ...valid, STATSIG_WRITES_PER_SECOND: '2.5' }))).toBe(2.5);
+    expect(statsigWriteRate(loadConfig({ ...valid, STATSIG_WRITES_PER_SECOND: '' }))).toBe(0.8);
   });
 
   it('splits a comma-separated secret list for rotation', () => {

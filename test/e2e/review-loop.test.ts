@@ -43,6 +43,7 @@ describe('review loop', () => {
     const workflowId = `review-${trigger.id}-${trigger.currentPhaseID}`;
     expect(response.body).toEqual({
       received: 1,
+      unreadable: 0,
       events: [{ index: 0, kind: 'review', status: 'accepted', workflowId }],
     });
 

@@ -31,7 +31,7 @@ async function stackFor(gate: GateDefinition, seed: SandboxSeed = testSeed()): P
 const quality = (target: Target) => Number((target.value as { quality?: number }).quality ?? 0);
 
 describe('comparison with the released version', () => {
-  const seen: Array<{ role: string; version: number; baselineVersion: number | null }> = [];
+  const seen: Array<{ role: string; version: number | null; baselineVersion: number | null }> = [];
   const gate = defineGate({
     policy: { decisionTimeoutMs: 1_000 },
     suites: [
@@ -127,7 +127,7 @@ describe('comparison with the released version', () => {
           id: triggerID,
           releasePipelineID: 'rp_config_0',
           status: 'WAITING_FOR_REVIEW',
-          currentPhase: 0,
+          currentPhase: 'Phase 1',
           currentPhaseID: 'rp_config_0_p10',
           dynamicConfigID: 'brand_new',
           createdTime: Date.now(),

@@ -39,13 +39,20 @@ useTestReceiver((started) => {
 });
 
 /** A running review of `entity`, as the workflow looks once it has resolved its target. */
-async function runningReview(entity: string, workflowType = REVIEW_WORKFLOW_TYPE) {
+async function runningReview(
+  entity: string,
+  workflowType = REVIEW_WORKFLOW_TYPE,
+  entityID = `${entity}_id`,
+) {
   const workflowId = `review-signal-test-${unique()}`;
   await client.workflow.start(workflowType, {
     taskQueue,
     workflowId,
     args: [],
-    typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.entity, value: entity }],
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.entity, value: entity },
+      { key: SEARCH_ATTRIBUTES.entityID, value: entityID },
+    ],
   });
   return client.workflow.getHandle(workflowId);
 }
@@ -69,7 +76,7 @@ describe('the configChanged signal', () => {
     await finished.terminate('the review is over');
     const otherEntity = await runningReview(`another_${unique()}`);
     const notAReview = await runningReview(entity, 'someOtherWorkflow');
-    await waitUntilListed(client, runningReviewsQuery(entity), [
+    await waitUntilListed(client, runningReviewsQuery([entity]), [
       first.workflowId,
       second.workflowId,
     ]);
@@ -97,11 +104,39 @@ describe('the configChanged signal', () => {
     expect(await signalsReceived(notAReview.workflowId)).toEqual([]);
   });
 
+  it('reaches the review of an entity by its ID when the change carries no name', async () => {
+    const entity = `by_id_${unique()}`;
+    const review = await runningReview(entity, REVIEW_WORKFLOW_TYPE, `dc_${unique()}`);
+    const other = await runningReview(`by_id_other_${unique()}`);
+    const entityID = (await review.describe()).typedSearchAttributes.get(
+      SEARCH_ATTRIBUTES.entityID,
+    );
+    await waitUntilListed(client, runningReviewsQuery([entityID ?? '']), [review.workflowId]);
+    const change = configChange('unused', {
+      type: 'DynamicConfig',
+      timestamp: Date.UTC(2025, 5, 3),
+    });
+    const response = await deliver(receiver.url, receiver.secret, [
+      { ...change, metadata: { type: 'DynamicConfig', id: entityID, action: 'updated' } },
+    ]);
+    expect(summaryOf(response).events[0]?.signalled).toEqual([review.workflowId]);
+    expect(await signalsReceived(review.workflowId)).toEqual([
+      {
+        type: 'DynamicConfig',
+        name: entityID,
+        id: entityID,
+        action: 'updated',
+        happenedAtMs: Date.UTC(2025, 5, 3),
+      },
+    ]);
+    expect(await signalsReceived(other.workflowId)).toEqual([]);
+  });
+
   it('finds the reviews of an entity whose name a query cannot quote, and only those', async () => {
     const entity = `odd "name" \\ ${unique()}`;
     const review = await runningReview(entity);
     await runningReview(`odd "name" \\ ${unique()}`);
-    await waitUntilListed(client, runningReviewsQuery(entity), [review.workflowId]);
+    await waitUntilListed(client, runningReviewsQuery([entity]), [review.workflowId]);
     const response = await deliver(receiver.url, receiver.secret, [configChange(entity)]);
     expect(summaryOf(response).events[0]?.signalled).toEqual([review.workflowId]);
   });
@@ -109,7 +144,7 @@ describe('the configChanged signal', () => {
   it('does not signal again for a redelivered change', async () => {
     const entity = `redelivered_${unique()}`;
     const review = await runningReview(entity);
-    await waitUntilListed(client, runningReviewsQuery(entity), [review.workflowId]);
+    await waitUntilListed(client, runningReviewsQuery([entity]), [review.workflowId]);
     const batch = [configChange(entity, { timestamp: Date.UTC(2025, 5, 2) })];
     await deliver(receiver.url, receiver.secret, batch);
     const again = await deliver(receiver.url, receiver.secret, batch);
@@ -139,6 +174,7 @@ describe('the configChanged signal', () => {
       expect(response.status).toBe(200);
       expect(response.body).toEqual({
         received: 1,
+        unreadable: 0,
         events: [{ index: 0, kind: 'config_change', status: 'recorded', signalled: [] }],
       });
       expect(logs.lines()).toContainEqual(

@@ -1,6 +1,7 @@
 // Every shape Statsig posts, through HTTP: reviews bare, in {"data": [...]} and in an array; config
 // change batches; runtime event arrays; mixed batches. The 2xx body summarises each event, unknown
-// fields and kinds are acknowledged, and a body that breaks a documented shape is a 400 with its path.
+// fields and kinds are acknowledged, an item that cannot be read is set aside with its path (the
+// rest of the batch is handled), and only a body that is no delivery at all is a 400.
 import type { Client } from '@temporalio/client';
 import { reviewWorkflowId } from '../../workflows/contract';
 import {
@@ -39,6 +40,7 @@ describe('review events', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       received: 1,
+      unreadable: 0,
       events: [{ index: 0, kind: 'review', status: 'accepted', workflowId }],
     });
     expect(await workflowExists(client, workflowId)).toBe(true);
@@ -64,6 +66,7 @@ describe('config changes and runtime events', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       received: 2,
+      unreadable: 0,
       events: [
         { index: 0, kind: 'config_change', status: 'recorded', signalled: [] },
         { index: 1, kind: 'config_change', status: 'recorded', signalled: [] },
@@ -103,6 +106,7 @@ describe('config changes and runtime events', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       received: 5,
+      unreadable: 0,
       events: [
         { index: 0, kind: 'exposure', status: 'ignored' },
         { index: 1, kind: 'config_change', status: 'recorded', signalled: [] },
@@ -119,9 +123,10 @@ describe('config changes and runtime events', () => {
   });
 
   it('acknowledges an empty batch and an object of unknown shape', async () => {
-    expect((await send({ data: [] })).body).toEqual({ received: 0, events: [] });
+    expect((await send({ data: [] })).body).toEqual({ received: 0, unreadable: 0, events: [] });
     expect((await send({ hello: 'world' })).body).toEqual({
       received: 1,
+      unreadable: 0,
       events: [{ index: 0, kind: 'unknown', status: 'ignored' }],
     });
   });
@@ -139,14 +144,67 @@ describe('url_verification handshake', () => {
   });
 });
 
+describe('items that surprise', () => {
+  it.each([
+    [
+      'a review without its triggerID',
+      reviewEvent('x', 'p', { releasePipelineMetadata: {} }),
+      'review',
+      '[1].releasePipelineMetadata.releasePipelineID',
+    ],
+    ['a number', 42, 'unknown', '[1]'],
+    [
+      'a change with a timestamp in words',
+      configChange('a', { timestamp: 'now' }),
+      'config_change',
+      '[1].timestamp',
+    ],
+    ['an exposure with a negative timestamp', exposure(2, -5), 'exposure', '[1].timestamp'],
+    [
+      'a review whose triggerID has a space',
+      reviewEvent('t 1'),
+      'review',
+      '[1].releasePipelineMetadata.triggerID',
+    ],
+  ])(
+    'sets aside %s, counts it, and handles the rest of the batch',
+    async (_name, item, kind, path) => {
+      const triggerID = `t_${unique()}`;
+      const response = await send([reviewEvent(triggerID), item]);
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({
+        received: 2,
+        unreadable: 1,
+        events: [
+          {
+            index: 0,
+            kind: 'review',
+            status: 'accepted',
+            workflowId: reviewWorkflowId(triggerID, 'phase_1'),
+          },
+          { index: 1, kind, status: 'unreadable', path, reason: expect.any(String) },
+        ],
+      });
+      expect(await workflowExists(client, reviewWorkflowId(triggerID, 'phase_1'))).toBe(true);
+    },
+  );
+
+  it('starts the review of a batch holding one garbled item and one review event', async () => {
+    const triggerID = `t_${unique()}`;
+    const response = await send({
+      data: [{ garbled: [1, 2], eventName: 7 }, reviewEvent(triggerID)],
+    });
+    expect(summaryOf(response).events.map((event) => [event.kind, event.status])).toEqual([
+      ['unknown', 'ignored'],
+      ['review', 'accepted'],
+    ]);
+    expect(await workflowExists(client, reviewWorkflowId(triggerID, 'phase_1'))).toBe(true);
+  });
+});
+
 describe('invalid deliveries', () => {
   it.each([
-    ['a review without its triggerID', reviewEvent('x', 'p', { releasePipelineMetadata: {} })],
-    ['a batch with a number in it', { data: [exposure(1), 42] }],
-    ['a change with a timestamp in words', { data: [configChange('a', { timestamp: 'now' })] }],
-    ['an exposure with a negative timestamp', [exposure(1), exposure(2, -5)]],
-    ['a review whose triggerID has a space', [reviewEvent('t 1')]],
-    ['data that is not an array', { data: 'nope' }],
+    ['data that is neither an array nor an event', { data: 'nope' }],
     ['a JSON string', '"just a string"'],
   ])('answers 400 with the failing path to %s', async (_name, payload) => {
     const response = await send(payload);
@@ -155,29 +213,9 @@ describe('invalid deliveries', () => {
     expect(response.body).toMatchObject({ error: { path: expect.any(String) } });
   });
 
-  it('names the field that failed', async () => {
-    const response = await send({
-      data: [configChange('a'), configChange('b', { timestamp: 'x' })],
-    });
-    expect(response.body).toMatchObject({ error: { path: 'data[1].timestamp' } });
-    const uuid = await send([exposure(1), { ...exposure(2), timeUUID: 7 }]);
-    expect(uuid.body).toMatchObject({ error: { path: '[1].timeUUID' } });
-    const fraction = await send({ data: [{ ...exposure(1), timestamp: 1.5 }] });
-    expect(fraction.body).toMatchObject({ error: { path: 'data[0].timestamp' } });
-    const review = await send([reviewEvent('t_ok'), reviewEvent('t 1')]);
-    expect(review.body).toMatchObject({ error: { path: '[1].releasePipelineMetadata.triggerID' } });
-  });
-
   it('answers 400 to a signed body that is not JSON', async () => {
     const response = await send('{"data": [');
     expect(response.status).toBe(400);
     expect(errorCode(response)).toBe('WEBHOOK_BODY_MALFORMED');
-  });
-
-  it('starts no review from a batch it refuses', async () => {
-    const triggerID = `t_${unique()}`;
-    const response = await send({ data: [reviewEvent(triggerID), 42] });
-    expect(response.status).toBe(400);
-    expect(await workflowExists(client, reviewWorkflowId(triggerID, 'phase_1'))).toBe(false);
   });
 });

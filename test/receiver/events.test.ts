@@ -74,18 +74,126 @@ describe('parseDelivery', () => {
   });
 
   it.each([
+    ['inside {"data": {...}}', { data: review }],
+    ['without its event name', { releasePipelineMetadata: metadata }],
+    [
+      'with another event name',
+      { event: 'ReleasePipelineWaitingForReviewV2', releasePipelineMetadata: metadata },
+    ],
+  ])('recognises the review event by its metadata, %s', (_shape, body) => {
+    expect(parseDelivery(body)).toEqual({ kind: 'events', events: [expectedReview] });
+  });
+
+  it.each([
+    ['an empty gateID', { ...metadata, gateID: '' }, {}],
+    ['no gateID', { releasePipelineID: 'rp_1', phaseID: 'ph_2', triggerID: 't_3' }, {}],
+    [
+      'a dynamicConfigID instead',
+      { releasePipelineID: 'rp_1', phaseID: 'ph_2', triggerID: 't_3', dynamicConfigID: 'dc_5' },
+      { dynamicConfigID: 'dc_5' },
+    ],
+  ])('reads a review event with %s', (_name, releasePipelineMetadata, entity) => {
+    const { gateID: _gateID, ...ids } = metadata;
+    expect(parseDelivery({ ...review, releasePipelineMetadata })).toEqual({
+      kind: 'events',
+      events: [{ kind: 'review', review: { ...ids, ...entity } }],
+    });
+  });
+
+  it('reads config changes without an action, with an environment, null user fields and any timestamp', () => {
+    const base = { eventName: 'statsig::config_change', metadata: { type: 'Gate', name: 'g' } };
+    const delivery = parseDelivery([
+      { ...base, timestamp: 1709660061095, user: { name: null, email: null } },
+      { ...base, timestamp: '1709660061095' },
+      { ...base, timestamp: 1709660061095.7, user: null },
+      {
+        ...base,
+        timestamp: '1709660061095.25',
+        metadata: { ...base.metadata, environment: 'staging' },
+      },
+      { ...base, timestamp: 1, metadata: { type: 'DynamicConfig', id: 'dc_1', action: 'updated' } },
+    ]);
+    expect(delivery).toEqual({
+      kind: 'events',
+      events: [
+        {
+          kind: 'config_change',
+          change: {
+            timestamp: 1709660061095,
+            metadata: { type: 'Gate', name: 'g', action: 'changed' },
+          },
+        },
+        {
+          kind: 'config_change',
+          change: {
+            timestamp: 1709660061095,
+            metadata: { type: 'Gate', name: 'g', action: 'changed' },
+          },
+        },
+        {
+          kind: 'config_change',
+          change: {
+            timestamp: 1709660061095,
+            metadata: { type: 'Gate', name: 'g', action: 'changed' },
+          },
+        },
+        {
+          kind: 'config_change',
+          change: {
+            timestamp: 1709660061095,
+            metadata: { type: 'Gate', name: 'g', action: 'changed', environment: 'staging' },
+          },
+        },
+        {
+          kind: 'config_change',
+          change: {
+            timestamp: 1,
+            metadata: { type: 'DynamicConfig', name: 'dc_1', id: 'dc_1', action: 'updated' },
+          },
+        },
+      ],
+    });
+  });
+
+  it.each([
     [
       'a review event missing its triggerID',
-      { ...review, releasePipelineMetadata: { phaseID: 'x', releasePipelineID: 'y' } },
-      'releasePipelineMetadata.triggerID',
+      [{ ...review, releasePipelineMetadata: { phaseID: 'x', releasePipelineID: 'y' } }],
+      'review',
+      '[0].releasePipelineMetadata.triggerID',
     ],
-    ['a batch item that is not an object', { data: [review, 42] }, 'data[1]'],
+    ['a batch item that is not an object', { data: [42] }, 'unknown', 'data[0]'],
     [
       'a review in an array with an empty phaseID',
       [{ ...review, releasePipelineMetadata: { ...metadata, phaseID: '' } }],
+      'review',
       '[0].releasePipelineMetadata.phaseID',
     ],
-    ['data that is not an array', { data: 'nope' }, 'data'],
+    [
+      'a config change naming no entity',
+      [{ eventName: 'statsig::config_change', timestamp: 1, metadata: { type: 'Gate' } }],
+      'config_change',
+      '[0].metadata',
+    ],
+  ])('sets aside %s with its path, and keeps the rest', (_name, body, looksLike, path) => {
+    const items = Array.isArray(body) ? body : body.data;
+    const delivery = parseDelivery([...items, review]);
+    expect(delivery).toEqual({
+      kind: 'events',
+      events: [
+        {
+          kind: 'unreadable',
+          looksLike,
+          path: path.replace('data[', '['),
+          reason: expect.any(String),
+        },
+        expectedReview,
+      ],
+    });
+  });
+
+  it.each([
+    ['data that is neither an array nor an event', { data: 'nope' }, 'data'],
     ['a JSON string', 'hello', ''],
   ])('rejects %s with the failing path', (_name, body, path) => {
     expect(() => parseDelivery(body)).toThrow(DeliverySchemaError);

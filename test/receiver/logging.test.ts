@@ -103,8 +103,9 @@ describe('receiver logs', () => {
       data: [{ ...configChange(entity, { email }), timestamp: 'yesterday' }],
     });
     expect([accepted.status, rejected.status, malformed.status, invalid.status]).toEqual([
-      200, 401, 400, 400,
+      200, 401, 400, 200,
     ]);
+    expect(invalid.body).toMatchObject({ unreadable: 1 });
 
     const text = logs.text();
     expect(text).toContain(entity);

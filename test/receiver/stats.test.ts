@@ -30,6 +30,7 @@ describe('GET /stats', () => {
       data: [configChange(`counted_${unique()}`), exposure(1), exposure(2), { odd: true }],
     });
     await deliver(url, secret, [{ ...exposure(3), eventName: 'purchase' }]);
+    await deliver(url, secret, [{ ...exposure(4), timestamp: -1 }]);
     await deliver(url, newSecret(), review);
     await http(url, WEBHOOK, { headers: { 'content-type': 'application/json' }, body: '{}' });
     await deliver(url, secret, '{"broken');
@@ -43,9 +44,9 @@ describe('GET /stats', () => {
     const stats = response.body as ReceiverStatsSnapshot;
     expect(stats).toEqual({
       startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-      deliveries: 4,
-      events: { accepted: 1, duplicate: 1, recorded: 1, ignored: 4 },
-      eventKinds: { review: 2, config_change: 1, exposure: 2, custom: 1, unknown: 1 },
+      deliveries: 5,
+      events: { accepted: 1, duplicate: 1, recorded: 1, ignored: 4, unreadable: 1 },
+      eventKinds: { review: 2, config_change: 1, exposure: 3, custom: 1, unknown: 1 },
       signatureFailures: { SIGNATURE_MISMATCH: 1, SIGNATURE_MISSING: 1 },
       errors: {
         WEBHOOK_SIGNATURE_INVALID: { status: 401, count: 2 },

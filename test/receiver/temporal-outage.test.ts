@@ -80,7 +80,7 @@ describe('a Temporal outage', () => {
       args: [],
       typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.entity, value: entity }],
     });
-    await waitUntilListed(client, runningReviewsQuery(entity), [running.workflowId]);
+    await waitUntilListed(client, runningReviewsQuery([entity]), [running.workflowId]);
     expect((await http(url, '/readyz')).status).toBe(200);
 
     await server?.stop();

@@ -65,12 +65,14 @@ it('reads and writes through the documented endpoints', async () => {
     id: 'new_ranker',
     isEnabled: true,
   });
-  expect(await consoleApi.approvePhase(trigger.id, trigger.currentPhaseID ?? '')).toMatchObject({
-    status: 'IN_PROGRESS',
+  // Writes answer whether Statsig confirmed them with its documented body; the state shows the rest.
+  expect(await consoleApi.approvePhase(trigger.id, trigger.currentPhaseID ?? '')).toEqual({
+    confirmed: true,
   });
-  expect(await consoleApi.disableDynamicConfig(configID)).toMatchObject({ isEnabled: false });
-  expect(await consoleApi.abortTrigger(trigger.id)).toMatchObject({ status: 'ABORTED' });
-  expect(await consoleApi.disableGate('new_ranker')).toMatchObject({ isEnabled: false });
+  expect((await consoleApi.getTrigger(trigger.id)).status).toBe('IN_PROGRESS');
+  expect(await consoleApi.disableEntity('dynamic_config', configID)).toEqual({ confirmed: true });
+  expect(await consoleApi.abortTrigger(trigger.id)).toEqual({ confirmed: true });
+  expect(await consoleApi.disableEntity('gate', 'new_ranker')).toEqual({ confirmed: true });
   await events.logEvents([{ eventName: 'e', time: 1, user: { userID: 'u' } }]);
   expect(started.sandbox.calls.map((call) => `${call.method} ${call.path} ${call.status}`)).toEqual(
     [
@@ -78,6 +80,7 @@ it('reads and writes through the documented endpoints', async () => {
       `GET /console/v1/dynamic_configs/${configID} 200`,
       'GET /console/v1/gates/new_ranker 200',
       `PUT /console/v1/release_pipeline_triggers/${trigger.id}/approve 200`,
+      `GET /console/v1/release_pipeline_triggers/${trigger.id} 200`,
       `PUT /console/v1/dynamic_configs/${configID}/disable 200`,
       `PUT /console/v1/release_pipeline_triggers/${trigger.id}/abort 200`,
       'PUT /console/v1/gates/new_ranker/disable 200',
@@ -92,9 +95,13 @@ describe('every call has a timeout', () => {
     ['PUT', '/approve$', () => consoleApi.approvePhase('rpt_slow', 'phase')],
     ['PUT', '/abort$', () => consoleApi.abortTrigger('rpt_slow')],
     ['GET', '/gates/', () => consoleApi.getGate('slow_gate')],
-    ['PUT', '/gates/.*/disable$', () => consoleApi.disableGate('slow_gate')],
+    ['PUT', '/gates/.*/disable$', () => consoleApi.disableEntity('gate', 'slow_gate')],
     ['GET', '/dynamic_configs/', () => consoleApi.getDynamicConfig('slow_config')],
-    ['PUT', '/dynamic_configs/.*/disable$', () => consoleApi.disableDynamicConfig('slow_config')],
+    [
+      'PUT',
+      '/dynamic_configs/.*/disable$',
+      () => consoleApi.disableEntity('dynamic_config', 'slow_config'),
+    ],
     [
       'POST',
       '/log_event$',
@@ -172,7 +179,7 @@ describe('answers map to stable codes', () => {
     expect(retryAfterMs).toBeLessThanOrEqual(60_000);
   });
 
-  it('an answer that is not the documented shape is not retried', async () => {
+  it('a read Statsig answers with an unreadable body may be read again, and says where', async () => {
     started.sandbox.addFault({
       path: '/gates/',
       status: 200,
@@ -180,7 +187,21 @@ describe('answers map to stable codes', () => {
       times: 1,
     });
     const error = await errorOf(consoleApi.getGate('new_ranker'));
-    expect(error).toMatchObject({ code: 'STATSIG_BAD_RESPONSE', retryable: false });
+    expect(error).toMatchObject({ code: 'STATSIG_BAD_RESPONSE', retryable: true });
+    expect(error.message).toBe(
+      'Statsig GET /gates/new_ranker answered a body rollout-gate cannot read (data: Invalid input: expected object, received undefined)',
+    );
+  });
+
+  it('a write Statsig answers 2xx with an undocumented body is unconfirmed, not failed', async () => {
+    started.sandbox.addFault({
+      method: 'PUT',
+      path: '/disable$',
+      status: 200,
+      body: 'ok',
+      times: 1,
+    });
+    expect(await consoleApi.disableEntity('gate', 'new_ranker')).toEqual({ confirmed: false });
   });
 
   it('nobody listening is a network error, retried', async () => {

@@ -5,7 +5,7 @@ import { type Comparison, type Criterion, isRelative } from '../types';
 import type { CriterionResult } from '../wire';
 import { judgeAbsolute } from './absolute';
 import { type CriterionContext, DEFAULT_ALPHA, type Done, type Judged } from './context';
-import { criterionName } from './format';
+import { criterionName, versionText } from './format';
 import { judgeRelative } from './relative';
 import { gatherSide, type Side } from './samples';
 import type { EvaluationInput } from './types';
@@ -34,7 +34,7 @@ function gatherBaseline(
   errorVerdict: (reason: string) => Judged,
 ): { baseline: Side | undefined } | Judged {
   const relative = isRelative(criterion.compare);
-  if (input.baseline.version === null) {
+  if (input.baseline.reason !== undefined) {
     if (!relative) return { baseline: undefined };
     return done({
       reason: `no baseline to compare with: ${input.baseline.reason}`,
@@ -49,7 +49,7 @@ function gatherBaseline(
   }
   if (gathered.reporting.length === 0) {
     return done({
-      reason: `the baseline (version ${input.baseline.version}) reported no '${criterion.metric}'`,
+      reason: `the baseline (${versionText(input.baseline.version)}) reported no '${criterion.metric}'`,
     });
   }
   const budget = criterion.errorBudget ?? 0;

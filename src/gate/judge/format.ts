@@ -10,6 +10,11 @@ export function formatNumber(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
+/** How a version reads: Statsig's number, or a note that Statsig gave none. */
+export function versionText(version: number | null): string {
+  return version === null ? 'a version Statsig gave no number' : `version ${version}`;
+}
+
 export const signed = (value: number) => `${value > 0 ? '+' : ''}${formatNumber(value)}`;
 export const percent = (value: number) => `${formatNumber(value * 100)}%`;
 

@@ -14,7 +14,7 @@ export interface ReportSubject {
   triggerID?: string;
   phaseID?: string;
   releasePipelineID?: string;
-  target: { kind: string; id: string; name: string; version: number };
+  target: { kind: string; id: string; name: string; version: number | null };
 }
 
 export interface ReportDecision {

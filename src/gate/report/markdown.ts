@@ -1,6 +1,7 @@
 // The review's evidence as people read it: a Markdown summary (criteria table, suites, runs, flaky
 // cases and regressions) of a stored report. Pure: the report store writes what this builds.
 import { type DatasetAnalysis, formatNumber } from '../judge';
+import { versionText } from '../judge/format';
 import type { CriterionResult, RunRecord, Verdict } from '../wire';
 import type { StoredReport } from './document';
 
@@ -63,12 +64,15 @@ function caseList(title: string, cases: DatasetAnalysis['flaky'], benchmark: str
 export function renderMarkdown(report: StoredReport): string {
   const { subject, judgement } = report;
   const lines: string[] = [
-    `# Review of ${subject.target.name} (version ${subject.target.version}): ${VERDICT_MARK[report.verdict]}`,
+    `# Review of ${subject.target.name} (${versionText(subject.target.version)}): ${VERDICT_MARK[report.verdict]}`,
     '',
   ];
   const facts: Array<[string, string]> = [
     ['Workflow', `${subject.workflowId} (run ${subject.runId})`],
-    ['Entity', `${subject.target.kind} ${subject.target.id}, version ${subject.target.version}`],
+    [
+      'Entity',
+      `${subject.target.kind} ${subject.target.id}, ${versionText(subject.target.version)}`,
+    ],
   ];
   if (subject.releasePipelineID) facts.push(['Release pipeline', subject.releasePipelineID]);
   if (subject.triggerID)
@@ -76,9 +80,9 @@ export function renderMarkdown(report: StoredReport): string {
   facts.push(
     [
       'Baseline',
-      report.baseline.version === null
+      report.baseline.reason !== undefined
         ? `none: ${report.baseline.reason}`
-        : `version ${report.baseline.version}${report.baseline.configHash ? ` (${report.baseline.configHash})` : ''}`,
+        : `${versionText(report.baseline.version)}${report.baseline.configHash ? ` (${report.baseline.configHash})` : ''}`,
     ],
     ['Config snapshot hash', report.configHash],
     ['Gate config version', report.gateVersion],
