@@ -17,9 +17,13 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../src/config';
 import { defineGate } from '../src/gate/define';
 import type { SuiteDefinition } from '../src/gate/types';
+import type { SandboxSeed } from '../src/sandbox/app';
 import { type StartedSandbox, startSandbox } from '../src/sandbox/app';
 import { StatsigConsoleClient } from '../src/statsig/console-client';
-import type { DynamicConfig, ReleasePipeline } from '../src/statsig/schemas';
+
+type SeedConfig = NonNullable<SandboxSeed['dynamicConfigs']>[number];
+type SeedPipeline = NonNullable<SandboxSeed['pipelines']>[number];
+
 import { connectWorker, createClient } from '../src/temporal/connection';
 import { createReviewWorkers } from '../src/worker';
 import { type ReviewRequest, reviewWorkflowId } from '../workflows/contract';
@@ -57,15 +61,15 @@ function benchGate() {
 }
 
 interface Seeded {
-  configs: DynamicConfig[];
-  pipelines: ReleasePipeline[];
+  configs: SeedConfig[];
+  pipelines: SeedPipeline[];
 }
 
 function seed(
   groups: Array<{ count: number; reviews: number; sleepMs: number; label: string }>,
 ): Seeded {
-  const configs: DynamicConfig[] = [];
-  const pipelines: ReleasePipeline[] = [];
+  const configs: SeedConfig[] = [];
+  const pipelines: SeedPipeline[] = [];
   for (const group of groups) {
     for (let index = 0; index < group.reviews; index += 1) {
       const id = `${group.label}_${index}`;

@@ -9,9 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { PROJECT_ROOT } from '../src/config';
-import { type StartedSandbox, startSandbox } from '../src/sandbox/app';
-import { reviewEvent, sendWebhook } from '../src/sandbox/webhook-sender';
-import type { ReleasePipelineTrigger } from '../src/statsig/schemas';
+import { type SandboxTrigger, type StartedSandbox, startSandbox } from '../src/sandbox/app';
+import { sendWebhook } from '../src/sandbox/webhook-sender';
 import { createClient } from '../src/temporal/connection';
 import { type DevServer, getFreePort, startDevServer } from '../src/temporal/dev-server';
 
@@ -79,13 +78,13 @@ export interface BenchStack {
   receiver: () => RoleProcess;
   workers: () => RoleProcess[];
   /** Starts one release per entity, each waiting for review; returns the triggers. */
-  release(count: number): ReleasePipelineTrigger[];
+  release(count: number): SandboxTrigger[];
   /**
    * Delivers the review webhook the way Statsig would: signed, and retried until a 2xx (connection
    * refused, 5xx and 429 are retried every `retryEveryMs`, for at most `giveUpAfterMs`).
    */
   deliver(
-    trigger: ReleasePipelineTrigger,
+    trigger: SandboxTrigger,
     options?: { retryEveryMs?: number; giveUpAfterMs?: number },
   ): Promise<Delivery>;
   startWorker(): Promise<RoleProcess>;
@@ -206,7 +205,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       });
     },
     async deliver(trigger, { retryEveryMs = 500, giveUpAfterMs = 120_000 } = {}) {
-      const payload = JSON.stringify(reviewEvent(trigger));
+      const payload = JSON.stringify(sandbox.sandbox.reviewEvent(trigger.id));
       const delivery: Delivery = {
         triggerID: trigger.id,
         workflowId: `review-${trigger.id}-${trigger.currentPhaseID}`,

@@ -7,7 +7,7 @@ import { loadConfig } from '../config';
 import { versionText } from '../gate/judge/format';
 import { startService } from '../runtime';
 import { startSandbox } from '../sandbox/app';
-import { reviewEvent, sendWebhook } from '../sandbox/webhook-sender';
+import { sendWebhook } from '../sandbox/webhook-sender';
 import { createClient } from '../temporal/connection';
 import { startModelService } from './model-service';
 import { DEMO_PIPELINES, demoSeed, IMPROVED_PROMPT, REGRESSED_PROMPT } from './seed';
@@ -129,7 +129,7 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
       const response = await sendWebhook({
         url: webhookUrl,
         secret: webhookSecret,
-        payload: reviewEvent({ ...trigger, currentPhaseID: trigger.currentPhaseID ?? '' }),
+        payload: sandbox.sandbox.reviewEvent(trigger.id),
       });
       const summary = (response.body as { events?: Array<{ status: string; workflowId?: string }> })
         ?.events?.[0];

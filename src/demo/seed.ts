@@ -2,28 +2,31 @@
 // in dynamic configs, each rolled out by a three-phase release pipeline that requires review.
 
 import type { SandboxSeed } from '../sandbox/app';
-import type { DynamicConfig, ReleasePipeline } from '../statsig/schemas';
 
-function pipeline(id: string, name: string): ReleasePipeline {
-  const phase = (suffix: string, label: string, percent: number) => ({
+type PipelineSeed = NonNullable<SandboxSeed['pipelines']>[number];
+type DynamicConfigSeed = NonNullable<SandboxSeed['dynamicConfigs']>[number];
+
+function pipeline(id: string, name: string): PipelineSeed {
+  // Statsig's phase rules carry no percentage (the spec has none); the phase name says it.
+  const phase = (suffix: string, label: string) => ({
     id: `${id}_${suffix}`,
     name: label,
     timeIntervalMs: 60 * 60 * 1000,
     requiredReview: true,
-    rules: [{ environments: [suffix === 'prod' ? 'production' : suffix], passPercentage: percent }],
+    rules: [{ name: label, environments: [suffix === 'prod' ? 'production' : suffix] }],
   });
   return {
     id,
     name,
     phases: [
-      phase('dev', 'Dev (10%)', 10),
-      phase('staging', 'Staging (50%)', 50),
-      phase('prod', 'Production (100%)', 100),
+      phase('dev', 'Dev (10%)'),
+      phase('staging', 'Staging (50%)'),
+      phase('prod', 'Production (100%)'),
     ],
   };
 }
 
-function promptConfig(id: string, pipelineID: string, defaultValue: unknown): DynamicConfig {
+function promptConfig(id: string, pipelineID: string, defaultValue: unknown): DynamicConfigSeed {
   return {
     id,
     name: id,

@@ -10,13 +10,15 @@ export type SandboxErrorCode =
   | 'GATE_NOT_FOUND'
   | 'DYNAMIC_CONFIG_NOT_FOUND'
   | 'PIPELINE_NOT_FOUND'
+  | 'RULE_NOT_FOUND'
   | 'PIPELINE_MISMATCH'
   | 'PIPELINE_HAS_NO_PHASES'
   | 'RELEASE_ALREADY_ACTIVE'
   | 'TRIGGER_FINISHED'
   | 'NOT_WAITING_FOR_REVIEW'
   | 'PHASE_MISMATCH'
-  | 'INVALID_TRANSITION';
+  | 'INVALID_TRANSITION'
+  | 'UNKNOWN_POSITION';
 
 export class SandboxError extends Error {
   constructor(

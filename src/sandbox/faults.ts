@@ -1,6 +1,17 @@
-// Fault injection: rules that make matching requests slow, fail, or both, so clients can be tested
-// against the rate limits, outages and timeouts the real Statsig can produce.
+// Fault injection: rules that make matching requests slow, fail, or answer 2xx with a surprising body,
+// so clients can be tested against the rate limits, outages, timeouts and drift the real Statsig has.
 import { z } from 'zod';
+
+/**
+ * A 2xx answer the client does not expect, sent after the request was handled (the state changed
+ * as in Statsig; only the answer is odd):
+ * - `malformed-json`: a body that is not JSON;
+ * - `wrong-shape`: valid JSON that is not the documented envelope;
+ * - `unknown-enums`: the real answer with `status` and every action `type` replaced by values
+ *   Statsig does not document (yet).
+ */
+export const CORRUPT_MODES = ['malformed-json', 'wrong-shape', 'unknown-enums'] as const;
+export type CorruptMode = (typeof CORRUPT_MODES)[number];
 
 export interface FaultRule {
   /** HTTP method to match (any case); every method when absent. */
@@ -20,6 +31,8 @@ export interface FaultRule {
    * succeeded in Statsig but whose answer the client never saw. Ignored when `status` is set.
    */
   responseDelayMs?: number;
+  /** Handle the request, then answer its 2xx with a surprising body; not combined with `status`. */
+  corrupt?: CorruptMode;
   /** Apply this many times, then drop the rule; unlimited when absent. */
   times?: number;
   /** Apply for this long after the rule is added, then drop it (e.g. a 429 window); forever when absent. */
@@ -46,15 +59,56 @@ export const faultRuleSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     delayMs: z.number().int().min(0).optional(),
     responseDelayMs: z.number().int().min(0).optional(),
+    corrupt: z.enum(CORRUPT_MODES).optional(),
     times: z.number().int().positive().optional(),
     forMs: z.number().int().positive().optional(),
     probability: z.number().min(0).max(1).optional(),
   })
   .refine(
     (rule) =>
-      rule.status !== undefined || rule.delayMs !== undefined || rule.responseDelayMs !== undefined,
-    { message: 'a fault rule needs a status, a delayMs or a responseDelayMs' },
-  );
+      rule.status !== undefined ||
+      rule.delayMs !== undefined ||
+      rule.responseDelayMs !== undefined ||
+      rule.corrupt !== undefined,
+    { message: 'a fault rule needs a status, a delayMs, a responseDelayMs or a corrupt' },
+  )
+  .refine((rule) => rule.status === undefined || rule.corrupt === undefined, {
+    message: 'a fault rule answers either with its status or with a corrupted answer, not both',
+  });
+
+// Statuses and action types no Statsig document lists: what a client meets when Statsig adds one.
+export const UNKNOWN_STATUS = 'RAMPING';
+export const UNKNOWN_ACTION_TYPE = 'AUTO_APPROVED';
+
+function withUnknownEnums(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const document = { ...(value as Record<string, unknown>) };
+  if (typeof document.status === 'string') document.status = UNKNOWN_STATUS;
+  if (Array.isArray(document.actions)) {
+    document.actions = document.actions.map((action: unknown) =>
+      action !== null && typeof action === 'object'
+        ? { ...action, type: UNKNOWN_ACTION_TYPE }
+        : action,
+    );
+  }
+  return document;
+}
+
+/** The body a corrupt rule sends instead of `payload` (the serialized real answer). */
+export function corruptPayload(mode: CorruptMode, payload: string): string {
+  if (mode === 'malformed-json') return `${payload.slice(0, Math.floor(payload.length / 2))}<html>`;
+  if (mode === 'wrong-shape') return JSON.stringify({ ok: true });
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+  if (body === null || typeof body !== 'object') return payload;
+  const { data } = body as { data?: unknown };
+  const replaced = Array.isArray(data) ? data.map(withUnknownEnums) : withUnknownEnums(data);
+  return JSON.stringify(data === undefined ? body : { ...body, data: replaced });
+}
 
 interface ActiveRule {
   rule: FaultRule;

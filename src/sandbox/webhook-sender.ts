@@ -2,12 +2,14 @@
 // way Statsig signs (`X-Statsig-Signature` over the exact bytes sent).
 import { signedHeaders } from '../statsig/webhook-signature';
 
-export interface ReviewEventTrigger {
-  id: string;
+/** What the event names: the trigger, the phase waiting for review, and the entity. */
+export interface ReviewEventInput {
+  triggerID: string;
+  /** The phase waiting for review (Sandbox.waitingPhase), which is not always currentPhaseID. */
+  phaseID: string;
   releasePipelineID: string;
-  currentPhaseID?: string | null;
-  gateID?: string | null;
-  dynamicConfigID?: string | null;
+  gateID?: string;
+  dynamicConfigID?: string;
 }
 
 export interface ReleasePipelineWaitingForReviewEvent {
@@ -16,25 +18,29 @@ export interface ReleasePipelineWaitingForReviewEvent {
     releasePipelineID: string;
     phaseID: string;
     gateID?: string;
+    dynamicConfigID?: string;
     triggerID: string;
   };
 }
 
 /**
- * The event Statsig posts when a phase waits for review. The only known example (a gate) carries
- * gateID; nothing says what a dynamic config's carries, so it gets no entity ID at all.
+ * The event Statsig posts when a phase waits for review. The only known example (a gate's) carries
+ * gateID; nothing shows a dynamic config's, so it carries dynamicConfigID by analogy.
  */
-export function reviewEvent(trigger: ReviewEventTrigger): ReleasePipelineWaitingForReviewEvent {
-  if (!trigger.currentPhaseID) {
-    throw new Error(`Trigger ${trigger.id} has no current phase to review`);
+export function reviewEvent(input: ReviewEventInput): ReleasePipelineWaitingForReviewEvent {
+  if (!input.phaseID) {
+    throw new Error(
+      `Trigger ${input.triggerID}: a review event needs the phase waiting for review`,
+    );
   }
   return {
     event: 'ReleasePipelineWaitingForReview',
     releasePipelineMetadata: {
-      releasePipelineID: trigger.releasePipelineID,
-      phaseID: trigger.currentPhaseID,
-      ...(trigger.gateID ? { gateID: trigger.gateID } : {}),
-      triggerID: trigger.id,
+      releasePipelineID: input.releasePipelineID,
+      phaseID: input.phaseID,
+      ...(input.gateID ? { gateID: input.gateID } : {}),
+      ...(input.dynamicConfigID ? { dynamicConfigID: input.dynamicConfigID } : {}),
+      triggerID: input.triggerID,
     },
   };
 }

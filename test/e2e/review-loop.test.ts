@@ -1,7 +1,6 @@
 // The walking skeleton end to end: signed webhook → receiver → Temporal → benchmarks → Statsig call,
 // on the real dev server and real HTTP, with the sandbox as Statsig.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { reviewEvent } from '../../src/sandbox/webhook-sender';
 import type { ReviewReport } from '../../workflows/contract';
 import { qualityGate } from '../helpers/gates';
 import { releaseConfig as release, testSeed } from '../helpers/seed';
@@ -22,7 +21,7 @@ function releaseConfig(quality: number) {
 }
 
 function eventFor(trigger: ReturnType<typeof releaseConfig>) {
-  return reviewEvent({ ...trigger, currentPhaseID: trigger.currentPhaseID ?? '' });
+  return stack.sandbox.sandbox.reviewEvent(trigger.id);
 }
 
 async function resultOf(workflowId: string): Promise<ReviewReport> {

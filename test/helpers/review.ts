@@ -1,19 +1,28 @@
 // Shorthands for tests that drive one review through the stack.
 
-import { reviewEvent } from '../../src/sandbox/webhook-sender';
-import type { ReleasePipelineTrigger } from '../../src/statsig/schemas';
+import type { SandboxTrigger } from '../../src/sandbox';
 import { type ReviewReport, reviewWorkflowId } from '../../workflows/contract';
 import type { Stack } from './stack';
 
-export function workflowIdOf(trigger: ReleasePipelineTrigger): string {
-  return reviewWorkflowId(trigger.id, trigger.currentPhaseID ?? '');
+// The phase each trigger's review was started for. Under the sandbox's 'last-completed' reading a
+// waiting trigger's currentPhaseID names the live phase, not the one under review, so the review's
+// workflow ID comes from the phase the sandbox said was waiting when the webhook went out.
+const reviewedPhases = new Map<string, string>();
+
+/** The workflow ID of the review startReview started for this trigger. */
+export function workflowIdOf(trigger: Pick<SandboxTrigger, 'id'>): string {
+  const phaseID = reviewedPhases.get(trigger.id);
+  if (phaseID === undefined) {
+    throw new Error(`no review was started for trigger ${trigger.id}: call startReview first`);
+  }
+  return reviewWorkflowId(trigger.id, phaseID);
 }
 
-/** Sends the signed review webhook for a trigger and returns the review's workflow handle. */
-export async function startReview(stack: Stack, trigger: ReleasePipelineTrigger) {
-  const response = await stack.send(
-    reviewEvent({ ...trigger, currentPhaseID: trigger.currentPhaseID ?? '' }),
-  );
+/** Sends the signed review webhook for the trigger's waiting phase; returns the review's handle. */
+export async function startReview(stack: Stack, trigger: Pick<SandboxTrigger, 'id'>) {
+  const event = stack.sandbox.sandbox.reviewEvent(trigger.id);
+  reviewedPhases.set(trigger.id, event.releasePipelineMetadata.phaseID);
+  const response = await stack.send(event);
   if (response.status !== 200)
     throw new Error(`receiver answered ${response.status}: ${response.text}`);
   return stack.client.workflow.getHandle(workflowIdOf(trigger));
@@ -21,13 +30,16 @@ export async function startReview(stack: Stack, trigger: ReleasePipelineTrigger)
 
 export async function resultOf(
   stack: Stack,
-  trigger: ReleasePipelineTrigger,
+  trigger: Pick<SandboxTrigger, 'id'>,
 ): Promise<ReviewReport> {
   return (await stack.client.workflow.getHandle(workflowIdOf(trigger)).result()) as ReviewReport;
 }
 
 /** Successful Statsig writes that concern this trigger or its entity, as `METHOD path`. */
-export function writesFor(stack: Stack, trigger: ReleasePipelineTrigger): string[] {
+export function writesFor(
+  stack: Stack,
+  trigger: Pick<SandboxTrigger, 'id' | 'gateID' | 'dynamicConfigID'>,
+): string[] {
   const entity = trigger.dynamicConfigID ?? trigger.gateID ?? '\u0000';
   return stack.sandbox.sandbox
     .successfulWrites()

@@ -1,11 +1,12 @@
 // A Statsig project for tests: many dynamic configs, each with its own 3-phase pipeline (Statsig runs
 // one release per entity at a time), plus one gate. `releaseConfig` takes the next unused config.
-import type { Sandbox, SandboxSeed } from '../../src/sandbox/app';
-import type { ReleasePipeline, ReleasePipelineTrigger } from '../../src/statsig/schemas';
+import type { Sandbox, SandboxSeed, SandboxTrigger } from '../../src/sandbox';
+
+type PipelineSeed = NonNullable<SandboxSeed['pipelines']>[number];
 
 export const CONFIG_COUNT = 40;
 
-function pipeline(id: string): ReleasePipeline {
+function pipeline(id: string): PipelineSeed {
   return {
     id,
     name: `${id} rollout`,
@@ -48,7 +49,7 @@ export function testSeed(): SandboxSeed {
 const used = new WeakMap<Sandbox, number>();
 
 /** Simulates a person saving `{ quality }` to the next unused dynamic config. */
-export function releaseConfig(sandbox: Sandbox, value: unknown): ReleasePipelineTrigger {
+export function releaseConfig(sandbox: Sandbox, value: unknown): SandboxTrigger {
   const index = used.get(sandbox) ?? 0;
   if (index >= CONFIG_COUNT)
     throw new Error('test seed ran out of dynamic configs; raise CONFIG_COUNT');

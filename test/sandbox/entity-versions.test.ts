@@ -1,27 +1,37 @@
-// Version history of gates and dynamic configs, as Statsig documents it
+// Version history of gates and dynamic configs, as Statsig's spec describes it
 // (`GET /gates/{id}/versions`, `GET /dynamic_configs/{id}/versions`: the whole entity as of each
-// version, paged with ?limit=&page=, filtered with ?startDate=&endDate=), and the client's search
-// for the version a review compares against.
+// version, paged with ?limit=&page= only), and the client's search for the version a review
+// compares against.
+import type { SandboxDynamicConfig, SandboxGate } from '../../src/sandbox';
+import { chooseBaseline } from '../../src/statsig/baseline';
 import { StatsigConsoleClient } from '../../src/statsig/console-client';
 import { StatsigApiError } from '../../src/statsig/errors';
 import {
-  dynamicConfigSchema,
-  errorBodySchema,
-  gateSchema,
-  pageBody,
-} from '../../src/statsig/schemas';
-import {
   CONSOLE_API_KEY,
+  type HttpResult,
   http,
   PROMPT_CONFIG_V1,
-  paginationSchema,
+  specBody,
+  specError,
   T0,
   useSandbox,
 } from './helpers';
 
 const DAY = 24 * 60 * 60 * 1000;
-const configVersions = pageBody(dynamicConfigSchema);
-const gateVersions = pageBody(gateSchema);
+
+interface Page<T> {
+  data: T[];
+  pagination: {
+    itemsPerPage: number;
+    pageNumber: number;
+    nextPage: string | null;
+    previousPage: string | null;
+    totalItems?: number;
+  };
+}
+
+const configPage = (response: HttpResult) => specBody<Page<SandboxDynamicConfig>>(response);
+const gatePage = (response: HttpResult) => specBody<Page<SandboxGate>>(response);
 
 const sandbox = useSandbox();
 let client: StatsigConsoleClient;
@@ -48,6 +58,8 @@ async function releaseAndAbort(): Promise<void> {
   await put(`/release_pipeline_triggers/${id}/abort`);
 }
 
+const VERSIONS = '/console/v1/dynamic_configs/support_prompt/versions';
+
 describe('GET /dynamic_configs/{id}/versions', () => {
   test('lists the whole config as of each version, newest first, with pagination', async () => {
     await releaseAndAbort();
@@ -55,7 +67,7 @@ describe('GET /dynamic_configs/{id}/versions', () => {
       `${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions`,
     );
     expect(response.status).toBe(200);
-    const body = configVersions.parse(response.body);
+    const body = configPage(response);
     expect(body.data.map((config) => [config.version, config.defaultValue])).toEqual([
       [9, PROMPT_CONFIG_V1],
       [8, { model: 'model-b' }],
@@ -66,14 +78,17 @@ describe('GET /dynamic_configs/{id}/versions', () => {
       name: 'support_prompt',
       isEnabled: true,
       releasePipelineID: 'rp_prompt',
+      createdTime: T0,
       lastModifiedTime: T0 + DAY,
+      lastModifierID: 'sandbox_user',
       lastModifierName: 'Ada',
     });
     expect(body.data[0]).toMatchObject({
       lastModifiedTime: T0 + 2 * DAY,
-      lastModifierName: 'Console API',
+      lastModifierName: 'CONSOLE API',
     });
-    expect(paginationSchema.parse(body.pagination)).toEqual({
+    // The spec gives no default page size, only the example 10; the sandbox uses that.
+    expect(body.pagination).toEqual({
       itemsPerPage: 10,
       pageNumber: 1,
       nextPage: null,
@@ -82,60 +97,63 @@ describe('GET /dynamic_configs/{id}/versions', () => {
     });
   });
 
-  test('pages with limit and page', async () => {
+  test('pages with limit and page; the neighbours are relative URLs', async () => {
     await releaseAndAbort();
     const url = `${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions`;
-    const first = configVersions.parse((await http(`${url}?limit=2&page=1`)).body);
-    const second = configVersions.parse((await http(`${url}?limit=2&page=2`)).body);
+    const first = configPage(await http(`${url}?limit=2&page=1`));
+    const second = configPage(await http(`${url}?limit=2&page=2`));
     expect(first.data.map((config) => config.version)).toEqual([9, 8]);
-    expect(first.pagination).toMatchObject({ nextPage: 2, previousPage: null, totalItems: 3 });
+    expect(first.pagination).toMatchObject({
+      nextPage: `${VERSIONS}?page=2&limit=2`,
+      previousPage: null,
+      totalItems: 3,
+    });
     expect(second.data.map((config) => config.version)).toEqual([7]);
-    expect(second.pagination).toMatchObject({ nextPage: null, previousPage: 1, pageNumber: 2 });
+    expect(second.pagination).toMatchObject({
+      nextPage: null,
+      previousPage: `${VERSIONS}?page=1&limit=2`,
+      pageNumber: 2,
+    });
   });
 
-  test('filters on the day each version was last modified (UTC, inclusive)', async () => {
+  test('takes no date filters: the spec gives /versions only limit and page', async () => {
     await releaseAndAbort();
     const url = `${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions`;
-    const day = (offset: number) => new Date(T0 + offset * DAY).toISOString().slice(0, 10);
-    const onlyRelease = configVersions.parse(
-      (await http(`${url}?startDate=${day(1)}&endDate=${day(1)}`)).body,
-    );
-    expect(onlyRelease.data.map((config) => config.version)).toEqual([8]);
-    const fromRelease = configVersions.parse((await http(`${url}?startDate=${day(1)}`)).body);
-    expect(fromRelease.data.map((config) => config.version)).toEqual([9, 8]);
+    const day = new Date(T0 + DAY).toISOString().slice(0, 10);
+    const body = configPage(await http(`${url}?startDate=${day}&endDate=${day}`));
+    expect(body.data.map((config) => config.version)).toEqual([9, 8, 7]);
   });
 
   test('keeps a kill switch flip as a version of its own', async () => {
     sandbox.clock = T0 + 5_000;
     await put('/dynamic_configs/support_prompt/disable');
-    const body = configVersions.parse(
-      (await http(`${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions`)).body,
+    const body = configPage(
+      await http(`${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions`),
     );
-    expect(body.data.map((config) => [config.version, config.isEnabled])).toEqual([
-      [8, false],
-      [7, true],
+    expect(body.data.map((config) => [config.version, config.isEnabled, config.status])).toEqual([
+      [8, false, 'Disabled'],
+      [7, true, 'Enabled'],
     ]);
   });
 
   test.each([
     ['limit=0', 'limit'],
+    ['limit=ten', 'limit'],
     ['page=zero', 'page'],
-    ['startDate=2024-13-45', 'startDate'],
-    ['endDate=yesterday', 'endDate'],
   ])('answers 400 to a bad query (%s)', async (query, field) => {
     const response = await http(
       `${sandbox.server.consoleApiUrl}/dynamic_configs/support_prompt/versions?${query}`,
     );
     expect(response.status).toBe(400);
-    const body = errorBodySchema.parse(response.body);
+    const body = specError(response);
     expect(body).toMatchObject({ status: 400 });
     expect(body.message).toContain(field);
   });
 
-  test('an unknown config is 404', async () => {
+  test('an unknown config is 404, in the shape the spec declares for it', async () => {
     const response = await http(`${sandbox.server.consoleApiUrl}/dynamic_configs/nope/versions`);
     expect(response.status).toBe(404);
-    expect(errorBodySchema.parse(response.body).status).toBe(404);
+    expect(specError(response).status).toBe(404);
   });
 });
 
@@ -148,8 +166,8 @@ describe('GET /gates/{id}/versions', () => {
     });
     sandbox.clock = T0 + 2 * DAY;
     await put(`/release_pipeline_triggers/${id}/abort`);
-    const body = gateVersions.parse(
-      (await http(`${sandbox.server.consoleApiUrl}/gates/new_checkout/versions`)).body,
+    const body = gatePage(
+      await http(`${sandbox.server.consoleApiUrl}/gates/new_checkout/versions`),
     );
     expect(body.data.map((gate) => [gate.version, gate.rules.map((rule) => rule.id)])).toEqual([
       [5, ['rule_staff']],
@@ -160,40 +178,54 @@ describe('GET /gates/{id}/versions', () => {
   });
 
   test('an unknown gate is 404', async () => {
-    expect((await http(`${sandbox.server.consoleApiUrl}/gates/nope/versions`)).status).toBe(404);
+    const response = await http(`${sandbox.server.consoleApiUrl}/gates/nope/versions`);
+    expect(response.status).toBe(404);
+    expect(specError(response).status).toBe(404);
   });
 });
 
-describe('StatsigConsoleClient.findVersionBefore', () => {
+// The client (src/statsig/) against the sandbox: every page of versions, and the baseline chosen from
+// them (src/statsig/baseline.ts).
+describe('the released version a candidate is compared with', () => {
+  const baselineOf = async (kind: 'gate' | 'dynamic_config', id: string, version: number | null) =>
+    chooseBaseline(await client.allVersions(kind, id), { kind, id, version });
+
   test('finds the latest version older than the one under review', async () => {
     await releaseAndAbort();
-    const before9 = await client.findVersionBefore('dynamic_config', 'support_prompt', 9);
-    expect(before9).toMatchObject({ version: 8, defaultValue: { model: 'model-b' } });
-    const before8 = await client.findVersionBefore('dynamic_config', 'support_prompt', 8);
-    expect(before8).toMatchObject({ version: 7, defaultValue: PROMPT_CONFIG_V1 });
+    expect((await baselineOf('dynamic_config', 'support_prompt', 9)).entity).toMatchObject({
+      version: 8,
+      defaultValue: { model: 'model-b' },
+    });
+    expect((await baselineOf('dynamic_config', 'support_prompt', 8)).entity).toMatchObject({
+      version: 7,
+      defaultValue: PROMPT_CONFIG_V1,
+    });
   });
 
-  test('reads past the first page', async () => {
+  test('reads past the first page (a string nextPage)', async () => {
     for (let flip = 0; flip < 120; flip += 1) {
       await put(`/dynamic_configs/support_prompt/${flip % 2 === 0 ? 'disable' : 'enable'}`);
     }
     // Versions 7..127; the one before 8 sits on the second page of 100.
-    const found = await client.findVersionBefore('dynamic_config', 'support_prompt', 8);
-    expect(found).toMatchObject({ version: 7, isEnabled: true });
+    expect((await baselineOf('dynamic_config', 'support_prompt', 8)).entity).toMatchObject({
+      version: 7,
+      isEnabled: true,
+    });
     const pages = sandbox.server.sandbox.calls.filter((call) => call.path.endsWith('/versions'));
     expect(pages.map((call) => call.query.page)).toEqual(['1', '2']);
   });
 
-  test('answers null when the entity has no earlier version', async () => {
-    expect(await client.findVersionBefore('gate', 'kill_me', 1)).toBeNull();
+  test('says why when the entity has no earlier version', async () => {
+    expect(await baselineOf('gate', 'kill_me', 1)).toEqual({
+      entity: null,
+      reason: 'kill_me has no version older than 1 to compare with',
+    });
   });
 
   test('a missing entity is a STATSIG_NOT_FOUND error', async () => {
-    await expect(client.findVersionBefore('gate', 'nope', 2)).rejects.toMatchObject({
+    await expect(client.allVersions('gate', 'nope')).rejects.toMatchObject({
       code: 'STATSIG_NOT_FOUND',
     });
-    await expect(client.findVersionBefore('gate', 'nope', 2)).rejects.toBeInstanceOf(
-      StatsigApiError,
-    );
+    await expect(client.allVersions('gate', 'nope')).rejects.toBeInstanceOf(StatsigApiError);
   });
 });

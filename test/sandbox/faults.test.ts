@@ -1,13 +1,10 @@
-// Fault injection: failures, Retry-After, delays and chance, and the promise that a faulted request
-// never changes the sandbox's state.
+// Fault injection: failures, Retry-After, delays and chance, the promise that a faulted request
+// never changes the sandbox's state, and corrupted 2xx answers (whose request did change it).
 import { performance } from 'node:perf_hooks';
 import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
-import {
-  errorBodySchema,
-  releasePipelineTriggerSchema,
-  successBody,
-} from '../../src/statsig/schemas';
-import { CONSOLE_API_KEY, http, SERVER_SECRET, T0, testSeed } from './helpers';
+import { CONSOLE_API_KEY, http, SERVER_SECRET, specData, T0, testSeed } from './helpers';
+
+const errorShape = (status: number, message: unknown = expect.any(String)) => ({ status, message });
 
 let server: StartedSandbox;
 // Probability rolls the sandbox will draw, in order; drawing one more than planned fails the test.
@@ -54,20 +51,21 @@ test('a status fault answers `times` times, then the API answers again', async (
 
   const first = await approve(id);
   expect(first.status).toBe(503);
-  expect(errorBodySchema.parse(first.body)).toEqual({ status: 503, message: expect.any(String) });
+  expect(first.body).toEqual(errorShape(503));
   expect((await approve(id)).status).toBe(503);
   expect(server.sandbox.getTrigger(id)?.status).toBe('WAITING_FOR_REVIEW');
 
   const third = await approve(id);
   expect(third.status).toBe(200);
-  expect(successBody(releasePipelineTriggerSchema).parse(third.body).data.status).toBe(
-    'IN_PROGRESS',
-  );
+  expect(specData(third).status).toBe('IN_PROGRESS');
   expect(server.sandbox.calls.map((call) => [call.status, call.faulted])).toEqual([
     [503, true],
     [503, true],
     [200, false],
   ]);
+  // What each call was answered is recorded too: the fault's body, then the real answer.
+  expect(server.sandbox.calls[0]?.responseBody).toEqual(first.body);
+  expect(server.sandbox.calls[2]?.responseBody).toEqual(third.body);
   expect(server.sandbox.successfulWrites()).toHaveLength(1);
 });
 
@@ -95,10 +93,7 @@ test('fault headers such as Retry-After pass through with a custom body', async 
   const response = await http(`${server.consoleApiUrl}/gates/kill_me`);
   expect(response.status).toBe(429);
   expect(response.headers.get('retry-after')).toBe('7');
-  expect(errorBodySchema.parse(response.body)).toEqual({
-    status: 429,
-    message: 'Too many requests',
-  });
+  expect(response.body).toEqual(errorShape(429, 'Too many requests'));
 });
 
 test('a delay-only rule slows the request down and then handles it', async () => {
@@ -186,7 +181,7 @@ test('faults can be added and cleared over HTTP, and a bad rule is a 400', async
   const admin = `${server.url}/_sandbox/faults`;
   const bad = await http(admin, { method: 'POST', apiKey: null, body: { path: '(', status: 500 } });
   expect(bad.status).toBe(400);
-  expect(errorBodySchema.parse(bad.body).message).toMatch(/regular expression/);
+  expect(bad.body).toEqual(errorShape(400, expect.stringMatching(/regular expression/)));
   const useless = await http(admin, { method: 'POST', apiKey: null, body: { path: '.*' } });
   expect(useless.status).toBe(400);
 
@@ -197,6 +192,19 @@ test('faults can be added and cleared over HTTP, and a bad rule is a 400', async
   });
   expect(added.status).toBe(201);
   expect((await http(`${server.consoleApiUrl}/gates/kill_me`)).status).toBe(502);
+
+  const corrupt = await http(admin, {
+    method: 'POST',
+    apiKey: null,
+    body: { path: '/gates/kill_me$', corrupt: 'unknown-enums', times: 1 },
+  });
+  expect(corrupt.status).toBe(201);
+  const unknown = await http(admin, {
+    method: 'POST',
+    apiKey: null,
+    body: { path: '.*', corrupt: 'scrambled' },
+  });
+  expect(unknown.status).toBe(400);
 
   expect((await http(admin, { method: 'DELETE', apiKey: null })).status).toBe(204);
   expect((await http(`${server.consoleApiUrl}/gates/kill_me`)).status).toBe(200);
@@ -226,4 +234,54 @@ test('a forMs rule applies during its window only (a 429 window), by the sandbox
   } finally {
     await clocked.close();
   }
+});
+
+describe('corrupted answers', () => {
+  test('the request is handled as usual; only the 2xx answer is replaced, and recorded so', async () => {
+    const id = startPromptRelease();
+    server.sandbox.addFault({ method: 'PUT', path: '/approve$', corrupt: 'wrong-shape', times: 1 });
+    const response = await approve(id);
+    expect(response).toMatchObject({ status: 200, body: { ok: true } });
+    expect(server.sandbox.getTrigger(id)?.status).toBe('IN_PROGRESS');
+    expect(server.sandbox.calls).toEqual([
+      expect.objectContaining({
+        status: 200,
+        faulted: false,
+        corrupted: 'wrong-shape',
+        requestBody: { phaseID: 'phase_dev' },
+        responseBody: { ok: true },
+      }),
+    ]);
+    expect(server.sandbox.successfulWrites()).toHaveLength(1);
+  });
+
+  test('unknown-enums reaches list items too', async () => {
+    startPromptRelease();
+    server.sandbox.addFault({ path: '/release_pipeline_triggers$', corrupt: 'unknown-enums' });
+    const response = await http(`${server.consoleApiUrl}/release_pipeline_triggers`);
+    const { data } = response.body as { data: Array<{ status: string; actions: unknown[] }> };
+    expect(data.map((trigger) => trigger.status)).toEqual(['RAMPING']);
+    expect(data[0]?.actions).toEqual([expect.objectContaining({ type: 'AUTO_APPROVED' })]);
+  });
+
+  test('a corrupt rule may also hold the answer (responseDelayMs)', async () => {
+    server.sandbox.addFault({
+      path: '/gates/kill_me$',
+      corrupt: 'malformed-json',
+      responseDelayMs: 100,
+      times: 1,
+    });
+    const started = performance.now();
+    const response = await fetch(`${server.consoleApiUrl}/gates/kill_me`, {
+      headers: { 'STATSIG-API-KEY': CONSOLE_API_KEY },
+    });
+    const text = await response.text();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    expect(response.status).toBe(200);
+    expect(() => JSON.parse(text)).toThrow();
+    expect(server.sandbox.calls[0]).toMatchObject({
+      corrupted: 'malformed-json',
+      responseBody: text,
+    });
+  });
 });

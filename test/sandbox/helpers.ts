@@ -1,25 +1,19 @@
-// Shared fixtures for the sandbox tests: a small Statsig project, a controllable clock, and a thin
-// fetch wrapper (real HTTP on loopback, nothing mocked).
-import { z } from 'zod';
+// Shared fixtures for the sandbox tests: a small Statsig project, a controllable clock, a thin
+// fetch wrapper (real HTTP on loopback, nothing mocked), and checks of every answer against
+// Statsig's spec (test/contract/spec.ts), never against our client's schemas.
 import {
   type SandboxOptions,
   type SandboxSeed,
+  type SandboxTrigger,
   type StartedSandbox,
   startSandbox,
 } from '../../src/sandbox/app';
+import { matchOperation, validateConsoleError, validateResponse } from '../contract/spec';
 
 export const CONSOLE_API_KEY = 'console-key-for-sandbox-tests';
 export const SERVER_SECRET = 'server-secret-for-sandbox-tests';
 export const T0 = 1_700_000_000_000;
 export const MINUTE = 60_000;
-
-export const paginationSchema = z.object({
-  itemsPerPage: z.number(),
-  pageNumber: z.number(),
-  nextPage: z.number().nullable(),
-  previousPage: z.number().nullable(),
-  totalItems: z.number(),
-});
 
 export const PROMPT_CONFIG_V1 = { model: 'model-a', temperature: 0.2, prompt: 'Be brief.' };
 
@@ -105,6 +99,8 @@ export function testSeed(): SandboxSeed {
 }
 
 export interface HttpResult {
+  method: string;
+  url: string;
   status: number;
   headers: Headers;
   body: unknown;
@@ -124,13 +120,16 @@ export async function http(url: string, options: RequestOptions = {}): Promise<H
   const apiKey = options.apiKey === undefined ? CONSOLE_API_KEY : options.apiKey;
   if (apiKey !== null) headers.set('STATSIG-API-KEY', apiKey);
   if (options.body !== undefined) headers.set('content-type', 'application/json');
+  const method = options.method ?? 'GET';
   const response = await fetch(url, {
-    method: options.method ?? 'GET',
+    method,
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await response.text();
   return {
+    method,
+    url,
     status: response.status,
     headers: response.headers,
     body: text === '' ? null : (JSON.parse(text) as unknown),
@@ -166,4 +165,38 @@ export function useSandbox(options: Partial<SandboxOptions> = {}) {
     started?.sandbox.reset();
   });
   return fixture;
+}
+
+/**
+ * The answer's body, once checked against what the spec declares for that operation and status
+ * (the Console API's shared error shapes for an error the operation does not declare).
+ */
+export function specBody<T = unknown>(response: HttpResult): T {
+  const match = matchOperation(response.method, response.url);
+  if (!match) throw new Error(`${response.method} ${response.url} is no operation in the spec`);
+  const { method, path, responses } = match.operation;
+  const result =
+    responses[String(response.status)] !== undefined || response.status < 400
+      ? validateResponse(method, path, response.status, response.body)
+      : validateConsoleError(response.status, response.body);
+  expect(result.errors).toEqual([]);
+  return response.body as T;
+}
+
+/** `data` of a spec-checked answer (a trigger unless told otherwise). */
+export function specData<T = SandboxTrigger>(response: HttpResult): T {
+  return specBody<{ data: T }>(response).data;
+}
+
+/** A spec-checked error answer: `{ status, message }`. */
+export function specError(response: HttpResult): { status: number; message: string } {
+  return specBody<{ status: number; message: string }>(response);
+}
+
+/** Checks a trigger the sandbox handed out directly (not over HTTP) against the trigger DTO. */
+export function expectSpecTrigger(trigger: unknown): SandboxTrigger {
+  const answer = { message: 'Pipeline trigger retrieved successfully.', data: trigger };
+  const path = '/console/v1/release_pipeline_triggers/{id}';
+  expect(validateResponse('GET', path, 200, answer).errors).toEqual([]);
+  return trigger as SandboxTrigger;
 }

@@ -66,9 +66,9 @@ describe('reviewEvent', () => {
   test('a gate trigger announces its gate', () => {
     expect(
       reviewEvent({
-        id: 'rpt_1',
+        triggerID: 'rpt_1',
         releasePipelineID: 'rp_checkout',
-        currentPhaseID: 'phase_all',
+        phaseID: 'phase_all',
         gateID: 'new_checkout',
       }),
     ).toEqual({
@@ -82,27 +82,34 @@ describe('reviewEvent', () => {
     });
   });
 
-  test('a dynamic config trigger carries no gateID', () => {
+  test('a dynamic config trigger carries dynamicConfigID and no gateID', () => {
     const event = reviewEvent({
-      id: 'rpt_2',
+      triggerID: 'rpt_2',
       releasePipelineID: 'rp_prompt',
-      currentPhaseID: 'phase_dev',
+      phaseID: 'phase_dev',
       dynamicConfigID: 'support_prompt',
     });
     expect(event.releasePipelineMetadata).toEqual({
       releasePipelineID: 'rp_prompt',
       phaseID: 'phase_dev',
+      dynamicConfigID: 'support_prompt',
       triggerID: 'rpt_2',
     });
+  });
+
+  test('an event needs the phase waiting for review', () => {
+    expect(() =>
+      reviewEvent({ triggerID: 'rpt_3', releasePipelineID: 'rp_prompt', phaseID: '' }),
+    ).toThrow(/phase waiting for review/);
   });
 });
 
 describe('sendWebhook', () => {
   test('the delivery verifies with the receiver’s verifySignature', async () => {
     const payload = reviewEvent({
-      id: 'rpt_1',
+      triggerID: 'rpt_1',
       releasePipelineID: 'rp_checkout',
-      currentPhaseID: 'phase_all',
+      phaseID: 'phase_all',
       gateID: 'new_checkout',
     });
     const response = await sendWebhook({ url, secret: SECRET, payload, timestampMs: T0 });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import type { ReleasePipelineTrigger } from '../../src/statsig/schemas';
+import type { SandboxTrigger } from '../../src/sandbox';
 import { type DevServer, getFreePort, startDevServer } from '../../src/temporal/dev-server';
 import type { DecideInput, ReviewReport } from '../../workflows/contract';
 import { type BenchmarkControl, controllableGate } from '../helpers/controllable-gate';
@@ -42,7 +42,7 @@ let profile: string;
 const approved = { workflowId: '', entity: '', triggerID: '' };
 const aborted = { workflowId: '', entity: '' };
 // A review whose benchmark is held, so it is still running when a person decides it in the UI.
-let held: ReleasePipelineTrigger;
+let held: SandboxTrigger;
 let heldBenchmark: BenchmarkControl;
 
 beforeAll(async () => {

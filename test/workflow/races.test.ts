@@ -2,7 +2,6 @@
 // person deciding just as the review acts, and a person acting in the console just before the
 // review's call. Each ends in one decision and at most one write.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { reviewEvent } from '../../src/sandbox/webhook-sender';
 import type { ReviewProgress } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { controllableGate } from '../helpers/controllable-gate';
@@ -60,7 +59,7 @@ it('carries on through a receiver restart; the redelivered webhook starts nothin
   await stack.restartReceiver();
   // Statsig did not see our first answer in time and delivers again, to the new receiver. A
   // delivery on a connection the old receiver closed fails like any network error, and is retried.
-  const event = reviewEvent({ ...trigger, currentPhaseID: trigger.currentPhaseID ?? '' });
+  const event = stack.sandbox.sandbox.reviewEvent(trigger.id);
   const again = await stack.send(event).catch(() => stack.send(event));
   expect(again.status).toBe(200);
   expect(again.body).toMatchObject({

@@ -89,9 +89,9 @@ it('counts an approval whose answer was lost as done, and does not approve again
 
 it('fails clearly, with no writes, when Statsig does not know the trigger', async () => {
   const event = reviewEvent({
-    id: 'rpt_unknown',
+    triggerID: 'rpt_unknown',
     releasePipelineID: 'rp_config_0',
-    currentPhaseID: 'rp_config_0_p10',
+    phaseID: 'rp_config_0_p10',
   });
   const response = await stack.send(event);
   expect(response.status).toBe(200);

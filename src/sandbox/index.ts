@@ -1,0 +1,2 @@
+// The sandbox's public face: the same as app.ts, importable as src/sandbox.
+export * from './app';
