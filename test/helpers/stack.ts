@@ -10,7 +10,12 @@ import type { GateDefinition } from '../../src/gate/types';
 import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
 import { createRunningReviews } from '../../src/receiver/running-reviews';
-import { type SandboxSeed, type StartedSandbox, startSandbox } from '../../src/sandbox/app';
+import {
+  type SandboxOptions,
+  type SandboxSeed,
+  type StartedSandbox,
+  startSandbox,
+} from '../../src/sandbox/app';
 import { sendWebhook, type WebhookResponse } from '../../src/sandbox/webhook-sender';
 import { StatsigConsoleClient } from '../../src/statsig/console-client';
 import { StatsigEventsClient } from '../../src/statsig/events-client';
@@ -66,6 +71,8 @@ export interface StackOptions {
   receiver?: (client: Client) => Partial<ReceiverOptions>;
   /** Temporal server to use instead of the run's shared dev server. */
   temporalAddress?: string;
+  /** Sandbox options beyond the keys and seed (e.g. `currentPhaseReading`). */
+  sandbox?: Partial<SandboxOptions>;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -77,6 +84,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const consoleApiKey = `console-test-${randomBytes(6).toString('hex')}`;
   const serverSecret = `secret-test-${randomBytes(6).toString('hex')}`;
   const sandbox = await startSandbox({
+    ...options.sandbox,
     consoleApiKey,
     serverSecret,
     ...(options.seed ? { seed: options.seed } : {}),

@@ -148,7 +148,9 @@ describe('answers map to stable codes', () => {
     });
     const error = await errorOf(wrongKey.getGate('new_ranker'));
     expect(error.code).toBe('STATSIG_UNAUTHORIZED');
-    expect(error.message).toContain('Invalid or missing STATSIG-API-KEY header');
+    expect(error.message).toBe(
+      'Statsig GET /gates/new_ranker → 401: This endpoint only accepts an active CONSOLE key, but an invalid key was sent. Key: [redacted]',
+    );
     expect(error.message).not.toContain('console-not-ours');
   });
 

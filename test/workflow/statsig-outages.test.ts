@@ -51,7 +51,8 @@ describe('refusals fail at once, clearly, and write nothing', () => {
     expect(failure).toMatchObject({
       type: 'StatsigRejected',
       nonRetryable: true,
-      message: `Statsig GET /release_pipeline_triggers/${trigger.id} → 401: Invalid or missing STATSIG-API-KEY header: a Console API key is required`,
+      // Statsig's answer quotes the refused key: it must not reach the history or the logs.
+      message: `Statsig GET /release_pipeline_triggers/${trigger.id} → 401: This endpoint only accepts an active CONSOLE key, but an invalid key was sent. Key: [redacted]`,
       details: [{ code: 'STATSIG_UNAUTHORIZED', status: 401 }],
     });
     expect(failure.message).not.toContain('console-revoked-key');

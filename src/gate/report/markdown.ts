@@ -60,13 +60,9 @@ function caseList(title: string, cases: DatasetAnalysis['flaky'], benchmark: str
   return lines;
 }
 
-/** The Markdown summary of a stored report. */
-export function renderMarkdown(report: StoredReport): string {
-  const { subject, judgement } = report;
-  const lines: string[] = [
-    `# Review of ${subject.target.name} (${versionText(subject.target.version)}): ${VERDICT_MARK[report.verdict]}`,
-    '',
-  ];
+/** The review's subject, baseline, hashes and decision, as a list of facts. */
+function factLines(report: StoredReport): string[] {
+  const { subject } = report;
   const facts: Array<[string, string]> = [
     ['Workflow', `${subject.workflowId} (run ${subject.runId})`],
     [
@@ -98,19 +94,16 @@ export function renderMarkdown(report: StoredReport): string {
       `${report.decision.action} (${report.decision.outcome}${by}): ${report.decision.reason}`,
     ]);
   }
-  for (const [name, value] of facts) lines.push(`- **${name}:** ${value}`);
-  lines.push('');
+  return facts.map(([name, value]) => `- **${name}:** ${value}`);
+}
 
-  if (report.skippedSuites.length > 0) {
-    lines.push(`Suites not selecting this entity: ${report.skippedSuites.join(', ')}.`, '');
-  }
-
-  lines.push(
+function suiteAndCriteriaLines({ judgement }: StoredReport): string[] {
+  const lines = [
     '## Suites',
     '',
     '| suite | verdict | score | needed | reason |',
     '| --- | --- | --- | --- | --- |',
-  );
+  ];
   for (const suite of judgement.suites ?? []) {
     lines.push(
       `| ${cell(suite.suite)} | ${VERDICT_MARK[suite.verdict]} | ${formatNumber(suite.score)} | ${formatNumber(suite.passScore)} | ${cell(suite.reason)} |`,
@@ -140,14 +133,16 @@ export function renderMarkdown(report: StoredReport): string {
         .trim(),
     );
   }
+  return lines;
+}
 
-  lines.push(
-    '',
+function runLines(report: StoredReport): string[] {
+  const lines = [
     '## Runs',
     '',
     '| suite | benchmark | side | repeat | result |',
     '| --- | --- | --- | --- | --- |',
-  );
+  ];
   const order = (run: RunRecord) =>
     `${run.suite}\u0000${run.benchmark}\u0000${run.role === 'candidate' ? 0 : 1}\u0000${String(run.repeat).padStart(6, '0')}`;
   for (const run of [...report.runs].sort((a, b) => order(a).localeCompare(order(b)))) {
@@ -162,25 +157,46 @@ export function renderMarkdown(report: StoredReport): string {
       `| ${cell(run.suite)} | ${cell(run.benchmark)} | ${run.role} | ${run.repeat} | ${cell(result)} |`,
     );
   }
+  return lines;
+}
 
+function caseLines(report: StoredReport): string[] {
   const withCases = report.datasets.filter(
     (analysis) =>
       analysis.flaky.length + analysis.regressions.length + analysis.improvements.length > 0,
   );
-  if (withCases.length > 0) {
-    lines.push('', '## Cases', '');
+  if (withCases.length === 0) return [];
+  const lines = [
+    '## Cases',
+    '',
+    'Flaky cases passed in some runs and failed in others; they are listed apart from regressions (passed on the baseline every time, never on the candidate).',
+    '',
+  ];
+  for (const analysis of withCases) {
+    const where = `${analysis.suite}/${analysis.benchmark}`;
     lines.push(
-      'Flaky cases passed in some runs and failed in others; they are listed apart from regressions (passed on the baseline every time, never on the candidate).',
-      '',
+      ...caseList('Regressions', analysis.regressions, where),
+      ...caseList('Flaky', analysis.flaky, where),
+      ...caseList('Improvements', analysis.improvements, where),
     );
-    for (const analysis of withCases) {
-      const where = `${analysis.suite}/${analysis.benchmark}`;
-      lines.push(
-        ...caseList('Regressions', analysis.regressions, where),
-        ...caseList('Flaky', analysis.flaky, where),
-        ...caseList('Improvements', analysis.improvements, where),
-      );
-    }
   }
+  return lines;
+}
+
+/** The Markdown summary of a stored report. */
+export function renderMarkdown(report: StoredReport): string {
+  const { subject } = report;
+  const lines: string[] = [
+    `# Review of ${subject.target.name} (${versionText(subject.target.version)}): ${VERDICT_MARK[report.verdict]}`,
+    '',
+    ...factLines(report),
+    '',
+  ];
+  if (report.skippedSuites.length > 0) {
+    lines.push(`Suites not selecting this entity: ${report.skippedSuites.join(', ')}.`, '');
+  }
+  lines.push(...suiteAndCriteriaLines(report), '', ...runLines(report));
+  const cases = caseLines(report);
+  if (cases.length > 0) lines.push('', ...cases);
   return `${lines.join('\n').trimEnd()}\n`;
 }

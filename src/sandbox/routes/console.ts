@@ -9,11 +9,13 @@ import { triggerRoutes } from './triggers';
 export function consoleApi(context: SandboxContext): FastifyPluginAsync {
   return async (api) => {
     api.addHook('onRequest', async (request) => {
-      if (request.headers['statsig-api-key'] !== context.consoleApiKey) {
+      const presented = request.headers['statsig-api-key'];
+      if (presented !== context.consoleApiKey) {
+        // Statsig's own answer (the spec's example) quotes the key it refused back to the caller.
         throw new SandboxError(
           'UNAUTHORIZED',
           401,
-          'This endpoint only accepts an active CONSOLE key, but an invalid key was sent.',
+          `This endpoint only accepts an active CONSOLE key, but an invalid key was sent. Key: ${String(presented ?? '')}`,
         );
       }
     });
