@@ -5,8 +5,9 @@
 // 1. Faults. A burst of reviews in four waves while, in turn:
 //    (a) the Temporal server is SIGKILLed; the next wave is delivered while it is down (every
 //        delivery must be refused with 503, so that Statsig retries), then it is started again;
-//    (b) PostgreSQL is stopped immediately (no checkpoint: crash recovery when it starts) and
-//        started again while a wave is delivered;
+//    (b) PostgreSQL is stopped immediately (no checkpoint: crash recovery when it starts) while a
+//        wave is delivered, left down for a while (deliveries must be refused with 503 meanwhile),
+//        and started again;
 //    (c) one worker and one receiver are SIGKILLed during a wave and started again 5 s later, as
 //        compose's `restart: unless-stopped` would;
 //    and throughout, until 20 s after the last wave, 20% of Statsig Console API calls answer 500
@@ -223,6 +224,8 @@ export interface ClusterFaultOptions {
   concurrency?: number;
   /** How long the Temporal server stays down (default 15 s). */
   temporalDownMs?: number;
+  /** How long PostgreSQL stays down (default 10 s). */
+  postgresDownMs?: number;
   /** How long to wait for every decision after the faults (default 10 min). */
   decisionTimeoutMs?: number;
   /** Where the cluster keeps its data (default: a fresh temporary directory). */
@@ -255,11 +258,13 @@ export interface ClusterFaultTally {
   outages: Window[];
   /** The wave delivered while the Temporal server was down: first send to acknowledgement, ms. */
   waitedForTemporalMs: number[];
+  /** The wave delivered while PostgreSQL was down: first send to acknowledgement, ms. */
+  waitedForPostgresMs: number[];
   /** Reviews acknowledged before the server was killed: first send to the workflow's close, ms. */
   inFlightDecisionMs: number[];
   /** Temporal server: from `temporal-server start` to the namespace answering, ms. */
   temporalRestartMs: number;
-  /** PostgreSQL: from the stop signal to ready for connections again, ms. */
+  /** PostgreSQL: from its start (after the pause) to ready for connections, ms. */
   postgresRestartMs: number;
   events: string[];
   seconds: number;
@@ -269,6 +274,7 @@ export async function runClusterFaults(options: ClusterFaultOptions): Promise<Cl
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 20;
   const temporalDownMs = options.temporalDownMs ?? 15_000;
+  const postgresDownMs = options.postgresDownMs ?? 10_000;
   const tempDir = options.dataDir
     ? undefined
     : await mkdtemp(path.join(os.tmpdir(), 'rollout-gate-cluster-'));
@@ -325,21 +331,26 @@ export async function runClusterFaults(options: ClusterFaultOptions): Promise<Cl
     const restartAt = Date.now();
     note(`starting the Temporal server again after ${temporalDownMs / 1000} s`);
     const servingAt = await cluster.temporal.start();
-    outages.push({ name: 'Temporal server down', fromMs: killedAt, toMs: servingAt });
+    // Down from the kill until the new process starts; while it comes up it may already answer.
+    outages.push({ name: 'Temporal server down', fromMs: killedAt, toMs: restartAt });
     note(
       `Temporal serving again (pid ${cluster.temporal.pid()}, ${((servingAt - restartAt) / 1000).toFixed(1)} s after start)`,
     );
     deliveries[1] = await waveTwo;
     note(`wave 2 acknowledged (${waves[1]?.length} reviews)`);
 
-    // (b): PostgreSQL stopped immediately and started again while wave 3 is delivered.
-    const waveThree = send(2);
-    await sleep(1_000);
-    note('PostgreSQL: immediate stop (no checkpoint), then start (crash recovery)');
-    const postgres = await cluster.postgres.restart('immediate');
-    outages.push({ name: 'PostgreSQL down', fromMs: postgres.downAtMs, toMs: postgres.upAtMs });
+    // (b): PostgreSQL stopped immediately, wave 3 delivered while it is down, then started again.
     note(
-      `PostgreSQL accepting connections again (${((postgres.upAtMs - postgres.downAtMs) / 1000).toFixed(1)} s down)`,
+      `PostgreSQL: immediate stop (no checkpoint); wave 3 goes out while it is down for ${postgresDownMs / 1000} s`,
+    );
+    const postgresDownAt = await cluster.postgres.stop('immediate');
+    const waveThree = send(2);
+    await sleep(postgresDownMs);
+    const postgresStartAt = Date.now();
+    const postgresUpAt = await cluster.postgres.start();
+    outages.push({ name: 'PostgreSQL down', fromMs: postgresDownAt, toMs: postgresUpAt });
+    note(
+      `PostgreSQL accepting connections again (${((postgresUpAt - postgresStartAt) / 1000).toFixed(1)} s of crash recovery and start)`,
     );
     deliveries[2] = await waveThree;
     note(`wave 3 acknowledged (${waves[2]?.length} reviews)`);
@@ -402,9 +413,10 @@ export async function runClusterFaults(options: ClusterFaultOptions): Promise<Cl
         const closed = decided.get(delivery.workflowId)?.closedAtMs;
         return closed === undefined ? [] : [closed - delivery.sentAtMs];
       });
-    const waitedForTemporalMs = (deliveries[1] ?? []).flatMap((delivery) =>
-      delivery.ackedAtMs === undefined ? [] : [delivery.ackedAtMs - delivery.sentAtMs],
-    );
+    const ackWait = (wave: Delivery[] | undefined) =>
+      (wave ?? []).flatMap((delivery) =>
+        delivery.ackedAtMs === undefined ? [] : [delivery.ackedAtMs - delivery.sentAtMs],
+      );
     return {
       reviews: options.reviews,
       acknowledged: acked.length,
@@ -430,10 +442,11 @@ export async function runClusterFaults(options: ClusterFaultOptions): Promise<Cl
       answersWhileDown,
       acknowledgedWhileDown,
       outages,
-      waitedForTemporalMs,
+      waitedForTemporalMs: ackWait(deliveries[1]),
+      waitedForPostgresMs: ackWait(deliveries[2]),
       inFlightDecisionMs: decisionMs(deliveries[0]),
       temporalRestartMs: servingAt - restartAt,
-      postgresRestartMs: postgres.upAtMs - postgres.downAtMs,
+      postgresRestartMs: postgresUpAt - postgresStartAt,
       events,
       seconds: (Date.now() - started) / 1000,
     };
@@ -472,11 +485,18 @@ export function describeFaultTally(tally: ClusterFaultTally): string {
       `${seconds(tally.waitedForTemporalMs, 0.5)} / ${seconds(tally.waitedForTemporalMs, 1)}`,
     ],
     [
+      'wave sent while PostgreSQL was down: wait for acknowledgement, p50 / max',
+      `${seconds(tally.waitedForPostgresMs, 0.5)} / ${seconds(tally.waitedForPostgresMs, 1)}`,
+    ],
+    [
       'reviews in flight at the kill: webhook to decision, p50 / max',
       `${seconds(tally.inFlightDecisionMs, 0.5)} / ${seconds(tally.inFlightDecisionMs, 1)}`,
     ],
     ['Temporal server: start to serving', `${fmt(tally.temporalRestartMs / 1000, 1)} s`],
-    ['PostgreSQL: stop to accepting connections', `${fmt(tally.postgresRestartMs / 1000, 1)} s`],
+    [
+      'PostgreSQL: start (crash recovery) to accepting connections',
+      `${fmt(tally.postgresRestartMs / 1000, 1)} s`,
+    ],
     ['wall time', `${fmt(tally.seconds, 0)} s`],
   ];
   return table(['', 'count'], rows);
@@ -659,6 +679,7 @@ async function main(): Promise<void> {
       reviews: { type: 'string', default: '200' },
       concurrency: { type: 'string', default: '20' },
       'temporal-down': { type: 'string', default: '15' },
+      'postgres-down': { type: 'string', default: '10' },
       'scaling-reviews': { type: 'string', default: '300' },
       'scaling-concurrency': { type: 'string', default: '50' },
       'skip-faults': { type: 'boolean', default: false },
@@ -672,6 +693,7 @@ async function main(): Promise<void> {
       reviews: Number(values.reviews),
       concurrency: Number(values.concurrency),
       temporalDownMs: Number(values['temporal-down']) * 1000,
+      postgresDownMs: Number(values['postgres-down']) * 1000,
       log: say,
     });
     const section = [
@@ -679,9 +701,9 @@ async function main(): Promise<void> {
       '',
       `- Date: ${new Date().toISOString()}`,
       `- Machine: ${machine()}`,
-      `- Command: \`npm run bench:cluster -- --skip-scaling\` (\`tsx bench/cluster.ts --reviews ${values.reviews} --concurrency ${values.concurrency} --temporal-down ${values['temporal-down']}\`); in CI: test/cluster/cluster.test.ts, a short version`,
+      `- Command: \`npm run bench:cluster -- --skip-scaling\` (\`tsx bench/cluster.ts --reviews ${values.reviews} --concurrency ${values.concurrency} --temporal-down ${values['temporal-down']} --postgres-down ${values['postgres-down']}\`); in CI: test/cluster/cluster.test.ts, a short version`,
       `- Topology (\`npm run cluster\`, deploy/local/cluster.ts): PostgreSQL (Debian's package), the Temporal server ${TEMPORAL_SERVER_VERSION} built from source and configured from docker-compose.yml, schema and namespace jobs from deploy/temporal/, 2 workers, 2 receivers (deliveries alternate between them, as behind a load balancer, and are retried every 500 ms until a 2xx), the Statsig sandbox; each its own process. Gate: one no-op benchmark.`,
-      '- Faults: 20% of Console API calls answer 500 and 10% are held 5 s, until 20 s after the last wave; (a) the Temporal server SIGKILLed after wave 1, wave 2 delivered while it is down, then started again; (b) PostgreSQL stopped immediately (SIGQUIT: no checkpoint, crash recovery at start) and started again during wave 3; (c) a worker and a receiver SIGKILLed during wave 4 and started again 5 s later.',
+      '- Faults: 20% of Console API calls answer 500 and 10% are held 5 s, until 20 s after the last wave; (a) the Temporal server SIGKILLed after wave 1, wave 2 delivered while it is down, then started again; (b) PostgreSQL stopped immediately (SIGQUIT: no checkpoint, crash recovery at start), wave 3 delivered while it is down, then started again; (c) a worker and a receiver SIGKILLed during wave 4 and started again 5 s later.',
       '',
       describeFaultTally(tally),
       '',

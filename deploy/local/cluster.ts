@@ -167,8 +167,18 @@ export interface Cluster {
   client: Client;
   postgres: {
     pid(): number;
-    /** Stops PostgreSQL (fast: clean shutdown; immediate: no checkpoint, crash recovery on start) and starts it again. */
-    restart(mode?: 'fast' | 'immediate'): Promise<{ downAtMs: number; upAtMs: number }>;
+    /** Stops PostgreSQL: fast is a clean shutdown, immediate skips the checkpoint (crash recovery on start). */
+    stop(mode?: 'fast' | 'immediate'): Promise<number>;
+    /** Starts it again; resolves once it accepts connections. */
+    start(): Promise<number>;
+    /**
+     * Stops PostgreSQL (fast: clean shutdown; immediate: no checkpoint, crash recovery on start),
+     * leaves it down for `downMs`, and starts it again.
+     */
+    restart(
+      mode?: 'fast' | 'immediate',
+      downMs?: number,
+    ): Promise<{ downAtMs: number; upAtMs: number }>;
     cpuSeconds(): number;
   };
   temporal: {
@@ -275,8 +285,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   // Started processes, in order; stop() walks it backwards.
   const started: ManagedProcess[] = [];
+  // Receivers first (no new reviews), then workers (they drain), the sandbox, Temporal, PostgreSQL;
+  // a role restarted during a run keeps its place in that order.
+  const rank = (name: string) =>
+    ['receiver', 'worker', 'sandbox', 'temporal-server', 'postgres'].findIndex((role) =>
+      name.startsWith(role),
+    );
   const stopAll = async () => {
-    for (const process_ of [...started].reverse()) {
+    const order = [...started].reverse().sort((a, b) => rank(a.name) - rank(b.name));
+    for (const process_ of order) {
       if (!process_.alive()) continue;
       log(`stopping ${process_.name}`);
       // Workers drain their activities; PostgreSQL's SIGINT is its fast shutdown.
@@ -603,9 +620,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       client,
       postgres: {
         pid: () => postgres?.pid ?? -1,
-        async restart(mode = 'fast') {
+        async stop(mode = 'fast') {
+          const at = Date.now();
+          await postgres?.stop(mode === 'fast' ? 'SIGINT' : 'SIGQUIT', 60_000);
+          return at;
+        },
+        async start() {
+          postgres = await startPostgres();
+          return Date.now();
+        },
+        async restart(mode = 'fast', downMs = 0) {
           const downAtMs = Date.now();
           await postgres?.stop(mode === 'fast' ? 'SIGINT' : 'SIGQUIT', 60_000);
+          await sleep(downMs);
           postgres = await startPostgres();
           return { downAtMs, upAtMs: Date.now() };
         },
