@@ -256,9 +256,9 @@ export interface ClusterFaultTally {
   /** 2xx answers to attempts made entirely while Temporal or PostgreSQL was down: must be none. */
   acknowledgedWhileDown: number;
   outages: Window[];
-  /** The wave delivered while the Temporal server was down: first send to acknowledgement, ms. */
+  /** Deliveries first sent while the Temporal server was down: first send to acknowledgement, ms. */
   waitedForTemporalMs: number[];
-  /** The wave delivered while PostgreSQL was down: first send to acknowledgement, ms. */
+  /** Deliveries first sent while PostgreSQL was down: first send to acknowledgement, ms. */
   waitedForPostgresMs: number[];
   /** Reviews acknowledged before the server was killed: first send to the workflow's close, ms. */
   inFlightDecisionMs: number[];
@@ -413,9 +413,15 @@ export async function runClusterFaults(options: ClusterFaultOptions): Promise<Cl
         const closed = decided.get(delivery.workflowId)?.closedAtMs;
         return closed === undefined ? [] : [closed - delivery.sentAtMs];
       });
-    const ackWait = (wave: Delivery[] | undefined) =>
-      (wave ?? []).flatMap((delivery) =>
-        delivery.ackedAtMs === undefined ? [] : [delivery.ackedAtMs - delivery.sentAtMs],
+    // Only what was first sent inside the outage: the rest of that wave went out after it.
+    const ackWait = (window: Window | undefined) =>
+      all.flatMap((delivery) =>
+        delivery.ackedAtMs === undefined ||
+        window === undefined ||
+        delivery.sentAtMs < window.fromMs ||
+        delivery.sentAtMs > window.toMs
+          ? []
+          : [delivery.ackedAtMs - delivery.sentAtMs],
       );
     return {
       reviews: options.reviews,
@@ -442,8 +448,8 @@ export async function runClusterFaults(options: ClusterFaultOptions): Promise<Cl
       answersWhileDown,
       acknowledgedWhileDown,
       outages,
-      waitedForTemporalMs: ackWait(deliveries[1]),
-      waitedForPostgresMs: ackWait(deliveries[2]),
+      waitedForTemporalMs: ackWait(outages[0]),
+      waitedForPostgresMs: ackWait(outages[1]),
       inFlightDecisionMs: decisionMs(deliveries[0]),
       temporalRestartMs: servingAt - restartAt,
       postgresRestartMs: postgresUpAt - postgresStartAt,
@@ -481,11 +487,11 @@ export function describeFaultTally(tally: ClusterFaultTally): string {
     ]),
     ['2xx answered while Temporal or PostgreSQL was down', String(tally.acknowledgedWhileDown)],
     [
-      'wave sent while Temporal was down: wait for acknowledgement, p50 / max',
+      `${tally.waitedForTemporalMs.length} deliveries first sent while Temporal was down: wait for a 2xx, p50 / max`,
       `${seconds(tally.waitedForTemporalMs, 0.5)} / ${seconds(tally.waitedForTemporalMs, 1)}`,
     ],
     [
-      'wave sent while PostgreSQL was down: wait for acknowledgement, p50 / max',
+      `${tally.waitedForPostgresMs.length} deliveries first sent while PostgreSQL was down: wait for a 2xx, p50 / max`,
       `${seconds(tally.waitedForPostgresMs, 0.5)} / ${seconds(tally.waitedForPostgresMs, 1)}`,
     ],
     [
@@ -515,6 +521,8 @@ interface ScalingRow {
   cpuMsPerReview: Record<string, number>;
   /** Share of the machine's CPU (all cores) each group used during the burst. */
   cpuShare: Record<string, number>;
+  /** The machine's 1-minute load average at the end of the burst (other work shares the cores). */
+  loadAverage: number;
 }
 
 const CPU_GROUPS = ['temporal', 'postgres', 'workers', 'receivers', 'sandbox', 'bench'] as const;
@@ -581,6 +589,7 @@ async function scalingBurst(
     lost: acked.length - decided.size,
     cpuMsPerReview,
     cpuShare,
+    loadAverage: os.loadavg()[0] ?? 0,
   };
 }
 
@@ -623,7 +632,8 @@ async function runScaling(
   try {
     const devCluster = await startCluster({
       ...base,
-      dataDir: devDir,
+      // Beside the SQLite file, not over it: `fresh` empties the cluster's data directory.
+      dataDir: path.join(devDir, 'cluster'),
       externalTemporal: {
         address: devServer.address,
         ...(devServer.pid !== undefined ? { pid: devServer.pid } : {}),
@@ -647,7 +657,7 @@ function scalingTables(rows: ScalingRow[]): string {
   const ms = (value: number | undefined) => fmt(value ?? 0, 1);
   return [
     table(
-      ['persistence', 'workers', 'reviews', 'decided/s', 'decision p50 s', 'lost'],
+      ['persistence', 'workers', 'reviews', 'decided/s', 'decision p50 s', 'lost', 'load avg'],
       rows.map((row) => [
         row.persistence,
         String(row.workers),
@@ -655,6 +665,7 @@ function scalingTables(rows: ScalingRow[]): string {
         fmt(row.perSecond, 1),
         fmt(row.decisionP50Ms / 1000, 1),
         String(row.lost),
+        fmt(row.loadAverage, 1),
       ]),
     ),
     '',

@@ -757,12 +757,16 @@ async function main(): Promise<number> {
     return stopping;
   };
   let interrupted = false;
+  let interruptedAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // One Ctrl-C can arrive twice: from the terminal and relayed by npm or tsx's wrapper.
+    if (interrupted && Date.now() - interruptedAt < 1_000) return;
     if (interrupted) {
       say(`${signal} again: exiting now`);
       process.exit(130);
     }
     interrupted = true;
+    interruptedAt = Date.now();
     say(`${signal}: stopping (again to exit at once)`);
   };
   process.on('SIGINT', onSignal);

@@ -49,6 +49,9 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
     cwd: options.cwd ?? PROJECT_ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a Ctrl-C in the terminal reaches only the script, which then stops
+    // everything in order, instead of every process at once.
+    detached: true,
     ...(options.uid !== undefined ? { uid: options.uid } : {}),
     ...(options.gid !== undefined ? { gid: options.gid } : {}),
   });
