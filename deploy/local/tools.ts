@@ -143,7 +143,7 @@ export async function ensureTemporalServer(
 
   log(
     `building the Temporal server ${TEMPORAL_SERVER_VERSION} from the Go module proxy into ${path.relative(PROJECT_ROOT, dir)}/ ` +
-      '(once; about 6 minutes on two cores, longer while the toolchain and modules download)',
+      '(once: 6 to 12 minutes on two cores, with the Go toolchain and modules to download; later builds reuse the Go build cache)',
   );
   let started = Date.now();
   await run('go', ['install', `${SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`], {
