@@ -34,11 +34,12 @@ else
   exit 1
 fi
 
-# A new namespace reaches the frontend's cache a few seconds after it is created.
+# A new namespace reaches the frontend's cache a few seconds after it is created: the first tries
+# may answer "not found", which is only worth showing if the last one does too.
 attempt=1
-until existing=$(temporal_cli operator search-attribute list --namespace "$TEMPORAL_NAMESPACE"); do
+until existing=$(temporal_cli operator search-attribute list --namespace "$TEMPORAL_NAMESPACE" 2>&1); do
   if [ "$attempt" -ge 30 ]; then
-    echo "Could not list search attributes of namespace '$TEMPORAL_NAMESPACE'" >&2
+    printf "Could not list search attributes of namespace '%s':\n%s\n" "$TEMPORAL_NAMESPACE" "$existing" >&2
     exit 1
   fi
   attempt=$((attempt + 1))

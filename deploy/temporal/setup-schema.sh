@@ -10,9 +10,19 @@ set -eu
 : "${TEMPORAL_DB:?}" "${VISIBILITY_DB:?}"
 SCHEMA_ROOT="${SCHEMA_ROOT:-/etc/temporal/schema/postgresql/v12}"
 
+# Whether the database port accepts connections: nc where there is one (the admin-tools image),
+# else bash's /dev/tcp (`npm run cluster` runs this script on hosts without nc).
+port_open() {
+  if command -v nc >/dev/null 2>&1; then
+    nc -z "$1" "$2"
+  else
+    bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
+  fi
+}
+
 # Compose starts this job once PostgreSQL reports healthy; the wait covers a restart in between.
 attempt=1
-until nc -z "$SQL_HOST" "$SQL_PORT"; do
+until port_open "$SQL_HOST" "$SQL_PORT"; do
   if [ "$attempt" -ge 30 ]; then
     echo "PostgreSQL at $SQL_HOST:$SQL_PORT did not accept connections" >&2
     exit 1
