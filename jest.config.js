@@ -15,6 +15,8 @@ module.exports = {
     ],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The production-topology fault run builds a Temporal server: `npm run test:cluster` runs it.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   // The CLI venv and build output hold no tests and would only slow the module map down.
   modulePathIgnorePatterns: ['<rootDir>/.tools/', '<rootDir>/dist/', '<rootDir>/.data/'],
   globalSetup: '<rootDir>/test/global-setup.ts',

@@ -31,11 +31,15 @@ import {
   startCluster,
 } from '../deploy/local/cluster';
 import { TEMPORAL_SERVER_VERSION } from '../deploy/local/tools';
-import { signedHeaders } from '../src/receiver/signature';
+import type { SandboxTrigger } from '../src/sandbox';
 import type { RecordedCall } from '../src/sandbox/app';
-import { reviewEvent } from '../src/sandbox/webhook-sender';
-import type { ReleasePipelineTrigger } from '../src/statsig/schemas';
-import { type ReviewReport, reviewWorkflowId } from '../workflows/types';
+import type { ReleasePipelineWaitingForReviewEvent } from '../src/sandbox/webhook-sender';
+import { signedHeaders } from '../src/statsig/webhook-signature';
+
+/** A release, with the review event Statsig would post for the phase that waits. */
+type ReleasePipelineTrigger = SandboxTrigger & { event: ReleasePipelineWaitingForReviewEvent };
+
+import { type ReviewReport, reviewWorkflowId } from '../workflows/contract';
 import { fmt, machine, quantile, table, writeResults } from './report';
 import { NOOP_GATE, pool, processCpuSeconds, progressLog, startBenchDevServer } from './stack';
 
@@ -97,15 +101,22 @@ async function releases(
   return pool(
     Array.from({ length: count }, (_, index) => index),
     10,
-    async (index) =>
-      (await sandboxCall(cluster, 'POST', '/releases', {
+    async (index) => {
+      const trigger = (await sandboxCall(cluster, 'POST', '/releases', {
         pipelineID: `rp_${prefix}_${index}`,
         entity: {
           kind: 'dynamic_config',
           id: `${prefix}_config_${index}`,
           defaultValue: { prompt: `v2-${index}` },
         },
-      })) as ReleasePipelineTrigger,
+      })) as SandboxTrigger;
+      const event = (await sandboxCall(
+        cluster,
+        'GET',
+        `/triggers/${trigger.id}/review-event`,
+      )) as ReleasePipelineWaitingForReviewEvent;
+      return { ...trigger, event };
+    },
   );
 }
 
@@ -151,10 +162,10 @@ async function deliver(
   options: { retryEveryMs?: number; giveUpAfterMs?: number } = {},
 ): Promise<Delivery> {
   const retryEveryMs = options.retryEveryMs ?? 500;
-  const body = JSON.stringify(reviewEvent(trigger));
+  const body = JSON.stringify(trigger.event);
   const delivery: Delivery = {
     triggerID: trigger.id,
-    workflowId: reviewWorkflowId(trigger.id, trigger.currentPhaseID ?? ''),
+    workflowId: reviewWorkflowId(trigger.id, trigger.event.releasePipelineMetadata.phaseID),
     sentAtMs: Date.now(),
     attempts: [],
   };

@@ -23,10 +23,13 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { PROJECT_ROOT } from '../../src/config';
 import { IMPROVED_PROMPT } from '../../src/demo/seed';
-import { reviewEvent, sendWebhook } from '../../src/sandbox/webhook-sender';
-import type { ReleasePipelineTrigger } from '../../src/statsig/schemas';
+import type { SandboxTrigger } from '../../src/sandbox';
+import {
+  type ReleasePipelineWaitingForReviewEvent,
+  sendWebhook,
+} from '../../src/sandbox/webhook-sender';
 import { createClient } from '../../src/temporal/connection';
-import { type ReviewReport, reviewWorkflowId } from '../../workflows/types';
+import { type ReviewReport, reviewWorkflowId } from '../../workflows/contract';
 import { hostPathOf, jobScript, loadCompose, serviceEnvironment, serviceImage } from './compose';
 import { type ManagedProcess, startProcess, treeCpuSeconds } from './processes';
 import {
@@ -693,17 +696,20 @@ export async function smokeReview(
       `the sandbox refused the release (${response.status}): ${await response.text()}`,
     );
   }
-  const trigger = (await response.json()) as ReleasePipelineTrigger;
+  const trigger = (await response.json()) as SandboxTrigger;
+  const event = (await (
+    await fetch(`${cluster.sandboxUrl}/_sandbox/triggers/${trigger.id}/review-event`)
+  ).json()) as ReleasePipelineWaitingForReviewEvent;
   const [receiver] = cluster.receivers();
   if (!receiver) throw new Error('no receiver is running');
   const answer = await sendWebhook({
     url: `${receiver.url}/webhooks/statsig`,
     secret: cluster.webhookSecret,
-    payload: reviewEvent(trigger),
+    payload: event,
   });
   if (answer.status !== 200)
     throw new Error(`the receiver answered ${answer.status}: ${answer.text}`);
-  const workflowId = reviewWorkflowId(trigger.id, trigger.currentPhaseID ?? '');
+  const workflowId = reviewWorkflowId(trigger.id, event.releasePipelineMetadata.phaseID);
   const report = (await cluster.client.workflow.getHandle(workflowId).result()) as ReviewReport;
   return { workflowId, action: report.action, seconds: (Date.now() - startedAt) / 1000 };
 }

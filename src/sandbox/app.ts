@@ -130,6 +130,7 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
     clearFaults: () => faults.clear(),
     startRelease,
     advanceTrigger: (id: string) => store.triggers.advance(id),
+    reviewEvent: (id: string) => reviewEvent(store.triggers.reviewTarget(id)),
     reset,
   };
 
@@ -153,7 +154,6 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
     getGate: (id) => store.entities.find('gate', id),
     getDynamicConfig: (id) => store.entities.find('dynamic_config', id),
     waitingPhase: (id) => store.triggers.waitingPhase(id),
-    reviewEvent: (id) => reviewEvent(store.triggers.reviewTarget(id)),
   };
 }
 

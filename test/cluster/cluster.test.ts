@@ -6,23 +6,20 @@
 // acknowledged review must be decided once, Statsig see one write per review, and no delivery be
 // acknowledged while Temporal or PostgreSQL was down.
 //
-// Needs the server binaries in .tools/temporal-server-<version>/ (`npx tsx deploy/local/tools.ts`
-// builds them, about 6 minutes on two cores, once). Without them the test is skipped, except in CI,
-// where it builds them itself rather than pass without running.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+// Not part of `npm test` (CI runs on a fresh machine, where building the Temporal server costs 6 to 12
+// minutes): `npm run test:cluster` runs it, building the server binaries into .tools/ first when
+// they are missing (deploy/local/tools.ts), and installing PostgreSQL where it is missing.
 import { describeFaultTally, runClusterFaults } from '../../bench/cluster';
-import { temporalToolsDir } from '../../deploy/local/tools';
+import { ensurePostgres, ensureTemporalServer } from '../../deploy/local/tools';
 
-const built = existsSync(path.join(temporalToolsDir(), 'bin', 'temporal-server'));
-const runIt = built || process.env.CI ? it : it.skip;
-if (!runIt) {
-  process.stderr.write(
-    'test/cluster skipped: no Temporal server build in .tools/ (npx tsx deploy/local/tools.ts)\n',
-  );
-}
+const say = (line: string) => process.stderr.write(`[cluster test] ${line}\n`);
 
-runIt(
+beforeAll(async () => {
+  await ensureTemporalServer(say);
+  await ensurePostgres(say);
+}, 1_800_000);
+
+it(
   'decides every review once through a Temporal server kill, a PostgreSQL restart and role kills',
   async () => {
     const tally = await runClusterFaults({

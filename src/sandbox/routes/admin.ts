@@ -6,6 +6,7 @@ import { type FaultRule, faultRuleSchema } from '../faults';
 import { type IdParams, parseInput } from '../http';
 import { type SandboxSeed, sandboxSeedSchema, startReleaseInputSchema } from '../seed';
 import type { RecordedCall } from '../traffic';
+import type { ReleasePipelineWaitingForReviewEvent } from '../webhook-sender';
 
 /** The parts of the programmatic Sandbox the admin routes expose. */
 export interface AdminHandle {
@@ -17,6 +18,7 @@ export interface AdminHandle {
   clearFaults(): void;
   startRelease(input: unknown): SandboxTrigger;
   advanceTrigger(id: string): SandboxTrigger;
+  reviewEvent(id: string): ReleasePipelineWaitingForReviewEvent;
   reset(seed?: SandboxSeed): void;
 }
 
@@ -40,6 +42,11 @@ export function adminRoutes(handle: AdminHandle): FastifyPluginAsync {
     });
     admin.post<IdParams>('/triggers/:id/advance', async (request) =>
       handle.advanceTrigger(request.params.id),
+    );
+    // The event Statsig would post for the phase that waits: for processes that drive the sandbox
+    // over HTTP and must not guess the phase from currentPhaseID.
+    admin.get<IdParams>('/triggers/:id/review-event', async (request) =>
+      handle.reviewEvent(request.params.id),
     );
     admin.post('/reset', async (request, reply) => {
       if (request.body === undefined) handle.reset();
