@@ -26,9 +26,12 @@ export const latencySlo = defineSuite({
         });
         return `${serviceUrl()}/v1/complete?${query}`;
       },
-      requests: 40,
+      // A p95 from 200 requests moves only when more than 10 are slow: one stall of the machine
+      // measuring it (a pause holds the 8 in flight) does not decide the SLO, and the medians the
+      // comparison tests barely move.
+      requests: 200,
       concurrency: 8,
-      warmup: 4,
+      warmup: 8,
       timeoutMs: 60_000,
     }),
   ],

@@ -40,6 +40,9 @@ async function reviewBoth(
   });
   await Promise.all([startReview(stack, good), startReview(stack, bad)]);
   const [improved, regressed] = await Promise.all([resultOf(stack, good), resultOf(stack, bad)]);
+  // The action with its reason first, so a failure says which criterion decided it.
+  expect([improved.action, improved.reason]).toEqual(['approved', expect.any(String)]);
+  expect([regressed.action, regressed.reason]).toEqual(['aborted', expect.any(String)]);
   expect(writesFor(stack, good)).toEqual([`PUT /release_pipeline_triggers/${good.id}/approve`]);
   expect(writesFor(stack, bad)).toEqual([`PUT /release_pipeline_triggers/${bad.id}/abort`]);
   return { stack, improved, regressed, triggers: [good.id, bad.id] };
@@ -75,7 +78,7 @@ it('latency-gate: an SLO and a Mann-Whitney comparison against a local HTTP serv
   expect(median).toMatchObject({
     verdict: 'pass',
     statistic: { test: 'mann-whitney', hypothesis: 'meets' },
-    samples: { candidate: 40, baseline: 40 },
+    samples: { candidate: 200, baseline: 200 },
   });
   // The improved prompt asks for fewer tokens: faster than the released one.
   expect(median?.difference).toBeLessThan(0);

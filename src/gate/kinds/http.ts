@@ -2,6 +2,7 @@
 // reports latency percentiles, error rate and throughput, and keeps each request's latency as a
 // sample so criteria can aggregate or compare them with the baseline.
 import { z } from 'zod';
+import { causeMessage } from '../../error-message';
 import { aggregate } from '../stats';
 import type { BenchmarkContext, Metrics } from '../types';
 import {
@@ -91,6 +92,12 @@ export const http = defineBenchmarkKind<HttpOptions, CheckedHttpOptions>(
           ? options.expectStatus.includes(status)
           : status >= 200 && status < 300;
 
+      // Why requests failed, so an error-rate verdict can be explained: the first few, distinct.
+      const failures = new Set<string>();
+      const noteFailure = (reason: string) => {
+        if (failures.size < 5) failures.add(reason);
+      };
+
       const send = async (index: number): Promise<RequestResult> => {
         const body =
           typeof options.body === 'function'
@@ -114,10 +121,13 @@ export const http = defineBenchmarkKind<HttpOptions, CheckedHttpOptions>(
           });
           // The whole answer counts: a slow body is a slow request.
           await response.arrayBuffer();
-          return { ok: accepted(response.status), latencyMs: performance.now() - started };
+          const ok = accepted(response.status);
+          if (!ok) noteFailure(`HTTP ${response.status}`);
+          return { ok, latencyMs: performance.now() - started };
         } catch (error) {
           // Cancellation of the run is not a failed request: stop here.
           if (context.signal.aborted) throw context.signal.reason ?? error;
+          noteFailure(causeMessage(error));
           return { ok: false, latencyMs: performance.now() - started };
         }
       };
@@ -133,6 +143,14 @@ export const http = defineBenchmarkKind<HttpOptions, CheckedHttpOptions>(
         results[index] = result;
         requestDone();
       });
+      if (failures.size > 0) {
+        // The path only: a query string may carry a token.
+        const { origin, pathname } = new URL(url);
+        context.log.warn('some requests failed', {
+          endpoint: `${origin}${pathname}`,
+          reasons: [...failures],
+        });
+      }
       const elapsedS = (performance.now() - (startedAt || performance.now())) / 1000;
       const latencies = results.filter((r) => r.ok).map((r) => r.latencyMs);
       const errors = results.filter((r) => !r.ok).length;
