@@ -28,7 +28,7 @@ import {
   type ReleasePipelineWaitingForReviewEvent,
   sendWebhook,
 } from '../../src/sandbox/webhook-sender';
-import { createClient } from '../../src/temporal/connection';
+import { createClient, temporalAnswers } from '../../src/temporal/connection';
 import { type ReviewReport, reviewWorkflowId } from '../../workflows/contract';
 import { hostPathOf, jobScript, loadCompose, serviceEnvironment, serviceImage } from './compose';
 import { type ManagedProcess, startProcess, treeCpuSeconds } from './processes';
@@ -321,16 +321,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       }
     };
     // Before the namespace exists (first start), the frontend answering is all there is to wait for.
-    const frontendUp = async () => {
-      try {
-        await client.connection.withDeadline(Date.now() + 2_000, () =>
-          client.connection.workflowService.getSystemInfo({}),
-        );
-        return true;
-      } catch {
-        return false;
-      }
-    };
+    const frontendUp = () => temporalAnswers(client);
     let postgres: ManagedProcess | undefined;
     let startPostgres = async (): Promise<ManagedProcess> => {
       throw new Error('this cluster runs against an external Temporal: no PostgreSQL of its own');

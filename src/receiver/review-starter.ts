@@ -14,6 +14,7 @@ import {
 } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { errorMessage } from '../error-message';
+import { temporalAnswers } from '../temporal/connection';
 import type { ReviewTrigger } from './events';
 
 export type StartResult = { status: 'accepted' | 'duplicate'; workflowId: string };
@@ -68,15 +69,6 @@ export function createReviewStarter(
         throw new TemporalUnavailableError(error);
       }
     },
-    async ready() {
-      try {
-        await client.connection.withDeadline(Date.now() + 2_000, () =>
-          client.connection.workflowService.getSystemInfo({}),
-        );
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ready: () => temporalAnswers(client),
   };
 }

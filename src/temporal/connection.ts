@@ -179,3 +179,15 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
   }
   return missing;
 }
+
+/** Whether the Temporal frontend answers within `timeoutMs`: readiness, and waiting for a start. */
+export async function temporalAnswers(client: Client, timeoutMs = 2_000): Promise<boolean> {
+  try {
+    await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+      client.connection.workflowService.getSystemInfo({}),
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
