@@ -10,6 +10,7 @@ import type { StatsigEventsClient } from '../src/statsig/events-client';
 import type { ReviewActivities } from '../workflows/contract';
 import { createEvaluateReview } from './evaluate-review';
 import { createRecordResult } from './record-result';
+import { withRedactedFailures } from './redaction';
 import { createRunBenchmark } from './run-benchmark';
 import { createStatsigReads, createTriggerReader } from './statsig-reads';
 import { createStatsigWrites } from './statsig-writes';
@@ -21,6 +22,11 @@ export interface ActivityDependencies {
   gate: GateDefinition;
   /** Where run outputs and review reports are stored (GATE_REPORTS_DIR). */
   reportsDir?: string;
+  /**
+   * The worker's own secrets (its Statsig keys, Temporal API key, review API token): never shown in
+   * a benchmark run's failure, whatever the benchmark printed.
+   */
+  secrets?: readonly string[];
 }
 
 export function createActivities(deps: ActivityDependencies): ReviewActivities {
@@ -32,7 +38,7 @@ export function createActivities(deps: ActivityDependencies): ReviewActivities {
     async planReview(input) {
       return planReview(gate, input.target, input.releasePipelineID);
     },
-    runBenchmark: createRunBenchmark(gate, reports),
+    runBenchmark: withRedactedFailures(createRunBenchmark(gate, reports), deps.secrets ?? []),
     evaluateReview: createEvaluateReview(reports),
     ...createStatsigWrites(statsig, triggers),
     recordReviewResult: createRecordResult(reports, events),

@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { errorMessage } from '../src/error-message';
 import type { ReportStore } from '../src/gate/report/store';
+import { redactSecrets } from '../src/redact';
 import type { StatsigEventsClient } from '../src/statsig/events-client';
 import type { LogEventBody } from '../src/statsig/schemas';
 import type { ReviewActivities, ReviewReport } from '../workflows/contract';
@@ -72,6 +73,14 @@ function reviewMetadata(report: ReviewReport): Record<string, string> {
   return metadata;
 }
 
+/**
+ * A run's failure as an event shows it. Failures are redacted where they are made; again here, as
+ * this text leaves for Statsig, and before the cut: a key cut in half would no longer be recognised.
+ */
+function eventError(text: string): string {
+  return redactSecrets(text).slice(0, 500);
+}
+
 /** The events a decided review logs: one for the review, one per benchmark. */
 export function reviewEvents(report: ReviewReport): LogEventBody['events'] {
   const user = { userID: 'rollout-gate' };
@@ -87,7 +96,7 @@ export function reviewEvents(report: ReviewReport): LogEventBody['events'] {
       benchmark: outcome.benchmark,
       ...(outcome.status === 'completed'
         ? Object.fromEntries(Object.entries(outcome.metrics).map(([k, v]) => [k, String(v)]))
-        : { error: outcome.error.slice(0, 500) }),
+        : { error: eventError(outcome.error) }),
     },
   }));
   return [

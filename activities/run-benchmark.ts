@@ -12,6 +12,7 @@ import { hashSeed } from '../src/gate/stats';
 import type { BenchmarkOutput, GateDefinition } from '../src/gate/types';
 import { FAILURE, type ReviewActivities, type RunBenchmarkInput } from '../workflows/contract';
 import { reviewKey } from './context';
+import { abandonedRunFailure, RunIgnoredCancellation, runDeadline } from './run-deadline';
 
 const isFiniteNumber = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value);
@@ -68,16 +69,19 @@ export function createRunBenchmark(
     const where = `${input.suite}/${input.benchmark} (${role}, repeat ${repeat})`;
     // Heartbeat on a timer as well as on request: a benchmark that never calls heartbeat() still
     // proves its worker is alive, and a dead worker is noticed within the heartbeat timeout.
+    // Once the attempt has ended no heartbeat goes out, not even from an abandoned run's code.
     let lastProgress: unknown;
+    let attemptOpen = true;
     const timer = setInterval(() => context.heartbeat(lastProgress), 1_000);
     // Stop the benchmark at its own timeout too, not only when Temporal says so: a killed process
-    // or an aborted request frees the worker at once.
-    const deadline = AbortSignal.timeout(context.info.startToCloseTimeoutMs);
-    const runSignal = AbortSignal.any([context.cancellationSignal, deadline]);
+    // or an aborted request frees the worker at once, and a run that ignores the signal is abandoned.
+    const timeoutMs = context.info.startToCloseTimeoutMs;
+    const deadline = runDeadline(timeoutMs, context.cancellationSignal);
+    const runSignal = deadline.signal;
     const scratchDir = await mkdtemp(path.join(tmpdir(), 'rollout-gate-run-'));
     const started = Date.now();
     try {
-      const output = await definition.run({
+      const running = definition.run({
         target,
         baseline: input.baseline ?? null,
         role,
@@ -85,6 +89,7 @@ export function createRunBenchmark(
         seed: hashSeed(`${workflowId}|${input.suite}|${input.benchmark}|${repeat}`),
         signal: runSignal,
         heartbeat: (progress?: unknown) => {
+          if (!attemptOpen) return;
           lastProgress = progress;
           context.heartbeat(progress);
         },
@@ -94,6 +99,9 @@ export function createRunBenchmark(
         },
         scratchDir,
       });
+      const output = await deadline.settle(running, (outcome) =>
+        context.log.warn('an abandoned benchmark run settled at last', { where, outcome }),
+      );
       const problem = outputProblem(output);
       if (problem) {
         throw ApplicationFailure.nonRetryable(
@@ -133,10 +141,14 @@ export function createRunBenchmark(
           FAILURE.benchmarkInvalidResult,
         );
       }
-      if (deadline.aborted && !context.cancellationSignal.aborted) {
+      if (error instanceof RunIgnoredCancellation) {
+        context.log.warn('abandoned a benchmark run that ignored its signal', { where });
+        throw abandonedRunFailure(`${input.suite}/${input.benchmark}`, error);
+      }
+      if (deadline.timedOut()) {
         throw ApplicationFailure.create({
           type: FAILURE.benchmarkFailed,
-          message: `${input.suite}/${input.benchmark} timed out after ${context.info.startToCloseTimeoutMs} ms`,
+          message: `${input.suite}/${input.benchmark} timed out after ${timeoutMs} ms`,
         });
       }
       throw ApplicationFailure.create({
@@ -144,6 +156,7 @@ export function createRunBenchmark(
         message: `${input.suite}/${input.benchmark} threw: ${errorMessage(error)}`,
       });
     } finally {
+      attemptOpen = false;
       clearInterval(timer);
       await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
     }

@@ -92,19 +92,6 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
-/**
- * Variables holding rollout-gate's own credentials. Scripts a benchmark runs do not inherit them
- * (give one through the benchmark's `env` when a script needs it). TLS settings name files, not
- * secrets, and stay.
- */
-export const SECRET_VARIABLES = [
-  'STATSIG_WEBHOOK_SECRET',
-  'STATSIG_CONSOLE_API_KEY',
-  'STATSIG_SERVER_SECRET',
-  'TEMPORAL_API_KEY',
-  'REVIEW_API_TOKEN',
-] as const;
-
 export const configSchema = z.object({
   STATSIG_WEBHOOK_SECRET: commaList,
   STATSIG_CONSOLE_API_KEY: z.string().min(1, 'is required'),

@@ -58,6 +58,11 @@ export const FAILURE = {
   benchmarkNotFound: 'BenchmarkNotFound',
   benchmarkInvalidResult: 'BenchmarkInvalidResult',
   benchmarkFailed: 'BenchmarkFailed',
+  /**
+   * A run still going a grace after its timeout or cancellation stopped it, abandoned so that its
+   * worker slot is freed. Not retried: a retry would start a second copy beside the one still running.
+   */
+  benchmarkIgnoredCancellation: 'BenchmarkIgnoredCancellation',
   reportStoreMissing: 'ReportStoreMissing',
   /** A write Statsig answered 2xx with an unreadable body, and a re-read did not show yet. */
   statsigWriteUnconfirmed: 'StatsigWriteUnconfirmed',

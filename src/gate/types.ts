@@ -136,7 +136,10 @@ export interface BenchmarkContext {
   seed: number;
   /** Tells Temporal the benchmark is alive; progress shows in the UI's pending activity. */
   heartbeat(progress?: unknown): void;
-  /** Aborted when the review is cancelled or the benchmark times out. */
+  /**
+   * Aborted when the review is cancelled or the benchmark times out (a little before `timeoutMs`).
+   * Honour it: a run still going a short grace later is abandoned as having ignored it.
+   */
   signal: AbortSignal;
   log: BenchmarkLogger;
   /** An empty directory for this run, removed when the run ends. */

@@ -69,6 +69,17 @@ function statsigDependencies(
   return events ? { statsig, events } : { statsig };
 }
 
+/** The worker's own secrets, redacted from what benchmark runs report (activities/redaction.ts). */
+function workerSecrets(config: Config): string[] {
+  return [
+    ...config.STATSIG_WEBHOOK_SECRET,
+    config.STATSIG_CONSOLE_API_KEY,
+    config.STATSIG_SERVER_SECRET,
+    config.TEMPORAL_API_KEY,
+    ...(config.REVIEW_API_TOKEN ?? []),
+  ].filter((secret): secret is string => secret !== undefined);
+}
+
 /** Starts the workers; answers the URL of their metrics listener, when there is one. */
 export async function startWorkerRole(
   context: RoleContext,
@@ -99,6 +110,7 @@ export async function startWorkerRole(
       ...statsigDependencies(config, log, metrics),
       gate,
       reportsDir: config.GATE_REPORTS_DIR,
+      secrets: workerSecrets(config),
     },
     workflows: { workflowsPath: require.resolve('../../workflows') },
     statsigWritesPerSecond: statsigWriteRate(config),

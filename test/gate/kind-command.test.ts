@@ -1,6 +1,7 @@
 // The command kind runs real processes: what it hands them, how it reads their JSON, what a failing
 // or silent script means, and that a cancelled or timed-out run leaves no process behind.
 import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { command, parseCommandOutput } from '../../src/gate/kinds/command';
 import { InvalidBenchmarkOutputError } from '../../src/gate/kinds/kind';
@@ -60,43 +61,98 @@ console.log(JSON.stringify({
   expect((output as unknown as { meta: string }).meta).toBe('baseline:yes');
 });
 
-it("keeps rollout-gate's secrets from the script, unless given through env", async () => {
+it('gives the script an allow-listed environment: PATH, HOME, locale, TMP and what the benchmark names', async () => {
   const context = await benchmarkContext();
+  const dump = path.join(context.scratchDir, 'env.json');
   const file = await script(
     context.scratchDir,
     'env.js',
-    `console.log(JSON.stringify({ metrics: {
-  consoleKey: process.env.STATSIG_CONSOLE_API_KEY === undefined ? 0 : 1,
-  webhookSecret: process.env.STATSIG_WEBHOOK_SECRET === undefined ? 0 : 1,
-  serverSecret: process.env.STATSIG_SERVER_SECRET === 'given' ? 1 : 0,
-  temporalApiKey: process.env.TEMPORAL_API_KEY === undefined ? 0 : 1,
-  reviewApiToken: process.env.REVIEW_API_TOKEN === undefined ? 0 : 1,
-  path: process.env.PATH ? 1 : 0,
-} }));`,
+    `require('node:fs').writeFileSync(${JSON.stringify(dump)}, JSON.stringify(process.env));
+console.log(JSON.stringify({ metrics: { ok: 1 } }));`,
   );
   const saved = { ...process.env };
-  process.env.STATSIG_CONSOLE_API_KEY = 'console-secret';
-  process.env.STATSIG_WEBHOOK_SECRET = 'webhook-secret-0123456789';
+  // What docker compose hands the worker from .env, and rollout-gate's own credentials.
+  process.env.POSTGRES_PASSWORD = 'postgres-password-0123456789';
+  process.env.GRAFANA_ADMIN_PASSWORD = 'grafana-password-0123456789';
+  process.env.STATSIG_CONSOLE_API_KEY = 'console-secret0123456789';
   process.env.TEMPORAL_API_KEY = 'temporal-cloud-key';
-  process.env.REVIEW_API_TOKEN = 'review-api-token-0123456789abcdef0123456789';
+  process.env.SOME_UNRELATED_SETTING = 'anything';
+  process.env.HOME ??= '/home/worker';
+  process.env.LC_ALL = 'C.UTF-8';
+  process.env.TZ = 'UTC';
+  process.env.TMPDIR = tmpdir();
+  process.env.HTTPS_PROXY = 'http://proxy.internal:3128';
   try {
-    const output = await command({
+    await command({
       name: 'env',
       command: process.execPath,
       args: [file],
-      env: { STATSIG_SERVER_SECRET: 'given' },
+      env: { STATSIG_SERVER_SECRET: 'given', EVAL_MODE: 'fast' },
+      inheritEnv: ['HTTPS_PROXY', 'NOT_SET_ANYWHERE'],
     }).run(context);
-    expect(output.metrics).toEqual({
-      consoleKey: 0,
-      webhookSecret: 0,
-      serverSecret: 1,
-      temporalApiKey: 0,
-      reviewApiToken: 0,
-      path: 1,
+    const seen = JSON.parse(await readFile(dump, 'utf8')) as Record<string, string>;
+    for (const name of [
+      'POSTGRES_PASSWORD',
+      'GRAFANA_ADMIN_PASSWORD',
+      'STATSIG_CONSOLE_API_KEY',
+      'TEMPORAL_API_KEY',
+      'SOME_UNRELATED_SETTING',
+      'NOT_SET_ANYWHERE',
+    ]) {
+      expect(seen).not.toHaveProperty(name);
+    }
+    expect(seen).toMatchObject({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LC_ALL: 'C.UTF-8',
+      TZ: 'UTC',
+      TMPDIR: tmpdir(),
+      HTTPS_PROXY: 'http://proxy.internal:3128',
+      STATSIG_SERVER_SECRET: 'given',
+      EVAL_MODE: 'fast',
+      ROLLOUT_GATE_ROLE: 'candidate',
     });
+    const allowed =
+      /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|TZ|TMPDIR|TMP|TEMP|LC_\w+|ROLLOUT_GATE_\w+|STATSIG_SERVER_SECRET|EVAL_MODE|HTTPS_PROXY)$/;
+    expect(Object.keys(seen).filter((name) => !allowed.test(name))).toEqual([]);
   } finally {
     process.env = saved;
   }
+});
+
+it('redacts key-like text from the stderr and stdout it quotes, and from its heartbeats', async () => {
+  const context = await benchmarkContext();
+  const leak = 'console-AbCdEf123456789 secret-XyZ987654321ab Bearer abc.def.ghi12345';
+  const crash = await script(
+    context.scratchDir,
+    'crash.js',
+    `console.error('calling the model with ${leak}'); setTimeout(() => process.exit(2), 100);`,
+  );
+  const failure = await command({ name: 'eval', command: process.execPath, args: [crash] })
+    .run(context)
+    .catch((error: Error) => error);
+  expect(failure).toBeInstanceOf(Error);
+  expect((failure as Error).message).toBe(
+    `'${process.execPath}' exited with code 2: calling the model with [redacted] [redacted] [redacted]`,
+  );
+  expect(JSON.stringify(context.heartbeats)).toContain('[redacted]');
+  expect(JSON.stringify(context.heartbeats)).not.toMatch(/AbCdEf123456789|XyZ987654321ab|ghi12345/);
+
+  // Past the 4000 characters of stderr kept, the cut goes through the key: the cut word goes too.
+  const long = await script(
+    context.scratchDir,
+    'long.js',
+    `process.stderr.write('console-AbCdEf123456789 ' + 'z '.repeat(1995)); setTimeout(() => process.exit(2), 100);`,
+  );
+  await expect(
+    command({ name: 'eval', command: process.execPath, args: [long] }).run(context),
+  ).rejects.toThrow(/exited with code 2: z z z/);
+  expect(JSON.stringify(context.heartbeats)).not.toMatch(/123456789/);
+
+  const chatty = await script(context.scratchDir, 'chatty.js', `console.log('token ${leak}');`);
+  await expect(
+    command({ name: 'eval', command: process.execPath, args: [chatty] }).run(context),
+  ).rejects.toThrow(/got: token \[redacted\] \[redacted\] \[redacted\]$/);
 });
 
 it('reads the last line when the script logs to stdout first, and a flat object as metrics', () => {

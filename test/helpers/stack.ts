@@ -73,6 +73,8 @@ export interface StackOptions {
   temporalAddress?: string;
   /** Sandbox options beyond the keys and seed (e.g. `currentPhaseReading`). */
   sandbox?: Partial<SandboxOptions>;
+  /** Activity slots of each worker's review task queue (50 by default). */
+  maxConcurrentActivities?: number;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -119,12 +121,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const events = options.recordResults
       ? new StatsigEventsClient({ baseUrl: sandbox.eventsApiUrl, serverSecret, timeoutMs: 5_000 })
       : undefined;
+    // The worker's secrets, as production passes them: redacted from benchmark failures.
+    const secrets = [webhookSecret, consoleApiKey, serverSecret];
     const reviewWorkers: ReviewWorkers = await createReviewWorkers({
       connection,
       namespace,
       taskQueue,
-      dependencies: events ? { statsig, events, gate, reportsDir } : { statsig, gate, reportsDir },
+      dependencies: events
+        ? { statsig, events, gate, reportsDir, secrets }
+        : { statsig, gate, reportsDir, secrets },
       workflows: workflowBundleOption(),
+      ...(options.maxConcurrentActivities === undefined
+        ? {}
+        : { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }),
     });
     const running = reviewWorkers.run();
     let stopped: Promise<void> | undefined;

@@ -1,13 +1,16 @@
 // `command`: runs a process (an eval script you already have), hands it the version under review,
 // and reads its metrics as JSON from stdout. The process runs in its own process group, so on a
 // timeout or a cancelled review the whole group (the script and anything it started) is stopped:
-// SIGTERM first, SIGKILL after a grace period.
+// SIGTERM first, SIGKILL after a grace period. The script gets an allow-listed environment
+// (command-env.ts), and what it prints is redacted of key-like text before it reaches an error, a
+// heartbeat, a report or Statsig's event stream.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { SECRET_VARIABLES } from '../../config';
+import { redactSecrets } from '../../redact';
 import type { BenchmarkOutput } from '../types';
+import { allowedEnvironment } from './command-env';
 import {
   defineBenchmarkKind,
   type FromContext,
@@ -21,8 +24,13 @@ export interface CommandOptions {
   /** The executable (looked up on PATH); no shell is involved. */
   command: FromContext<string>;
   args?: FromContext<string[]>;
-  /** Added to the worker's environment (which reaches the script without rollout-gate's secrets). */
+  /**
+   * Variables for the script. It starts from an allow-list of the worker's (PATH, HOME, USER,
+   * LOGNAME, locale, TZ, TMPDIR/TMP/TEMP) plus `inheritEnv`; nothing else of the worker's reaches it.
+   */
   env?: FromContext<Record<string, string>>;
+  /** Names of further worker variables the script inherits when they are set (e.g. HTTPS_PROXY). */
+  inheritEnv?: string[];
   /** Working directory. Default: the worker's. */
   cwd?: string;
   /** Time between SIGTERM and SIGKILL when the run is stopped. Default 2 s. */
@@ -37,6 +45,7 @@ const commandOptionsSchema = z.object({
   command: fromContext(z.string().min(1)),
   args: fromContext(z.array(z.string())).optional(),
   env: fromContext(z.record(z.string(), z.string())).optional(),
+  inheritEnv: z.array(z.string().min(1)).optional(),
   cwd: z.string().min(1).optional(),
   killGraceMs: z.number().int().min(0).default(2_000),
   maxOutputBytes: z
@@ -48,15 +57,18 @@ const commandOptionsSchema = z.object({
 
 const STDERR_TAIL_BYTES = 4_000;
 
-// rollout-gate's own credentials stay out of the scripts it runs; give a script one through `env`.
-const WITHHELD: ReadonlySet<string> = new Set(SECRET_VARIABLES);
-
-function inheritedEnvironment(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && !WITHHELD.has(entry[0]),
-    ),
-  );
+/**
+ * The end of stderr with `chunk` added. Where it is cut, the first line goes (or the first word, when
+ * a line is longer than the tail): half a key would no longer look like one to the redaction.
+ */
+function stderrTailWith(tail: string, chunk: string): string {
+  const joined = tail + chunk;
+  if (joined.length <= STDERR_TAIL_BYTES) return joined;
+  const cut = joined.slice(-STDERR_TAIL_BYTES);
+  const lineEnd = cut.indexOf('\n');
+  if (lineEnd !== -1) return cut.slice(lineEnd + 1);
+  const wordEnd = cut.search(/\s/);
+  return wordEnd === -1 ? '' : cut.slice(wordEnd + 1);
 }
 
 /** Stdout is the JSON document, or its last line is (scripts often log before printing it). */
@@ -85,7 +97,9 @@ export function parseCommandOutput(stdout: string): BenchmarkOutput {
       return { metrics: record as Record<string, number> };
     }
   }
-  const shown = text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  // Redacted before it is cut short, so that a cut cannot leave half a key unrecognisable.
+  const redacted = redactSecrets(text);
+  const shown = redacted.length > 300 ? `${redacted.slice(0, 300)}…` : redacted;
   throw new InvalidBenchmarkOutputError(
     `the command printed no JSON with metrics on stdout (expected {"metrics": {...}} or an object of numbers), got: ${shown || '(nothing)'}`,
   );
@@ -109,7 +123,7 @@ export const command = defineBenchmarkKind<CommandOptions, CheckedCommandOptions
       const targetFile = path.join(context.scratchDir, 'target.json');
       await writeFile(targetFile, JSON.stringify(context.target));
       const env: Record<string, string> = {
-        ...inheritedEnvironment(),
+        ...allowedEnvironment(options.inheritEnv),
         ROLLOUT_GATE_TARGET_FILE: targetFile,
         ROLLOUT_GATE_ROLE: context.role,
         ROLLOUT_GATE_REPEAT: String(context.repeat),
@@ -165,8 +179,9 @@ export const command = defineBenchmarkKind<CommandOptions, CheckedCommandOptions
           context.heartbeat({ stdoutBytes });
         });
         child.stderr.on('data', (chunk: Buffer) => {
-          stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
-          context.heartbeat({ stderr: stderrTail.split('\n').filter(Boolean).at(-1) });
+          stderrTail = stderrTailWith(stderrTail, chunk.toString('utf8'));
+          const line = stderrTail.split('\n').filter(Boolean).at(-1);
+          context.heartbeat({ stderr: line === undefined ? line : redactSecrets(line) });
         });
         child.on('error', (error) => {
           outcome ??= new Error(`could not start '${file}': ${error.message}`);
@@ -179,8 +194,8 @@ export const command = defineBenchmarkKind<CommandOptions, CheckedCommandOptions
           if (outcome) return reject(outcome);
           if (code !== 0) {
             const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-            const tail = stderrTail.trim();
-            return reject(new Error(`'${file}' ${how}${tail ? `: ${tail.slice(-800)}` : ''}`));
+            const tail = redactSecrets(stderrTail).slice(-800).trim();
+            return reject(new Error(`'${file}' ${how}${tail ? `: ${tail}` : ''}`));
           }
           try {
             resolvePromise(parseCommandOutput(Buffer.concat(stdout).toString('utf8')));
