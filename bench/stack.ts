@@ -145,6 +145,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     PORT: String(receiverPort),
     // Several workers run side by side here; they would all claim the default metrics port.
     WORKER_METRICS_PORT: 'off',
+    // One receiver, measured on its webhook route: its internal routes need no port of their own.
+    INTERNAL_PORT: 'shared',
   };
 
   const workers: RoleProcess[] = [];
