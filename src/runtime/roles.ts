@@ -104,7 +104,20 @@ export async function startWorkerRole(
     workflows: { workflowsPath: require.resolve('../../workflows') },
     statsigWritesPerSecond: statsigWriteRate(config),
     metrics,
+    retention: {
+      settings: {
+        maxAgeMs: config.GATE_REPORTS_MAX_AGE,
+        maxBytes: config.GATE_REPORTS_MAX_BYTES,
+      },
+      intervalMs: config.GATE_REPORTS_PRUNE_INTERVAL,
+    },
   });
+  if (workers.retentionSchedule !== 'off') {
+    log.info(
+      { schedule: workers.retentionSchedule, reportsDir: config.GATE_REPORTS_DIR },
+      'report retention schedule',
+    );
+  }
   const workersDone = workers.run();
   workersDone.catch((error: unknown) => log.error({ err: error }, 'worker stopped with an error'));
   stops.first(async () => {
