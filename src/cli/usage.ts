@@ -101,7 +101,7 @@ STATSIG_WEBHOOK_SECRET (comma-separated) and says which one matched. Exits 0 whe
 A review ID is its workflow ID, review-<triggerID>-<phaseID>. Talks to Temporal directly with the
 TEMPORAL_* settings (default: the embedded dev server of 'rollout-gate start' on this machine), or
 with --url to a receiver's review API (token from REVIEW_API_TOKEN).
-  --url URL      a receiver's base URL, e.g. https://gate.example.com (default ROLLOUT_GATE_URL)
+  --url URL      a receiver's internal listener, e.g. http://127.0.0.1:9465 (default ROLLOUT_GATE_URL)
   --actor NAME   who decides, recorded with the decision (default ROLLOUT_GATE_ACTOR, else user@host)
   --verdict      pass, fail or inconclusive
   --decision     pending, waiting, approved, aborted, disabled, none or superseded
