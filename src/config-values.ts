@@ -123,7 +123,7 @@ export const DEFAULT_INTERNAL_PORT = 9465;
 
 /**
  * INTERNAL_PORT: a port of its own (the default), or `shared` to serve the internal routes on the
- * public PORT as releases before 0.2 did, leaving the split to a proxy's routing.
+ * public PORT as before the split, leaving it to a proxy's routing.
  */
 export const internalPort = z
   .string()
