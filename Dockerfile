@@ -3,8 +3,8 @@
 # `worker` runs the Temporal workers (metrics on :9464). docker-compose.yml starts both next to a Temporal server;
 # against a server of your own:
 #   docker build -t rollout-gate .
-#   docker run --env-file .env -e TEMPORAL_ADDRESS=your-host:7233 -p 3000:3000 rollout-gate
-#   docker run --env-file .env -e TEMPORAL_ADDRESS=your-host:7233 rollout-gate worker
+#   docker run -e STATSIG_WEBHOOK_SECRET -e TEMPORAL_ADDRESS=your-host:7233 -p 3000:3000 rollout-gate
+#   docker run -e STATSIG_CONSOLE_API_KEY -e TEMPORAL_ADDRESS=your-host:7233 rollout-gate worker
 # Debian (glibc) rather than Alpine: the Temporal worker's native core bridge ships glibc builds.
 
 # --- every dependency, dev included: the compiler and type packages the build needs ---
@@ -43,8 +43,12 @@ RUN mkdir -p "$GATE_REPORTS_DIR" && chown node:node "$GATE_REPORTS_DIR"
 COPY bin ./bin
 RUN ln -s /app/bin/rollout-gate /usr/local/bin/rollout-gate
 USER node
-# The worker's metrics listener (WORKER_METRICS_PORT), then the receiver's HTTP port.
+# The worker's metrics listener (WORKER_METRICS_PORT); the receiver's internal listener
+# (INTERNAL_PORT: metrics, stats, changes, review API; on the container's loopback unless
+# INTERNAL_HOST=0.0.0.0, which docker-compose.yml sets for Prometheus, never to be published
+# publicly); then the receiver's public port (webhooks and health checks only).
 EXPOSE 9464
+EXPOSE 9465
 EXPOSE 3000
 # Node's fetch, as the slim image has no curl. The worker serves no HTTP: compose disables this
 # check for it.

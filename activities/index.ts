@@ -8,9 +8,11 @@ import type { GateDefinition } from '../src/gate/types';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { StatsigEventsClient } from '../src/statsig/events-client';
 import type { ReviewActivities } from '../workflows/contract';
+import type { RetentionActivities } from '../workflows/retention-contract';
 import { createEvaluateReview } from './evaluate-review';
 import { createRecordResult } from './record-result';
 import { withRedactedFailures } from './redaction';
+import { createReportRetention } from './report-retention';
 import { createRunBenchmark } from './run-benchmark';
 import { createStatsigReads, createTriggerReader } from './statsig-reads';
 import { createStatsigWrites } from './statsig-writes';
@@ -29,7 +31,9 @@ export interface ActivityDependencies {
   secrets?: readonly string[];
 }
 
-export function createActivities(deps: ActivityDependencies): ReviewActivities {
+export function createActivities(
+  deps: ActivityDependencies,
+): ReviewActivities & RetentionActivities {
   const { statsig, events, gate } = deps;
   const reports = new ReportStore(deps.reportsDir ?? DEFAULT_REPORTS_DIR);
   const triggers = createTriggerReader(statsig);
@@ -42,5 +46,7 @@ export function createActivities(deps: ActivityDependencies): ReviewActivities {
     evaluateReview: createEvaluateReview(reports),
     ...createStatsigWrites(statsig, triggers),
     recordReviewResult: createRecordResult(reports, events),
+    // The report store's retention pass, run by its own Schedule (workflows/report-retention.ts).
+    ...createReportRetention(reports),
   };
 }

@@ -1,8 +1,17 @@
 // Records a decided review: the decision goes into the stored report (when the review got that far),
 // and the review's events go to Statsig beside the rollout (log_event) when a server secret is set.
+//
+// Recording is at least once, never silently lost, and de-duplicable: Statsig's Events API can be
+// neither asked what it holds nor given an idempotency key, so
+// - every event carries a key stable across attempts (`metadata.eventKey`: the review's workflow
+//   and run IDs and the event's place), which is what a consumer de-duplicates on;
+// - once Statsig has answered, a marker in the report store says so, and a later attempt (the
+//   worker died before Temporal heard the activity complete, say) sends nothing.
+// What no client can prevent: an answer lost after Statsig took the events (a timeout, a dropped
+// connection) leaves no marker, and the retry sends the same events again, same keys, same content.
 import { Context } from '@temporalio/activity';
 import { errorMessage } from '../src/error-message';
-import type { ReportStore } from '../src/gate/report/store';
+import type { ReportStore, ReviewKey } from '../src/gate/report/store';
 import { redactSecrets } from '../src/redact';
 import type { StatsigEventsClient } from '../src/statsig/events-client';
 import type { LogEventBody } from '../src/statsig/schemas';
@@ -81,10 +90,15 @@ function eventError(text: string): string {
   return redactSecrets(text).slice(0, 500);
 }
 
-/** The events a decided review logs: one for the review, one per benchmark. */
-export function reviewEvents(report: ReviewReport): LogEventBody['events'] {
+/** The key of a review's event: the same on every attempt, different for every event and review. */
+export function eventKey(review: ReviewKey, index: number): string {
+  return `${review.workflowId}/${review.runId}/${index}`;
+}
+
+/** The events a decided review logs: one for the review, one per benchmark, each with its key. */
+export function reviewEvents(report: ReviewReport, review: ReviewKey): LogEventBody['events'] {
   const user = { userID: 'rollout-gate' };
-  const perBenchmark = report.benchmarks.map((outcome) => ({
+  const perBenchmark = report.benchmarks.map((outcome, index) => ({
     eventName: 'rollout_gate_benchmark',
     value: outcome.status,
     time: report.decidedAtMs,
@@ -97,6 +111,8 @@ export function reviewEvents(report: ReviewReport): LogEventBody['events'] {
       ...(outcome.status === 'completed'
         ? Object.fromEntries(Object.entries(outcome.metrics).map(([k, v]) => [k, String(v)]))
         : { error: eventError(outcome.error) }),
+      // Last, so that no metric of that name can replace it.
+      eventKey: eventKey(review, index + 1),
     },
   }));
   return [
@@ -105,10 +121,15 @@ export function reviewEvents(report: ReviewReport): LogEventBody['events'] {
       value: report.verdict ?? report.outcome,
       time: report.decidedAtMs,
       user,
-      metadata: reviewMetadata(report),
+      metadata: { ...reviewMetadata(report), eventKey: eventKey(review, 0) },
     },
     ...perBenchmark,
   ];
+}
+
+/** Whether Statsig has answered this review's log_event before (a marker no error can fake). */
+async function answeredBefore(reports: ReportStore, review: ReviewKey): Promise<boolean> {
+  return (await reports.readEventsMarker(review)) !== undefined;
 }
 
 export function createRecordResult(
@@ -118,11 +139,28 @@ export function createRecordResult(
   return async function recordReviewResult(report) {
     if (report.evaluation) await addDecisionToReport(reports, report);
     if (!events) return 'skipped';
-    try {
-      await events.logEvents(reviewEvents(report), cancellation());
+    const review = reviewKey();
+    if (await answeredBefore(reports, review)) {
+      Context.current().log.info('log_event was answered on an earlier attempt: not sent again');
       return 'recorded';
+    }
+    const body = reviewEvents(report, review);
+    try {
+      await events.logEvents(body, cancellation());
     } catch (error) {
       return toFailure(error);
     }
+    try {
+      await reports.writeEventsMarker(review, {
+        recordedAt: new Date().toISOString(),
+        eventKeys: body.flatMap((event) => event.metadata?.eventKey ?? []),
+      });
+    } catch (error) {
+      // Recorded all the same; only a later attempt, should there be one, would send again.
+      Context.current().log.warn('could not write the log_event marker', {
+        error: errorMessage(error),
+      });
+    }
+    return 'recorded';
   };
 }

@@ -145,6 +145,11 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     PORT: String(receiverPort),
     // Several workers run side by side here; they would all claim the default metrics port.
     WORKER_METRICS_PORT: 'off',
+    // One receiver, measured on its webhook route: its internal routes need no port of their own.
+    INTERNAL_PORT: 'shared',
+    // The load comes from one address standing for all of Statsig's: a per-source cap on requests
+    // in flight before their signature is checked would measure the generator, not the receiver.
+    WEBHOOK_UNVERIFIED_PER_MINUTE: '0',
   };
 
   const workers: RoleProcess[] = [];

@@ -3,6 +3,21 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  commaList,
+  flag,
+  internalPort,
+  optionalDuration,
+  optionalPort,
+  optionalSize,
+  optionalString,
+  parseDuration,
+  port,
+  positiveMs,
+  trustProxy,
+} from './config-values';
+
+export { DEFAULT_INTERNAL_PORT, parseDuration, parseSize } from './config-values';
 
 /** The folder holding package.json: `src/..` when run from source, `dist/src/../..` when compiled. */
 function findProjectRoot(start: string): string {
@@ -54,47 +69,14 @@ export const DEFAULT_STATSIG_WRITES_PER_SECOND = Math.min(
   DEFAULT_STATSIG_WRITES_PER_15MIN / 900,
 );
 
-const commaList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  )
-  .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')).min(1));
-
-const port = z.coerce.number().int().min(0).max(65535);
-/** A port, or `off` (or empty) to not listen at all. */
-const optionalPort = z
-  .string()
-  .optional()
-  .transform((value, context) => {
-    const text = value?.trim() ?? '';
-    if (text === '' || text === 'off') return undefined;
-    const number = Number(text);
-    if (!Number.isInteger(number) || number < 0 || number > 65535) {
-      context.addIssue({ code: 'custom', message: "must be a port (0-65535) or 'off'" });
-      return z.NEVER;
-    }
-    return number;
-  });
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .optional()
-  .transform((value) =>
-    value === undefined || value === '' ? undefined : ['true', '1', 'yes'].includes(value),
-  );
-const positiveMs = z.coerce.number().int().positive('must be a positive number of milliseconds');
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
-
 export const configSchema = z.object({
-  STATSIG_WEBHOOK_SECRET: commaList,
-  STATSIG_CONSOLE_API_KEY: z.string().min(1, 'is required'),
+  /** Required by the receiver only (see ROLE_SECRETS). */
+  STATSIG_WEBHOOK_SECRET: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    commaList.optional(),
+  ),
+  /** Required by the worker only: the receiver starts and signals workflows, never calls Statsig. */
+  STATSIG_CONSOLE_API_KEY: optionalString,
   STATSIG_CONSOLE_API_URL: z.url().default('https://statsigapi.net/console/v1'),
   STATSIG_SERVER_SECRET: optionalString,
   STATSIG_EVENTS_API_URL: z.url().default('https://events.statsigapi.net/v1'),
@@ -121,8 +103,19 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
-  /** Webhook deliveries per minute before the receiver answers 429; 0 turns the limit off. */
+  /**
+   * Verified webhook deliveries per minute before the receiver answers 429; 0 turns the limit off.
+   * Only deliveries whose signature checked out spend it.
+   */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /**
+   * Requests per minute and source address that have not proven a signature (unsigned, forged,
+   * handshakes, bodies refused before the check) before that source is answered 429 without its
+   * body being read; 0 turns the cap off.
+   */
+  WEBHOOK_UNVERIFIED_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  /** Which X-Forwarded-For hops to believe for the source address (see trustProxy above). */
+  TRUST_PROXY: trustProxy,
   /** Config changes the receiver keeps for GET /changes. */
   WEBHOOK_CHANGES_KEPT: z.coerce.number().int().positive().default(1000),
   TEMPORAL_ADDRESS: optionalString,
@@ -143,7 +136,11 @@ export const configSchema = z.object({
   TEMPORAL_DEV_UI_PORT: port.default(8233),
   TEMPORAL_DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')),
   HOST: z.string().default('0.0.0.0'),
+  /** The public listener: webhooks and health checks only. */
   PORT: port.default(3000),
+  /** The internal listener: /metrics, /stats, /changes, the review API, health checks. */
+  INTERNAL_HOST: z.string().default('127.0.0.1'),
+  INTERNAL_PORT: internalPort,
   /**
    * Bearer tokens of the review API (GET /reviews, POST /reviews/:id/decision); comma-separated for
    * rotation. Unset: those routes answer 404 REVIEW_API_DISABLED.
@@ -164,6 +161,25 @@ export const configSchema = z.object({
   WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
   GATE_CONFIG: z.string().default(DEFAULT_GATE_CONFIG),
   GATE_REPORTS_DIR: z.string().min(1).default(DEFAULT_REPORTS_DIR),
+  /** Reviews whose files were last written longer ago are removed (by a Temporal Schedule). */
+  GATE_REPORTS_MAX_AGE: optionalDuration,
+  /** The report store is kept under this size, the reviews written longest ago removed first. */
+  GATE_REPORTS_MAX_BYTES: optionalSize,
+  /** How often the retention schedule runs, when either limit is set. */
+  GATE_REPORTS_PRUNE_INTERVAL: z
+    .string()
+    .default('1h')
+    .transform((value, context) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms < 60_000) {
+        context.addIssue({
+          code: 'custom',
+          message: 'must be a duration of 1m or more, such as 1h',
+        });
+        return z.NEVER;
+      }
+      return ms;
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -195,7 +211,11 @@ const temporalConfigSchema = configSchema.pick({
 
 export type TemporalConfig = z.infer<typeof temporalConfigSchema>;
 
-function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+function parse<T extends z.ZodType>(
+  schema: T,
+  env: NodeJS.ProcessEnv,
+  extra: string[] = [],
+): z.infer<T> {
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
@@ -204,11 +224,49 @@ function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<
       const message = issue.code === 'invalid_type' ? 'is required' : issue.message;
       return `${name} ${message}`;
     });
-    throw new ConfigError(problems);
+    throw new ConfigError([...extra, ...problems]);
   }
-  const problems = temporalProblems(result.data as TemporalConfig);
+  const problems = [...extra, ...temporalProblems(result.data as TemporalConfig)];
   if (problems.length > 0) throw new ConfigError(problems);
   return result.data;
+}
+
+/** The processes a command runs: each needs its own secrets and no other's. */
+export interface ConfigRoles {
+  worker: boolean;
+  receiver: boolean;
+}
+
+/**
+ * Which secret each role needs, and why: least privilege, so a receiver (exposed to the internet)
+ * holds no Console API key, and a worker no webhook secret.
+ */
+const ROLE_SECRETS = {
+  receiver: {
+    name: 'STATSIG_WEBHOOK_SECRET',
+    why: 'by the receiver, which checks the signature of every webhook',
+  },
+  worker: {
+    name: 'STATSIG_CONSOLE_API_KEY',
+    why: 'by the worker, which reads release pipelines and approves or aborts their phases through the Console API (the receiver does not need it)',
+  },
+} as const;
+
+function roleProblems(env: NodeJS.ProcessEnv, roles: ConfigRoles): string[] {
+  return (['receiver', 'worker'] as const)
+    .filter((role) => roles[role] && (env[ROLE_SECRETS[role].name] ?? '').trim() === '')
+    .map((role) => `${ROLE_SECRETS[role].name} is required ${ROLE_SECRETS[role].why}`);
+}
+
+/** A secret a role needs, for code past loadConfig: loadConfig with that role has checked it. */
+export function roleSecret<R extends keyof ConfigRoles>(
+  config: Config,
+  role: R,
+): NonNullable<Config[(typeof ROLE_SECRETS)[R]['name']]> {
+  const { name, why } = ROLE_SECRETS[role];
+  const value = config[name];
+  if (value === undefined) throw new ConfigError([`${name} is required ${why}`]);
+  return value as NonNullable<Config[(typeof ROLE_SECRETS)[R]['name']]>;
 }
 
 /** Rules across variables; the files themselves are read by src/temporal/connection.ts. */
@@ -237,9 +295,15 @@ function temporalProblems(config: TemporalConfig): string[] {
   return problems;
 }
 
-/** Parses the environment; throws ConfigError naming every bad variable at once. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parse(configSchema, env);
+/**
+ * Parses the environment for the roles a command runs (both unless told); throws ConfigError
+ * naming every bad or missing variable at once.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  roles: ConfigRoles = { worker: true, receiver: true },
+): Config {
+  return parse(configSchema, env, roleProblems(env, roles));
 }
 
 /** Only the Temporal settings: for commands that talk to Temporal and nothing else. */

@@ -1,10 +1,17 @@
 // The worker side: one worker runs reviews and benchmarks; a second, on its own task queue, makes
 // every write to Statsig under a task-queue-wide rate limit that holds across all worker processes.
+// Workers also keep the report store's retention Schedule in step with their settings.
+import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDependencies, createActivities } from '../activities';
 import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/contract';
 import { DEFAULT_STATSIG_WRITES_PER_SECOND } from './config';
 import type { WorkerMetrics } from './metrics/worker';
+import {
+  ensureRetentionSchedule,
+  type RetentionScheduleOptions,
+  type RetentionScheduleOutcome,
+} from './temporal/report-retention';
 
 export interface ReviewWorkersOptions {
   connection: NativeConnection;
@@ -18,9 +25,16 @@ export interface ReviewWorkersOptions {
   statsigWritesPerSecond?: number;
   /** Benchmark durations and reviews decided, counted around the activities. */
   metrics?: WorkerMetrics;
+  /**
+   * The report store's retention (GATE_REPORTS_MAX_AGE, GATE_REPORTS_MAX_BYTES): its Schedule is
+   * created, updated or (both limits off) deleted. Absent, the Schedule is left alone.
+   */
+  retention?: Omit<RetentionScheduleOptions, 'taskQueue'>;
 }
 
 export interface ReviewWorkers {
+  /** What became of the retention Schedule, when `retention` was given. */
+  retentionSchedule: RetentionScheduleOutcome | undefined;
   run(): Promise<void>;
   shutdown(): void;
 }
@@ -49,7 +63,15 @@ export async function createReviewWorkers(options: ReviewWorkersOptions): Promis
     maxTaskQueueActivitiesPerSecond:
       options.statsigWritesPerSecond ?? DEFAULT_STATSIG_WRITES_PER_SECOND,
   });
+  const retentionSchedule = options.retention
+    ? await ensureRetentionSchedule(
+        // Over the workers' own connection; closing the workers closes it.
+        new Client({ connection: options.connection, namespace: options.namespace }),
+        { ...options.retention, taskQueue: options.taskQueue },
+      )
+    : undefined;
   return {
+    retentionSchedule,
     async run() {
       await Promise.all([reviews.run(), writes.run()]);
     },

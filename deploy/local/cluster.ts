@@ -60,6 +60,8 @@ export interface ClusterPorts {
   sandbox: number;
   /** The first receiver's; the others count up from it. */
   receiver: number;
+  /** The first receiver's internal listener (metrics, review API); the others count up from it. */
+  receiverInternal: number;
   /** The first worker's /metrics; the others count up from it. */
   workerMetrics: number;
 }
@@ -74,6 +76,7 @@ export const DEFAULT_PORTS: ClusterPorts = {
   membership: [6933, 6934, 6935, 6939],
   sandbox: 4100,
   receiver: 3000,
+  receiverInternal: 3100,
   workerMetrics: 9464,
 };
 
@@ -112,6 +115,7 @@ async function freePorts(taken: Set<number>): Promise<ClusterPorts> {
     membership: [await take(), await take(), await take(), await take()],
     sandbox: await take(),
     receiver: await take(),
+    receiverInternal: await take(),
     workerMetrics: await take(),
   };
 }
@@ -248,6 +252,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       ...Array.from({ length: receiverCount }, (_, i): [string, number] => [
         `receiver ${i + 1}`,
         ports.receiver + i,
+      ]),
+      ...Array.from({ length: receiverCount }, (_, i): [string, number] => [
+        `receiver ${i + 1} internal`,
+        ports.receiverInternal + i,
       ]),
       ...Array.from({ length: workerCount }, (_, i): [string, number] => [
         `worker ${i + 1} metrics`,
@@ -573,13 +581,25 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const index = nextReceiver++;
       const port =
         options.freePorts && index > 0 ? await freeLowPort(takenPorts) : ports.receiver + index;
+      const internalPort =
+        options.freePorts && index > 0
+          ? await freeLowPort(takenPorts)
+          : ports.receiverInternal + index;
       const url = `http://127.0.0.1:${port}`;
       const { TEMPORAL_UI_URL: _noUi, ...env } = receiverEnv; // no Temporal UI in this shape
       const receiver = await startProcess({
         name: `receiver-${index + 1}`,
         command: process.execPath,
         args: nodeRole('receiver'),
-        env: { ...env, ...common, HOST: '127.0.0.1', PORT: String(port) },
+        env: {
+          ...env,
+          ...common,
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          // Compose's container-wide 0.0.0.0 becomes loopback, one port per receiver on this machine.
+          INTERNAL_HOST: '127.0.0.1',
+          INTERNAL_PORT: String(internalPort),
+        },
         logFile: path.join(logDir, `receiver-${index + 1}.log`),
         probe: async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true,
       });

@@ -128,11 +128,15 @@ async function runRoles(
   roles: { worker: boolean; receiver: boolean },
   context: CliContext,
 ): Promise<number> {
-  const config = loadConfig(context.env);
+  // Each role's own secrets only: a receiver starts without a Console API key.
+  const config = loadConfig(context.env, roles);
   const service = await startService(config, roles, { progress: progressReporter(context) });
   const parts = [`Temporal ${service.temporalAddress}`];
   if (service.temporalUiUrl) parts.push(`UI ${service.temporalUiUrl}`);
   if (service.receiverUrl) parts.push(`webhooks at ${service.receiverUrl}/webhooks/statsig`);
+  if (service.receiverInternalUrl) {
+    parts.push(`metrics and review API at ${service.receiverInternalUrl}`);
+  }
   if (service.workerMetricsUrl) parts.push(`worker metrics at ${service.workerMetricsUrl}`);
   context.err(`rollout-gate running (${parts.join(', ')}). Ctrl-C stops it.`);
   const signal = await context.waitForStop();

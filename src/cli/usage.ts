@@ -41,12 +41,16 @@ Needs STATSIG_WEBHOOK_SECRET and STATSIG_CONSOLE_API_KEY; see README.md, "Config
 
 Runs the workers only: reviews, benchmarks (from GATE_CONFIG) and the rate-limited Statsig writes.
 Serves GET /metrics and GET /healthz on WORKER_METRICS_PORT (default 9464; 'off' disables).
-Run as many as you like against one Temporal server; they share the task queue.`,
+Run as many as you like against one Temporal server; they share the task queue.
+Needs STATSIG_CONSOLE_API_KEY (not the webhook secret).`,
 
   receiver: `Usage: rollout-gate receiver
 
-Runs the webhook receiver only, on HOST:PORT (default 0.0.0.0:3000): POST /webhooks/statsig,
-GET /healthz, /readyz, /stats, /metrics, /changes, and the review API when REVIEW_API_TOKEN is set.
+Runs the webhook receiver only. Public, on HOST:PORT (default 0.0.0.0:3000): POST
+/webhooks/statsig, GET /healthz, /readyz. Internal, on INTERNAL_HOST:INTERNAL_PORT (default
+127.0.0.1:9465; 'shared' serves them on PORT instead): GET /stats, /metrics, /changes, the health
+checks, and the review API when REVIEW_API_TOKEN is set.
+Needs STATSIG_WEBHOOK_SECRET (not the Console API key).
 Receivers keep no state: run several behind a load balancer.`,
 
   sandbox: `Usage: rollout-gate sandbox [--port PORT] [--key KEY]
@@ -97,7 +101,7 @@ STATSIG_WEBHOOK_SECRET (comma-separated) and says which one matched. Exits 0 whe
 A review ID is its workflow ID, review-<triggerID>-<phaseID>. Talks to Temporal directly with the
 TEMPORAL_* settings (default: the embedded dev server of 'rollout-gate start' on this machine), or
 with --url to a receiver's review API (token from REVIEW_API_TOKEN).
-  --url URL      a receiver's base URL, e.g. https://gate.example.com (default ROLLOUT_GATE_URL)
+  --url URL      a receiver's internal listener, e.g. http://127.0.0.1:9465 (default ROLLOUT_GATE_URL)
   --actor NAME   who decides, recorded with the decision (default ROLLOUT_GATE_ACTOR, else user@host)
   --verdict      pass, fail or inconclusive
   --decision     pending, waiting, approved, aborted, disabled, none or superseded

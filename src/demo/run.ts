@@ -72,8 +72,10 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
   process.env.MODEL_SERVICE_URL = modelService.url;
   const config = loadConfig({
     LOG_LEVEL: 'warn',
-    // The demo is one process on a laptop: no metrics listener unless asked for.
+    // The demo is one process on a laptop: no metrics listener unless asked for, and the
+    // receiver's routes on its one port.
     WORKER_METRICS_PORT: 'off',
+    INTERNAL_PORT: 'shared',
     ...process.env,
     // The stories below are told for this gate: one approve, one abort.
     GATE_CONFIG: DEMO_GATE_CONFIG,

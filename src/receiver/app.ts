@@ -1,7 +1,10 @@
-// The webhook receiver as a Fastify app built by a function: tests listen on loopback; src/runtime/
-// owns the process. The app holds what every route shares (logging without secrets, request IDs,
-// error answers, 404 and 405); the routes live in three plugins: webhook.ts (Statsig's deliveries),
-// review-api.ts (people's decisions) and ops.ts (health, stats, metrics, changes).
+// The webhook receiver as Fastify apps built by a function: tests listen on loopback; src/runtime/
+// owns the process. Each app holds what every route shares (logging without secrets, request IDs,
+// error answers, 404 and 405); the routes live in plugins: webhook.ts (Statsig's deliveries),
+// review-api.ts (people's decisions) and ops.ts (health; stats, metrics, changes). buildReceivers
+// splits them over two listeners that share their state: the public one (webhooks and health
+// checks, the only routes the internet needs) and the internal one (everything else);
+// buildReceiver serves them all on one.
 import { randomUUID } from 'node:crypto';
 import Fastify, {
   type FastifyError,
@@ -13,8 +16,8 @@ import Fastify, {
 import type { ReceiverMetrics } from '../metrics/receiver';
 import { ChangeStore, DEFAULT_CHANGES_KEPT } from './changes';
 import { errorBody, RECEIVER_ERRORS, type Replies } from './errors';
-import { opsRoutes } from './ops';
-import { TokenBucket } from './rate-limit';
+import { healthRoutes, opsRoutes } from './ops';
+import { SourceBuckets, TokenBucket } from './rate-limit';
 import { type ReviewApiOptions, reviewApi } from './review-api';
 import type { ReviewStarter } from './review-starter';
 import type { RunningReviews } from './running-reviews';
@@ -33,8 +36,12 @@ export interface ReceiverOptions {
   runningReviews?: RunningReviews;
   /** How many config changes GET /changes keeps (default 1000). */
   changesKept?: number;
-  /** Webhook deliveries per minute before answering 429; 0 or unset means no limit. */
+  /** Verified webhook deliveries per minute before answering 429; 0 or unset means no limit. */
   rateLimitPerMinute?: number;
+  /** Unverified webhook requests per minute and source before 429; 0 or unset means no cap. */
+  unverifiedPerMinute?: number;
+  /** Fastify's trustProxy: which X-Forwarded-For hops name the source (TRUST_PROXY). */
+  trustProxy?: boolean | number | string[];
   /** Pass one in to read the counters elsewhere too (e.g. a metrics exporter). */
   stats?: ReceiverStats;
   /** Prometheus metrics, served at GET /metrics; without them that route does not exist. */
@@ -91,16 +98,74 @@ function routeTable(app: FastifyInstance): (url: string) => string | undefined {
   };
 }
 
-export function buildReceiver(options: ReceiverOptions): FastifyInstance {
+/** Fastify's trustProxy; a hop count becomes the function Fastify itself would build from it. */
+function trustProxyOption(trust: ReceiverOptions['trustProxy']) {
+  if (trust === undefined) return {};
+  if (typeof trust === 'number') {
+    return { trustProxy: (_address: string, hop: number) => hop < trust };
+  }
+  return { trustProxy: trust };
+}
+
+/** What both listeners share: one set of counters, one change log, one of each budget. */
+interface SharedState {
+  now: () => number;
+  baseStats: ReceiverStats;
+  stats: ReceiverStats;
+  changes: ChangeStore;
+  bucket: TokenBucket | undefined;
+  sources: SourceBuckets | undefined;
+}
+
+function sharedState(options: ReceiverOptions): SharedState {
   const now = options.now ?? Date.now;
-  const metrics = options.metrics;
   const baseStats = options.stats ?? createStats();
-  const stats = metrics ? metrics.instrument(baseStats) : baseStats;
-  const changes = new ChangeStore(options.changesKept ?? DEFAULT_CHANGES_KEPT);
-  const bucket =
-    options.rateLimitPerMinute !== undefined && options.rateLimitPerMinute > 0
+  const positive = (value: number | undefined): value is number => value !== undefined && value > 0;
+  return {
+    now,
+    baseStats,
+    stats: options.metrics ? options.metrics.instrument(baseStats) : baseStats,
+    changes: new ChangeStore(options.changesKept ?? DEFAULT_CHANGES_KEPT),
+    bucket: positive(options.rateLimitPerMinute)
       ? new TokenBucket(options.rateLimitPerMinute, now)
-      : undefined;
+      : undefined,
+    sources: positive(options.unverifiedPerMinute)
+      ? new SourceBuckets(options.unverifiedPerMinute, now)
+      : undefined,
+  };
+}
+
+/** Which routes an app serves: all of them, or one listener's share. */
+export type ReceiverRoutes = 'all' | 'public' | 'internal';
+
+/** Every route on one listener (INTERNAL_PORT=shared, and the tests). */
+export function buildReceiver(options: ReceiverOptions): FastifyInstance {
+  return createApp(options, sharedState(options), 'all');
+}
+
+export interface ReceiverApps {
+  /** POST /webhooks/statsig, GET /healthz and /readyz: what Statsig and load balancers need. */
+  public: FastifyInstance;
+  /** /metrics, /stats, /changes, the review API, and the health checks again. */
+  internal: FastifyInstance;
+}
+
+/** The routes split over two listeners sharing their state. */
+export function buildReceivers(options: ReceiverOptions): ReceiverApps {
+  const shared = sharedState(options);
+  return {
+    public: createApp(options, shared, 'public'),
+    internal: createApp(options, shared, 'internal'),
+  };
+}
+
+function createApp(
+  options: ReceiverOptions,
+  shared: SharedState,
+  routes: ReceiverRoutes,
+): FastifyInstance {
+  const { metrics } = options;
+  const { stats, changes, now } = shared;
 
   const app = Fastify({
     logger: withRedaction(options.logger),
@@ -114,6 +179,7 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
         : randomUUID();
     },
     return503OnClosing: true,
+    ...trustProxyOption(options.trustProxy),
   });
 
   // Once close() has begun, answers to deliveries still in flight end their connection: otherwise a
@@ -168,26 +234,26 @@ export function buildReceiver(options: ReceiverOptions): FastifyInstance {
     return replies.fail(reply, 'INTERNAL_ERROR', 'internal error');
   });
 
-  app.register(opsRoutes, {
-    replies,
-    reviews: options.reviews,
-    changes,
-    stats: baseStats,
-    metrics,
-  });
-  app.register(reviewApi, { ...options.reviewApi, replies });
-  app.register(webhookRoutes, {
-    replies,
-    webhookSecrets: options.webhookSecrets,
-    toleranceMs: options.toleranceMs,
-    bodyLimitBytes: options.bodyLimitBytes,
-    reviews: options.reviews,
-    runningReviews: options.runningReviews,
-    changes,
-    stats,
-    metrics,
-    bucket,
-    now,
-  });
+  app.register(healthRoutes, { reviews: options.reviews });
+  if (routes !== 'public') {
+    app.register(opsRoutes, { replies, changes, stats: shared.baseStats, metrics });
+    app.register(reviewApi, { ...options.reviewApi, replies });
+  }
+  if (routes !== 'internal') {
+    app.register(webhookRoutes, {
+      replies,
+      webhookSecrets: options.webhookSecrets,
+      toleranceMs: options.toleranceMs,
+      bodyLimitBytes: options.bodyLimitBytes,
+      reviews: options.reviews,
+      runningReviews: options.runningReviews,
+      changes,
+      stats,
+      metrics,
+      bucket: shared.bucket,
+      sources: shared.sources,
+      now,
+    });
+  }
   return app;
 }

@@ -1,5 +1,7 @@
-// The receiver's operations routes as a Fastify plugin: liveness, readiness (Temporal answers), the
-// /stats counters, Prometheus /metrics, and the config changes Statsig reported (GET /changes).
+// The receiver's operations routes as two Fastify plugins: health (liveness, and readiness: Temporal
+// answers), served on both listeners for probes; and the internal ones, the /stats counters,
+// Prometheus /metrics and the config changes Statsig reported (GET /changes), which only the
+// internal listener serves: they are unauthenticated.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ReceiverMetrics } from '../metrics/receiver';
@@ -9,9 +11,22 @@ import type { Replies } from './errors';
 import type { ReviewStarter } from './review-starter';
 import type { ReceiverStats } from './stats';
 
+export async function healthRoutes(
+  app: FastifyInstance,
+  options: { reviews: ReviewStarter },
+): Promise<void> {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const temporal = await options.reviews.ready();
+    return reply
+      .code(temporal ? 200 : 503)
+      .send({ status: temporal ? 'ready' : 'not ready', temporal });
+  });
+}
+
 export interface OpsOptions {
   replies: Replies;
-  reviews: ReviewStarter;
   changes: ChangeStore;
   /** The plain counters (GET /stats reads them; the metrics wrap them). */
   stats: ReceiverStats;
@@ -21,15 +36,6 @@ export interface OpsOptions {
 
 export async function opsRoutes(app: FastifyInstance, options: OpsOptions): Promise<void> {
   const { replies, changes, metrics } = options;
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_request, reply) => {
-    const temporal = await options.reviews.ready();
-    return reply
-      .code(temporal ? 200 : 503)
-      .send({ status: temporal ? 'ready' : 'not ready', temporal });
-  });
 
   app.get('/stats', async () => options.stats.snapshot());
 

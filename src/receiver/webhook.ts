@@ -1,5 +1,6 @@
-// POST /webhooks/statsig as a Fastify plugin: the raw-body parser (the signature covers the exact
-// bytes), the rate limit, the url_verification handshake, the signature, then routing. A review is
+// POST /webhooks/statsig as a Fastify plugin: the source's unverified budget (before the body is
+// read), the raw-body parser (the signature covers the exact bytes), the url_verification handshake,
+// the signature, the review budget (verified deliveries only), then routing. A review is
 // acknowledged only after Temporal has durably accepted it.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ReceiverMetrics } from '../metrics/receiver';
@@ -7,7 +8,7 @@ import { verifySignature } from '../statsig/webhook-signature';
 import type { ChangeStore } from './changes';
 import type { Replies } from './errors';
 import { DeliverySchemaError, parseDelivery, type StatsigEvent } from './events';
-import type { TokenBucket } from './rate-limit';
+import { type SourceBuckets, sourceKey, type TokenBucket } from './rate-limit';
 import { type ReviewStarter, TemporalUnavailableError } from './review-starter';
 import { routeEvents } from './routing';
 import type { RunningReviews } from './running-reviews';
@@ -25,8 +26,10 @@ export interface WebhookOptions {
   changes: ChangeStore;
   stats: ReceiverStats;
   metrics: ReceiverMetrics | undefined;
-  /** Sheds deliveries over WEBHOOK_RATE_LIMIT_PER_MINUTE; absent means no limit. */
+  /** The review budget: verified deliveries over WEBHOOK_RATE_LIMIT_PER_MINUTE; absent, no limit. */
   bucket: TokenBucket | undefined;
+  /** Each source's budget of requests not (yet) verified (WEBHOOK_UNVERIFIED_PER_MINUTE). */
+  sources: SourceBuckets | undefined;
   now: () => number;
 }
 
@@ -76,8 +79,51 @@ function safeDelivery(value: unknown) {
   }
 }
 
+/**
+ * The route's two budgets as hooks: `sourceLimit` charges the source of every request before its body
+ * is read; `admitVerified`, once the signature checked out, refunds that and takes from the review
+ * budget (false when the answer, a 429, has been sent).
+ */
+function budgets({ bucket, sources, replies }: WebhookOptions) {
+  const { fail } = replies;
+  // The source each admitted request was charged to, until its signature gives the token back.
+  const charged = new WeakMap<FastifyRequest, string>();
+
+  // Sheds a source's unverified requests before the body is read: an onRequest hook runs before any
+  // content parsing. Every request is charged; one that proves its signature is refunded below.
+  const sourceLimit = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (!sources) return done();
+    const source = sourceKey(request.ip);
+    const taken = sources.take(source);
+    if (taken.ok) {
+      charged.set(request, source);
+      return done();
+    }
+    request.log.warn(
+      { code: 'WEBHOOK_SOURCE_RATE_LIMITED' },
+      'webhook request shed: its source is over its budget of unverified requests',
+    );
+    reply.header('retry-after', String(taken.retryAfterSeconds));
+    fail(reply, 'WEBHOOK_SOURCE_RATE_LIMITED', 'too many unverified requests; retry later');
+  };
+
+  /** Verified: the source's token back, then one from the review budget. */
+  const admitVerified = (request: FastifyRequest, reply: FastifyReply): boolean => {
+    const source = charged.get(request);
+    if (source !== undefined) sources?.refund(source);
+    const taken = bucket?.take();
+    if (taken === undefined || taken.ok) return true;
+    request.log.warn({ code: 'WEBHOOK_RATE_LIMITED' }, 'webhook delivery shed by the rate limit');
+    reply.header('retry-after', String(taken.retryAfterSeconds));
+    fail(reply, 'WEBHOOK_RATE_LIMITED', 'too many deliveries; retry later');
+    return false;
+  };
+
+  return { sourceLimit, admitVerified };
+}
+
 export async function webhookRoutes(app: FastifyInstance, options: WebhookOptions): Promise<void> {
-  const { replies, stats, metrics, bucket, now } = options;
+  const { replies, stats, metrics, sources, now } = options;
   const { answer, fail } = replies;
 
   // Keep the exact bytes: the signature covers them, and re-serialised JSON would not match. Scoped
@@ -109,18 +155,11 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     done();
   });
 
-  // Sheds load before the body is read: an onRequest hook runs before any content parsing.
-  const rateLimit = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const taken = bucket?.take();
-    if (taken === undefined || taken.ok) return done();
-    request.log.warn({ code: 'WEBHOOK_RATE_LIMITED' }, 'webhook delivery shed by the rate limit');
-    reply.header('retry-after', String(taken.retryAfterSeconds));
-    fail(reply, 'WEBHOOK_RATE_LIMITED', 'too many deliveries; retry later');
-  };
+  const { sourceLimit, admitVerified } = budgets(options);
 
   const route = {
     bodyLimit: options.bodyLimitBytes,
-    ...(bucket ? { onRequest: rateLimit } : {}),
+    ...(sources ? { onRequest: sourceLimit } : {}),
     // A compiled serializer for the summary: a batch of 50 exposures answers with 50 entries.
     schema: { response: { 200: DELIVERY_ANSWER_SCHEMA } },
   };
@@ -150,6 +189,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
       stats.signatureFailure(verified.code);
       return fail(reply, 'WEBHOOK_SIGNATURE_INVALID', 'invalid signature');
     }
+    if (!admitVerified(request, reply)) return reply;
 
     const json = tryParse(raw);
     if (!json.ok) {

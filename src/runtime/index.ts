@@ -10,7 +10,10 @@ import { createLogger, ensureTemporal, installTemporalRuntime } from './temporal
 export interface RunningService {
   temporalAddress: string;
   temporalUiUrl: string | undefined;
+  /** The receiver's public listener (webhooks, health checks). */
   receiverUrl: string | undefined;
+  /** The receiver's internal listener (metrics, stats, changes, review API), when it has one. */
+  receiverInternalUrl: string | undefined;
   /** The worker's metrics listener (GET /metrics), when the worker role runs with one. */
   workerMetricsUrl: string | undefined;
   stop(): Promise<void>;
@@ -83,12 +86,13 @@ export async function startService(
               },
         )
       : undefined;
-    const receiverUrl = roles.receiver ? await startReceiverRole(context) : undefined;
+    const receiver = roles.receiver ? await startReceiverRole(context) : undefined;
     let stopping: Promise<void> | undefined;
     return {
       temporalAddress: temporal.address,
       temporalUiUrl: temporal.uiUrl,
-      receiverUrl,
+      receiverUrl: receiver?.url,
+      receiverInternalUrl: receiver?.internalUrl,
       workerMetricsUrl,
       stop() {
         stopping ??= (async () => {

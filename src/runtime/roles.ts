@@ -1,14 +1,15 @@
 // The two roles a process can run: the workers (reviews, benchmarks, rate-limited Statsig writes,
-// and their metrics listener) and the receiver (webhooks, review API, operations routes).
+// and their metrics listener) and the receiver (webhooks on the public listener; review API and
+// operations routes on the internal one). Each role is handed only the secret it needs.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ActivityDependencies } from '../../activities';
-import { type Config, statsigWriteRate } from '../config';
+import { type Config, roleSecret, statsigWriteRate } from '../config';
 import { loadGateConfig } from '../gate/load';
 import { createReceiverMetrics } from '../metrics/receiver';
 import { startMetricsServer } from '../metrics/server';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker';
-import { buildReceiver, WEBHOOK_PATH } from '../receiver/app';
+import { buildReceiver, buildReceivers, type ReceiverOptions, WEBHOOK_PATH } from '../receiver/app';
 import { createReviewStarter } from '../receiver/review-starter';
 import { createRunningReviews } from '../receiver/running-reviews';
 import { createReviewControl } from '../reviews/control';
@@ -45,7 +46,7 @@ function statsigDependencies(
   const observe = { onCall: metrics.statsigCall };
   const statsig = new StatsigConsoleClient({
     baseUrl: config.STATSIG_CONSOLE_API_URL,
-    apiKey: config.STATSIG_CONSOLE_API_KEY,
+    apiKey: roleSecret(config, 'worker'),
     timeoutMs: config.STATSIG_TIMEOUT_MS,
     ...observe,
     // Counted every time, logged the first time each kind is seen: one per read would drown the log.
@@ -72,7 +73,7 @@ function statsigDependencies(
 /** The worker's own secrets, redacted from what benchmark runs report (activities/redaction.ts). */
 function workerSecrets(config: Config): string[] {
   return [
-    ...config.STATSIG_WEBHOOK_SECRET,
+    ...(config.STATSIG_WEBHOOK_SECRET ?? []),
     config.STATSIG_CONSOLE_API_KEY,
     config.STATSIG_SERVER_SECRET,
     config.TEMPORAL_API_KEY,
@@ -115,7 +116,20 @@ export async function startWorkerRole(
     workflows: { workflowsPath: require.resolve('../../workflows') },
     statsigWritesPerSecond: statsigWriteRate(config),
     metrics,
+    retention: {
+      settings: {
+        maxAgeMs: config.GATE_REPORTS_MAX_AGE,
+        maxBytes: config.GATE_REPORTS_MAX_BYTES,
+      },
+      intervalMs: config.GATE_REPORTS_PRUNE_INTERVAL,
+    },
   });
+  if (workers.retentionSchedule !== 'off') {
+    log.info(
+      { schedule: workers.retentionSchedule, reportsDir: config.GATE_REPORTS_DIR },
+      'report retention schedule',
+    );
+  }
   const workersDone = workers.run();
   workersDone.catch((error: unknown) => log.error({ err: error }, 'worker stopped with an error'));
   stops.first(async () => {
@@ -141,39 +155,64 @@ export async function startWorkerRole(
   return url;
 }
 
-/** Starts the receiver; answers the URL it listens on. */
-export async function startReceiverRole(context: RoleContext): Promise<string> {
+/** Where the receiver listens: the public URL, and the internal one when it has its own. */
+export interface ReceiverUrls {
+  url: string;
+  internalUrl: string | undefined;
+}
+
+const reachable = (address: string) => address.replace('0.0.0.0', 'localhost');
+
+/** Starts the receiver; answers the URLs it listens on. */
+export async function startReceiverRole(context: RoleContext): Promise<ReceiverUrls> {
   const { config, log, progress, registry, target, stops } = context;
   const client = createClient(target);
-  const app = buildReceiver({
-    webhookSecrets: config.STATSIG_WEBHOOK_SECRET,
+  const options: ReceiverOptions = {
+    webhookSecrets: roleSecret(config, 'receiver'),
     toleranceMs: config.WEBHOOK_TOLERANCE_MS,
     bodyLimitBytes: config.WEBHOOK_BODY_LIMIT_BYTES,
     reviews: createReviewStarter(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
     runningReviews: createRunningReviews(client),
     changesKept: config.WEBHOOK_CHANGES_KEPT,
     rateLimitPerMinute: config.WEBHOOK_RATE_LIMIT_PER_MINUTE,
+    unverifiedPerMinute: config.WEBHOOK_UNVERIFIED_PER_MINUTE,
+    trustProxy: config.TRUST_PROXY,
     metrics: createReceiverMetrics(registry),
     reviewApi: {
       tokens: config.REVIEW_API_TOKEN,
       control: createReviewControl(client, context.uiUrl ? { uiUrl: context.uiUrl } : {}),
     },
     logger: { level: config.LOG_LEVEL },
-  });
-  const address = await app.listen({ host: config.HOST, port: config.PORT });
-  const url = address.replace('0.0.0.0', 'localhost');
+  };
+  const shared = config.INTERNAL_PORT === 'shared';
+  const apps = shared
+    ? { public: buildReceiver(options), internal: undefined }
+    : buildReceivers(options);
   // The receiver closes first so no new review starts while the workers drain.
   stops.first(async () => {
-    await app.close();
+    await Promise.all([apps.public.close(), apps.internal?.close()]);
     await client.connection.close();
   });
+  const url = reachable(await apps.public.listen({ host: config.HOST, port: config.PORT }));
+  const internalUrl =
+    apps.internal && config.INTERNAL_PORT !== 'shared'
+      ? reachable(
+          await apps.internal.listen({ host: config.INTERNAL_HOST, port: config.INTERNAL_PORT }),
+        )
+      : undefined;
   log.info(
     {
       url: `${url}${WEBHOOK_PATH}`,
+      internalUrl: internalUrl ?? `${url} (INTERNAL_PORT=shared)`,
       reviewApi: config.REVIEW_API_TOKEN ? 'on' : 'off (set REVIEW_API_TOKEN)',
     },
     'receiver listening',
   );
-  progress(`Receiver listening on ${url} (webhooks at ${url}${WEBHOOK_PATH})`);
-  return url;
+  progress(
+    `Receiver listening on ${url} (webhooks at ${url}${WEBHOOK_PATH}); ` +
+      (internalUrl
+        ? `metrics, stats, changes and the review API on ${internalUrl}`
+        : 'every route on that one listener (INTERNAL_PORT=shared)'),
+  );
+  return { url, internalUrl };
 }

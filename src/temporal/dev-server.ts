@@ -266,8 +266,17 @@ async function startWithSdkDownload(
 ): Promise<DevServer> {
   resolved.log('temporal dev server: no CLI found; trying the SDK download of the dev server');
   try {
-    // Loaded only here: it brings in the native SDK runtime, which the CLI path never needs.
-    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    // Loaded only here: it brings in the native SDK runtime, which the CLI path never needs. A
+    // development dependency: a production install (npm ci --omit=dev) runs against a server of its
+    // own (TEMPORAL_ADDRESS) and has no use for a downloaded one.
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing').catch(
+      (error: unknown) => {
+        throw new Error(
+          'the SDK download needs the development dependency @temporalio/testing (npm ci without --omit=dev)',
+          { cause: error },
+        );
+      },
+    );
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'cached-download' },

@@ -80,7 +80,11 @@ const FOUNDATION = [
   /^src\/zod-issues\.ts$/,
   /^src\/redact\.ts$/,
 ];
-const CONTRACT = ['workflows/contract.ts', 'workflows/search-attributes.ts'];
+const CONTRACT = [
+  'workflows/contract.ts',
+  'workflows/search-attributes.ts',
+  'workflows/retention-contract.ts',
+];
 const isFoundation = (file: string) => FOUNDATION.some((pattern) => pattern.test(file));
 
 describe('the layout', () => {

@@ -58,10 +58,11 @@ it('boots the compiled receiver, which answers and stops on SIGTERM', async () =
     ['receiver'],
     {
       TEMPORAL_ADDRESS: testTemporalAddress(),
+      // The receiver needs no Console API key.
       STATSIG_WEBHOOK_SECRET: 'a-webhook-secret-for-the-build-test',
-      STATSIG_CONSOLE_API_KEY: 'console-build-test',
       HOST: '127.0.0.1',
       PORT: String(port),
+      INTERNAL_PORT: String(await getFreePort()),
     },
     path.join(install, 'bin', 'rollout-gate'),
   );

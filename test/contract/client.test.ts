@@ -240,7 +240,7 @@ describe('what we send, against the spec request schemas', () => {
       timeoutMs: 5_000,
     });
     answer = { status: 202, body: example('POST', '/v1/log_event', 202) };
-    await events.logEvents(reviewEvents(report));
+    await events.logEvents(reviewEvents(report, { workflowId: 'review-rpt_1-p1', runId: 'run-1' }));
     const [request] = received as [Received];
     expect(request.headers['statsig-api-key']).toBe('secret-abc');
     expect(validateRequest('POST', '/v1/log_event', request.body)).toEqual({

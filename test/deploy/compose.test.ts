@@ -1,5 +1,6 @@
 // docker-compose.yml as a user meets it: `cp deploy/.env.example .env && docker compose up --build`
-// must bring up every service, in order, with an environment the service accepts.
+// must bring up every service, in order, with an environment the service accepts, each role holding
+// only its own secret, and nothing but the webhook listener published on a public interface.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema, loadConfig } from '../../src/config';
@@ -8,11 +9,13 @@ import {
   argv,
   type ComposeFile,
   compiledPath,
+  composeText,
   composeVariables,
   dependenciesOf,
   envExample,
   environmentOf,
   IMAGE_EXAMPLES_DIR,
+  isLoopback,
   loadCompose,
   MissingVariableError,
   portsOf,
@@ -30,7 +33,13 @@ const SERVICES = [
   'worker',
 ];
 const APP_SERVICES = ['receiver', 'worker'] as const;
-const SECRETS = ['STATSIG_WEBHOOK_SECRET', 'STATSIG_CONSOLE_API_KEY'];
+type AppService = (typeof APP_SERVICES)[number];
+/** The one Statsig secret each role needs, and the one it must not hold. */
+const ROLE_SECRETS: Record<AppService, { needs: string; never: string }> = {
+  receiver: { needs: 'STATSIG_WEBHOOK_SECRET', never: 'STATSIG_CONSOLE_API_KEY' },
+  worker: { needs: 'STATSIG_CONSOLE_API_KEY', never: 'STATSIG_WEBHOOK_SECRET' },
+};
+const SECRETS = Object.values(ROLE_SECRETS).map((role) => role.needs);
 
 /** Variables written ${NAME:?...}: compose refuses to start without them. */
 const requiredVariables = (): string[] => [
@@ -59,6 +68,14 @@ function appEnvironment(compose: ComposeFile, name: string): Record<string, stri
   );
 }
 
+/** The service's configuration as its own role reads it (`rollout-gate receiver` or `worker`). */
+function roleConfig(compose: ComposeFile, name: AppService) {
+  return loadConfig(appEnvironment(compose, name), {
+    receiver: name === 'receiver',
+    worker: name === 'worker',
+  });
+}
+
 describe('docker-compose.yml', () => {
   const compose = loadCompose(envExample());
 
@@ -71,11 +88,47 @@ describe('docker-compose.yml', () => {
     ['temporal-ui', '8080'],
     ['receiver', '3000'],
   ])('%s publishes port %s, and no other service does', (owner, port) => {
-    expect(portsOf(serviceOf(compose, owner))).toContainEqual({ published: port, target: port });
+    expect(portsOf(serviceOf(compose, owner))).toContainEqual(
+      expect.objectContaining({ published: port, target: port }),
+    );
     const others = Object.entries(compose.services).filter(([name]) => name !== owner);
     for (const [, service] of others) {
       expect(portsOf(service).map((mapping) => mapping.published)).not.toContain(port);
     }
+  });
+
+  it("publishes nothing on a public interface but the receiver's webhook listener", () => {
+    const webhookPort = String(roleConfig(compose, 'receiver').PORT);
+    const publicPorts = Object.entries(compose.services).flatMap(([name, service]) => {
+      // Host networking would publish every port the container opens.
+      if ((service as { network_mode?: string }).network_mode === 'host') return [`${name}: host`];
+      return portsOf(service)
+        .filter((mapping) => !isLoopback(mapping.host))
+        .map(
+          (mapping) =>
+            `${name}: ${mapping.host ?? '*'}:${mapping.published ?? '(any)'}->${mapping.target}`,
+        );
+    });
+    expect(publicPorts).toEqual([`receiver: *:${webhookPort}->${webhookPort}`]);
+  });
+
+  it('keeps Temporal, its UI and the monitoring on loopback, where the review API lives too', () => {
+    for (const [name, target] of [
+      ['temporal', '7233'],
+      ['temporal-ui', '8080'],
+      ['prometheus', '9090'],
+      ['grafana', '3000'],
+    ] as const) {
+      const mapping = portsOf(serviceOf(compose, name)).find((port) => port.target === target);
+      expect(mapping?.host).toBe('127.0.0.1');
+    }
+    const receiver = roleConfig(compose, 'receiver');
+    expect(receiver.INTERNAL_PORT).not.toBe('shared');
+    expect(receiver.INTERNAL_PORT).not.toBe(receiver.PORT);
+    const internal = portsOf(serviceOf(compose, 'receiver')).find(
+      (mapping) => mapping.target === String(receiver.INTERNAL_PORT),
+    );
+    expect(internal?.host).toBe('127.0.0.1');
   });
 
   it.each(APP_SERVICES)(
@@ -94,23 +147,21 @@ describe('docker-compose.yml', () => {
   );
 
   describe.each(ENVIRONMENTS)('with %s', (_label, variables) => {
-    it.each(APP_SERVICES)('gives %s an environment src/config.ts accepts', (name) => {
-      const environment = appEnvironment(loadCompose(variables()), name);
-      expect(() => loadConfig(environment)).not.toThrow();
+    it.each(APP_SERVICES)('gives %s an environment src/config.ts accepts for its role', (name) => {
+      expect(() => roleConfig(loadCompose(variables()), name)).not.toThrow();
     });
 
     it.each(APP_SERVICES)('points %s at the compose Temporal server', (name) => {
       const resolved = loadCompose(variables());
       // Without TEMPORAL_ADDRESS the service would start an embedded dev server of its own.
-      const address = loadConfig(appEnvironment(resolved, name)).TEMPORAL_ADDRESS ?? '';
+      const address = roleConfig(resolved, name).TEMPORAL_ADDRESS ?? '';
       const [host = '', port] = address.split(':');
       expect(Object.keys(resolved.services)).toContain(host);
       expect(portsOf(serviceOf(resolved, host)).map((mapping) => mapping.target)).toContain(port);
     });
 
     it('gives the workers the example gate the image ships', () => {
-      const worker = appEnvironment(loadCompose(variables()), 'worker');
-      const gateConfig = loadConfig(worker).GATE_CONFIG;
+      const gateConfig = roleConfig(loadCompose(variables()), 'worker').GATE_CONFIG;
       expect(gateConfig.startsWith(`${IMAGE_EXAMPLES_DIR}/`)).toBe(true);
       // The image holds the compiled example: its source is the same name in .ts under examples/.
       const relative = gateConfig.slice(IMAGE_EXAMPLES_DIR.length + 1).replace(/\.js$/, '.ts');
@@ -128,7 +179,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('has the receiver listen on every interface, on the port it publishes', () => {
-    const config = loadConfig(appEnvironment(compose, 'receiver'));
+    const config = roleConfig(compose, 'receiver');
     expect(config.HOST).toBe('0.0.0.0');
     expect(portsOf(serviceOf(compose, 'receiver')).map((mapping) => mapping.target)).toContain(
       String(config.PORT),
@@ -147,7 +198,7 @@ describe('docker-compose.yml', () => {
 
   it('gives every worker replica the same report store, on a volume', () => {
     const worker = serviceOf(compose, 'worker');
-    const reportsDir = loadConfig(appEnvironment(compose, 'worker')).GATE_REPORTS_DIR;
+    const reportsDir = roleConfig(compose, 'worker').GATE_REPORTS_DIR;
     // A review's runs and its evaluation may land on different replicas: they must share it.
     expect(worker.volumes).toContainEqual(`gate-reports:${reportsDir}`);
   });
@@ -155,11 +206,37 @@ describe('docker-compose.yml', () => {
   describe('secrets', () => {
     const raw = loadCompose();
 
-    it.each(APP_SERVICES)('gives %s its Statsig secrets from .env, never literally', (name) => {
+    it.each(APP_SERVICES)('gives %s its Statsig secret from .env, never literally', (name) => {
       const environment = environmentOf(serviceOf(raw, name));
-      for (const secret of SECRETS) {
-        expect(environment[secret]).toMatch(new RegExp(`^\\$\\{${secret}:\\?.+\\}$`));
+      const secret = ROLE_SECRETS[name].needs;
+      expect(environment[secret]).toMatch(new RegExp(`^\\$\\{${secret}:\\?.+\\}$`));
+    });
+
+    it.each(APP_SERVICES)("never gives %s the other role's secret", (name) => {
+      expect(Object.keys(environmentOf(serviceOf(raw, name)))).not.toContain(
+        ROLE_SECRETS[name].never,
+      );
+    });
+
+    it('has no default for any password, secret, key or token', () => {
+      const secretish = composeVariables().filter((reference) =>
+        /PASSWORD|SECRET|_KEY|TOKEN/.test(reference.name),
+      );
+      expect(secretish.length).toBeGreaterThan(0);
+      // Required (${NAME:?…}), or optional with an empty default that turns its feature off.
+      const text = composeText();
+      for (const { name } of secretish) {
+        const defaults = [...text.matchAll(new RegExp(`\\$\\{${name}:?-([^}]*)\\}`, 'g'))];
+        expect(defaults.map((match) => `${name}=${match[1]}`)).toEqual(
+          defaults.map(() => `${name}=`),
+        );
       }
+    });
+
+    it('lets nobody into Grafana without the admin password', () => {
+      const grafana = environmentOf(serviceOf(raw, 'grafana'));
+      expect(grafana.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?.+\}$/);
+      expect(grafana.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
     });
 
     it('keeps the PostgreSQL password out of the file too', () => {
@@ -173,7 +250,7 @@ describe('docker-compose.yml', () => {
       }
     });
 
-    it.each([...SECRETS, 'POSTGRES_PASSWORD'])(
+    it.each([...SECRETS, 'POSTGRES_PASSWORD', 'GRAFANA_ADMIN_PASSWORD'])(
       'stops compose with a message when %s is unset',
       (secret) => {
         const withoutSecret = { ...envExample(), [secret]: '' };
@@ -261,7 +338,7 @@ describe('docker-compose.yml', () => {
       const created = environmentOf(serviceOf(resolved, 'temporal-namespace')).TEMPORAL_NAMESPACE;
       expect(created).toBeTruthy();
       for (const name of APP_SERVICES) {
-        expect(loadConfig(appEnvironment(resolved, name)).TEMPORAL_NAMESPACE).toBe(created);
+        expect(roleConfig(resolved, name).TEMPORAL_NAMESPACE).toBe(created);
       }
     });
 

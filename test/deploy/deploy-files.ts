@@ -186,6 +186,8 @@ export function environmentOf(service: Service): Record<string, string | undefin
 }
 
 export interface PortMapping {
+  /** The host interface it is published on; undefined means every interface. */
+  host: string | undefined;
   published: string | undefined;
   target: string;
 }
@@ -193,15 +195,31 @@ export interface PortMapping {
 export function portsOf(service: Service): PortMapping[] {
   return (service.ports ?? []).map((port) => {
     if (typeof port === 'object') {
-      return { published: port.published?.toString(), target: String(port.target) };
+      const host = (port as { host_ip?: unknown }).host_ip;
+      return {
+        host: typeof host === 'string' ? host : undefined,
+        published: port.published?.toString(),
+        target: String(port.target),
+      };
     }
-    // [ip:][published:]target[/protocol]
-    const parts = String(port)
-      .replace(/\/\w+$/, '')
-      .split(':');
+    // [ip:][published:]target[/protocol], the ip possibly an IPv6 address in brackets.
+    const text = String(port).replace(/\/\w+$/, '');
+    const bracketed = /^\[([^\]]+)\]:(.*)$/.exec(text);
+    const parts = bracketed
+      ? [bracketed[1] ?? '', ...(bracketed[2] ?? '').split(':')]
+      : text.split(':');
     const target = parts.at(-1) ?? '';
-    return { published: parts.length > 1 ? parts.at(-2) : undefined, target };
+    return {
+      host: parts.length > 2 ? parts[0] : undefined,
+      published: parts.length > 1 ? parts.at(-2) : undefined,
+      target,
+    };
   });
+}
+
+/** Published where only this machine reaches it. */
+export function isLoopback(host: string | undefined): boolean {
+  return host !== undefined && (/^127\./.test(host) || host === '::1' || host === 'localhost');
 }
 
 export function dependenciesOf(service: Service): Record<string, string> {

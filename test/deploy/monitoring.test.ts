@@ -13,13 +13,13 @@ import {
 
 const compose = loadCompose(envExample());
 
-function appConfig(name: string) {
+function appConfig(name: 'receiver' | 'worker') {
   const environment = Object.fromEntries(
     Object.entries(environmentOf(serviceOf(compose, name))).filter(
       (entry): entry is [string, string] => entry[1] !== undefined,
     ),
   );
-  return loadConfig(environment);
+  return loadConfig(environment, { receiver: name === 'receiver', worker: name === 'worker' });
 }
 
 interface ScrapeConfig {
@@ -41,12 +41,15 @@ function mountTarget(service: string, source: string): string | undefined {
 }
 
 describe('monitoring profile', () => {
-  it('scrapes every receiver on the port it serves /metrics on', () => {
+  it('scrapes every receiver on its internal listener, where /metrics is served', () => {
     const job = prometheus.scrape_configs.find((config) => config.job_name.endsWith('receiver'));
+    const receiver = appConfig('receiver');
+    // Reachable on the compose network: the internal listener binds the container's interfaces.
+    expect(receiver.INTERNAL_HOST).toBe('0.0.0.0');
     expect(job?.dns_sd_configs[0]).toEqual({
       names: ['receiver'],
       type: 'A',
-      port: appConfig('receiver').PORT,
+      port: receiver.INTERNAL_PORT,
     });
   });
 

@@ -32,13 +32,19 @@ let client: Client;
 let worker: RoleProcess;
 let receiver: RoleProcess;
 let receiverUrl: string;
+/** The receiver's internal listener, where /metrics is served. */
+let internalUrl: string;
 let workerMetricsUrl: string;
 const reports: ReviewReport[] = [];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ consoleApiKey, serverSecret: 'secret-unused', seed: testSeed() });
   client = createClient({ address: testTemporalAddress(), namespace: 'default' });
-  const [receiverPort, metricsPort] = [await getFreePort(), await getFreePort()];
+  const [receiverPort, internalPort, metricsPort] = [
+    await getFreePort(),
+    await getFreePort(),
+    await getFreePort(),
+  ];
   const common = {
     TEMPORAL_ADDRESS: testTemporalAddress(),
     TEMPORAL_TASK_QUEUE: `metrics-${randomUUID()}`,
@@ -53,8 +59,14 @@ beforeAll(async () => {
     WORKER_METRICS_HOST: '127.0.0.1',
     WORKER_METRICS_PORT: String(metricsPort),
   });
-  receiver = startRole(['receiver'], { ...common, HOST: '127.0.0.1', PORT: String(receiverPort) });
+  receiver = startRole(['receiver'], {
+    ...common,
+    HOST: '127.0.0.1',
+    PORT: String(receiverPort),
+    INTERNAL_PORT: String(internalPort),
+  });
   receiverUrl = `http://127.0.0.1:${receiverPort}`;
+  internalUrl = `http://127.0.0.1:${internalPort}`;
   workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   await Promise.all([
     waitForHttp(`${receiverUrl}/readyz`, receiver),
@@ -111,7 +123,7 @@ it('drove one approve and one abort', () => {
 
 describe('the receiver at GET /metrics', () => {
   it('counts webhook answers by status, signature failures, events and reviews started', async () => {
-    const samples = await scrape(`${receiverUrl}/metrics`);
+    const samples = await scrape(`${internalUrl}/metrics`);
     expect(sampleValue(samples, 'rollout_gate_webhook_requests_total', { status: '200' })).toBe(3);
     expect(sampleValue(samples, 'rollout_gate_webhook_requests_total', { status: '401' })).toBe(1);
     expect(
@@ -197,7 +209,7 @@ describe("the worker's metrics listener", () => {
 describe('the Grafana dashboard (deploy/grafana/dashboards/rollout-gate.json)', () => {
   it('charts only metrics that the receiver or the worker expose', async () => {
     const exposed = new Set<string>();
-    for (const url of [`${receiverUrl}/metrics`, workerMetricsUrl]) {
+    for (const url of [`${internalUrl}/metrics`, workerMetricsUrl]) {
       const text = await (await fetch(url)).text();
       for (const sample of parsePrometheus(text)) exposed.add(sample.name);
       // Declared metrics count too: a labelled counter has no sample until its first event.

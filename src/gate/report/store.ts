@@ -28,6 +28,19 @@ export interface ReportFiles {
   markdown: string;
 }
 
+/** Written once Statsig has answered a review's log_event: the events it was sent, by key. */
+export interface EventsMarker {
+  recordedAt: string;
+  eventKeys: string[];
+}
+
+/** The file names the store keeps for a review (its directory also holds run outputs). */
+export const REVIEW_FILES = {
+  report: 'report.json',
+  markdown: 'report.md',
+  events: 'events-recorded.json',
+} as const;
+
 export class ReportStoreError extends Error {
   readonly code = 'REPORT_STORE_MISSING';
   constructor(message: string) {
@@ -37,7 +50,7 @@ export class ReportStoreError extends Error {
 }
 
 /** A file-system-safe segment; names that had to change get a short hash so they stay distinct. */
-function segment(name: string): string {
+export function segment(name: string): string {
   const safe = name
     .replace(/[^A-Za-z0-9._-]/g, '_')
     .replace(/^\.+/, '_')
@@ -61,7 +74,8 @@ export class ReportStore {
     this.dir = path.resolve(dir);
   }
 
-  private reviewDir(key: ReviewKey): string {
+  /** A review's directory: `<store>/<workflow ID>/<run ID>`, each a safe segment. */
+  reviewDir(key: ReviewKey): string {
     return path.join(this.dir, segment(key.workflowId), segment(key.runId));
   }
 
@@ -94,7 +108,10 @@ export class ReportStore {
 
   reportFiles(key: ReviewKey): ReportFiles {
     const dir = this.reviewDir(key);
-    return { json: path.join(dir, 'report.json'), markdown: path.join(dir, 'report.md') };
+    return {
+      json: path.join(dir, REVIEW_FILES.report),
+      markdown: path.join(dir, REVIEW_FILES.markdown),
+    };
   }
 
   async writeReport(key: ReviewKey, report: StoredReport): Promise<ReportFiles> {
@@ -110,5 +127,22 @@ export class ReportStore {
     } catch {
       return undefined;
     }
+  }
+
+  /** The review's events marker, when log_event has been answered for it. */
+  async readEventsMarker(key: ReviewKey): Promise<EventsMarker | undefined> {
+    try {
+      const file = path.join(this.reviewDir(key), REVIEW_FILES.events);
+      return JSON.parse(await readFile(file, 'utf8')) as EventsMarker;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeEventsMarker(key: ReviewKey, marker: EventsMarker): Promise<void> {
+    await writeAtomically(
+      path.join(this.reviewDir(key), REVIEW_FILES.events),
+      `${JSON.stringify(marker)}\n`,
+    );
   }
 }
