@@ -11,6 +11,7 @@ import type { ReviewActivities } from '../workflows/contract';
 import { createEvaluateReview } from './evaluate-review';
 import { createRecordResult } from './record-result';
 import { createRunBenchmark } from './run-benchmark';
+import { resolveTarget } from './snapshots';
 import { createStatsigReads, createTriggerReader } from './statsig-reads';
 import { createStatsigWrites } from './statsig-writes';
 
@@ -28,9 +29,11 @@ export function createActivities(deps: ActivityDependencies): ReviewActivities {
   const reports = new ReportStore(deps.reportsDir ?? DEFAULT_REPORTS_DIR);
   const triggers = createTriggerReader(statsig);
   return {
-    ...createStatsigReads(statsig, triggers),
+    ...createStatsigReads(statsig, triggers, reports),
     async planReview(input) {
-      return planReview(gate, input.target, input.releasePipelineID);
+      // Suites select targets by tag: the tags are in the snapshot, not in the reference.
+      const target = await resolveTarget(reports, input, 'planReview');
+      return planReview(gate, target, input.releasePipelineID);
     },
     runBenchmark: createRunBenchmark(gate, reports),
     evaluateReview: createEvaluateReview(reports),
