@@ -1,6 +1,7 @@
 // Judges every run of the review: reads the stored outputs, runs the statistics (seeded by the
 // workflow ID, so the verdict is reproducible), writes report.json and report.md, and returns the
-// verdict with per-criterion evidence (small enough for the workflow's history).
+// verdict with per-criterion evidence (small enough for the workflow's history). The runs judged
+// are stored too, so the next sampling round sends only its own; the entity comes by reference.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { evaluate, type RunData } from '../src/gate/judge';
 import {
@@ -9,15 +10,17 @@ import {
   type StoredReport,
 } from '../src/gate/report/document';
 import { type ReportStore, ReportStoreError } from '../src/gate/report/store';
-import { configHash } from '../src/statsig/targets';
+import type { RunRecord } from '../src/gate/wire';
 import {
   type CaseListSummary,
   type EvaluateReviewInput,
   type EvaluateReviewResult,
   FAILURE,
   type ReviewActivities,
+  versionOf,
 } from '../workflows/contract';
 import { reviewKey } from './context';
+import { configHashOf } from './snapshots';
 
 function caseList(
   analyses: ReturnType<typeof evaluate>['datasets'],
@@ -33,18 +36,10 @@ function caseList(
   return { count: all.length, cases: all.slice(0, CASES_IN_SUMMARY) };
 }
 
-/** Every run with its full output, read back from the report store. */
-async function readRuns(reports: ReportStore, input: EvaluateReviewInput): Promise<RunData[]> {
-  const runs: RunData[] = [];
+/** Store reads fail as ReportStoreMissing: a retry may land on a worker that shares the store. */
+async function fromStore<T>(read: () => Promise<T>): Promise<T> {
   try {
-    for (const run of input.runs) {
-      if (run.status === 'completed') {
-        const { ref, metrics, durationMs, sampleCount, caseCount, ...key } = run;
-        runs.push({ ...key, status: 'completed', output: await reports.readRun(ref) });
-      } else {
-        runs.push(run);
-      }
-    }
+    return await read();
   } catch (error) {
     if (error instanceof ReportStoreError) {
       throw ApplicationFailure.create({
@@ -53,6 +48,30 @@ async function readRuns(reports: ReportStore, input: EvaluateReviewInput): Promi
       });
     }
     throw error;
+  }
+}
+
+/** Every run of this version: the earlier rounds' from the store, then the ones sent. */
+async function allRuns(reports: ReportStore, input: EvaluateReviewInput): Promise<RunRecord[]> {
+  const { earlierRuns } = input;
+  if (earlierRuns === undefined) return input.runs;
+  return [...(await fromStore(() => reports.readJudgedRuns(earlierRuns))), ...input.runs];
+}
+
+/** Every run with its full output, read back from the report store. */
+async function readRuns(reports: ReportStore, records: readonly RunRecord[]): Promise<RunData[]> {
+  const runs: RunData[] = [];
+  for (const run of records) {
+    if (run.status === 'completed') {
+      const { ref, metrics, durationMs, sampleCount, caseCount, ...key } = run;
+      runs.push({
+        ...key,
+        status: 'completed',
+        output: await fromStore(() => reports.readRun(ref)),
+      });
+    } else {
+      runs.push(run);
+    }
   }
   return runs;
 }
@@ -63,7 +82,16 @@ async function evaluateAndStore(
   input: EvaluateReviewInput,
 ): Promise<EvaluateReviewResult> {
   const { workflowId, runId } = reviewKey();
-  const runs = await readRuns(reports, input);
+  const target = versionOf(input);
+  const hash = configHashOf(input);
+  if (!target || hash === undefined) {
+    throw ApplicationFailure.nonRetryable(
+      'evaluateReview was given no target (targetRef or target)',
+    );
+  }
+  const baselineHash = configHashOf(input.baseline);
+  const records = await allRuns(reports, input);
+  const runs = await readRuns(reports, records);
   const result = evaluate({
     criteria: input.plan.criteria,
     suites: input.plan.suites,
@@ -73,7 +101,6 @@ async function evaluateAndStore(
     seed: workflowId,
   });
   const key = { workflowId, runId };
-  const target = input.target;
   const report: StoredReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     subject: {
@@ -90,28 +117,32 @@ async function evaluateAndStore(
     },
     generatedAt: new Date().toISOString(),
     gateVersion: input.plan.gateVersion,
-    configHash: configHash(target),
-    baseline: input.baseline.target
-      ? { ...input.baseline.status, configHash: configHash(input.baseline.target) }
+    configHash: hash,
+    baseline: baselineHash
+      ? { ...input.baseline.status, configHash: baselineHash }
       : input.baseline.status,
     verdict: result.judgement.verdict,
     judgement: result.judgement,
     samplingRounds: input.samplingRounds,
-    runs: input.runs,
+    runs: records,
     datasets: result.datasets,
     skippedSuites: input.plan.skippedSuites,
   };
   const files = await reports.writeReport(key, report);
+  // Only a round that may be followed by another needs its runs kept for it.
+  const judgedRuns =
+    result.moreSamples.length > 0 ? await reports.writeJudgedRuns(key, records) : undefined;
   return {
     judgement: result.judgement,
     moreSamples: result.moreSamples,
+    ...(judgedRuns ? { judgedRuns } : {}),
     evaluation: {
       report: files,
       gateVersion: report.gateVersion,
       configHash: report.configHash,
       baseline: report.baseline,
       samplingRounds: input.samplingRounds,
-      runs: input.runs.length,
+      runs: records.length,
       skippedSuites: input.plan.skippedSuites,
       flaky: caseList(result.datasets, 'flaky'),
       regressions: caseList(result.datasets, 'regressions'),

@@ -14,6 +14,7 @@ import { createRecordResult } from './record-result';
 import { withRedactedFailures } from './redaction';
 import { createReportRetention } from './report-retention';
 import { createRunBenchmark } from './run-benchmark';
+import { resolveTarget } from './snapshots';
 import { createStatsigReads, createTriggerReader } from './statsig-reads';
 import { createStatsigWrites } from './statsig-writes';
 
@@ -38,9 +39,11 @@ export function createActivities(
   const reports = new ReportStore(deps.reportsDir ?? DEFAULT_REPORTS_DIR);
   const triggers = createTriggerReader(statsig);
   return {
-    ...createStatsigReads(statsig, triggers),
+    ...createStatsigReads(statsig, triggers, reports),
     async planReview(input) {
-      return planReview(gate, input.target, input.releasePipelineID);
+      // Suites select targets by tag: the tags are in the snapshot, not in the reference.
+      const target = await resolveTarget(reports, input, 'planReview');
+      return planReview(gate, target, input.releasePipelineID);
     },
     runBenchmark: withRedactedFailures(createRunBenchmark(gate, reports), deps.secrets ?? []),
     evaluateReview: createEvaluateReview(reports),

@@ -13,6 +13,7 @@ import type { BenchmarkOutput, GateDefinition } from '../src/gate/types';
 import { FAILURE, type ReviewActivities, type RunBenchmarkInput } from '../workflows/contract';
 import { reviewKey } from './context';
 import { abandonedRunFailure, RunIgnoredCancellation, runDeadline } from './run-deadline';
+import { resolveRunVersions } from './snapshots';
 
 const isFiniteNumber = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value);
@@ -65,7 +66,9 @@ export function createRunBenchmark(
     const { workflowId, runId } = reviewKey();
     const role = input.role ?? 'candidate';
     const repeat = input.repeat ?? 0;
-    const target = role === 'baseline' && input.baseline ? input.baseline : input.target;
+    // The history carries references; the benchmark sees both versions whole, from the store.
+    const versions = await resolveRunVersions(reports, input);
+    const target = role === 'baseline' && versions.baseline ? versions.baseline : versions.target;
     const where = `${input.suite}/${input.benchmark} (${role}, repeat ${repeat})`;
     // Heartbeat on a timer as well as on request: a benchmark that never calls heartbeat() still
     // proves its worker is alive, and a dead worker is noticed within the heartbeat timeout.
@@ -83,7 +86,7 @@ export function createRunBenchmark(
     try {
       const running = definition.run({
         target,
-        baseline: input.baseline ?? null,
+        baseline: versions.baseline,
         role,
         repeat,
         seed: hashSeed(`${workflowId}|${input.suite}|${input.benchmark}|${repeat}`),

@@ -2,6 +2,7 @@
 // from the pipeline's order), the entity under review, its version just after judging, and the
 // released version to compare with.
 import { ApplicationFailure } from '@temporalio/activity';
+import type { ReportStore } from '../src/gate/report/store';
 import { chooseBaseline } from '../src/statsig/baseline';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import { waitingPhase } from '../src/statsig/phases';
@@ -72,9 +73,15 @@ export function createTriggerReader(statsig: StatsigConsoleClient, now = Date.no
   };
 }
 
+/**
+ * Reads Statsig. The entity under review and its baseline are stored whole in the snapshot store
+ * and returned by reference: their values can weigh megabytes, and every activity result lands in
+ * the review's history (Temporal refuses payloads over 2 MiB, and histories over 50 MB).
+ */
 export function createStatsigReads(
   statsig: StatsigConsoleClient,
   triggers: TriggerReader,
+  snapshots: ReportStore,
 ): Pick<ReviewActivities, 'readTrigger' | 'loadReviewTarget' | 'reconcileReview' | 'loadBaseline'> {
   return {
     async readTrigger(triggerID: string, announcedPhaseID?: string) {
@@ -106,10 +113,11 @@ export function createStatsigReads(
           entity.kind,
           await statsig.getEntity(entity.kind, entity.id, cancellation()),
         );
+        const hash = configHash(target);
         return {
           trigger: state,
-          target,
-          configHash: configHash(target),
+          targetRef: await snapshots.writeSnapshot(target, hash),
+          configHash: hash,
         };
       } catch (error) {
         return toFailure(error);
@@ -142,7 +150,10 @@ export function createStatsigReads(
           return { target: null, status: { version: null, reason: choice.reason } };
         }
         const target = entityTarget(input.kind, choice.entity);
-        return { target, status: { version: target.version } };
+        return {
+          targetRef: await snapshots.writeSnapshot(target, configHash(target)),
+          status: { version: target.version },
+        };
       } catch (error) {
         return toFailure(error);
       }

@@ -15,6 +15,7 @@ import type {
   RunCounts,
   RunRecord,
   SuiteResult,
+  TargetRef,
   Verdict,
 } from '../src/gate/wire';
 import type { EntityKind } from '../src/statsig/schemas';
@@ -64,6 +65,8 @@ export const FAILURE = {
    */
   benchmarkIgnoredCancellation: 'BenchmarkIgnoredCancellation',
   reportStoreMissing: 'ReportStoreMissing',
+  /** The snapshot of the entity a reference names is not in this worker's GATE_REPORTS_DIR. */
+  snapshotMissing: 'SnapshotMissing',
   /** A write Statsig answered 2xx with an unreadable body, and a re-read did not show yet. */
   statsigWriteUnconfirmed: 'StatsigWriteUnconfirmed',
 } as const;
@@ -246,9 +249,28 @@ export interface TriggerState {
   waitingPhaseID?: string | null;
 }
 
-export interface LoadedTarget {
+/**
+ * One version of the entity, as activity inputs and results carry it: `targetRef`, a reference to
+ * the snapshot stored when it was read (src/gate/report/store.ts), small whatever the entity weighs;
+ * or `target`, the whole Target, only in reviews started before snapshots were stored, whose
+ * histories hold it. The reference has a field of its own: a worker still on the earlier code reads
+ * `target`, and must fail on a new review's input rather than benchmark a version without its value.
+ */
+export interface VersionFields {
+  targetRef?: TargetRef;
+  target?: Target;
+}
+
+/** The version's identity (kind, id, name, version), whichever way it is carried. */
+export function versionOf(fields: {
+  targetRef?: TargetRef | undefined;
+  target?: Target | null | undefined;
+}): TargetRef | Target | undefined {
+  return fields.targetRef ?? fields.target ?? undefined;
+}
+
+export interface LoadedTarget extends VersionFields {
   trigger: TriggerState;
-  target: Target;
   /** sha256 of what the target serves (its value and rules). */
   configHash?: string;
 }
@@ -259,21 +281,23 @@ export interface EntityRef {
   id: string;
 }
 
-/** The released version a review compares with, or why there is none. */
+/** The released version a review compares with (as in VersionFields), or why there is none. */
 export interface BaselineResult {
-  target: Target | null;
+  targetRef?: TargetRef;
+  /** The whole baseline in histories recorded before snapshots; null when there is none. */
+  target?: Target | null;
   status: BaselineStatus;
 }
 
-export interface PlanReviewInput {
-  target: Target;
+export interface PlanReviewInput extends VersionFields {
   releasePipelineID: string;
 }
 
-export interface RunBenchmarkInput {
+/** The version a run measures (VersionFields), and the baseline the same two ways. */
+export interface RunBenchmarkInput extends VersionFields {
   suite: string;
   benchmark: string;
-  target: Target;
+  baselineRef?: TargetRef | null;
   baseline?: Target | null;
   role?: RunRole;
   repeat?: number;
@@ -290,12 +314,18 @@ export interface RunBenchmarkResult {
   caseCount: number;
 }
 
-export interface EvaluateReviewInput {
+export interface EvaluateReviewInput extends VersionFields {
   request?: ReviewRequest;
   plan: Pick<ReviewPlan, 'criteria' | 'suites' | 'gateVersion' | 'skippedSuites'>;
-  target: Target;
   baseline: BaselineResult;
+  /** Every run of this version; with `earlierRuns`, only those since the evaluation that stored them. */
   runs: RunRecord[];
+  /**
+   * Where an earlier evaluation of this version stored the runs it judged (its result's
+   * `judgedRuns`). Each sampling round then sends only its own runs, so a long adaptive review's
+   * history grows with its runs, not with runs × rounds.
+   */
+  earlierRuns?: string;
   onError: 'inconclusive' | 'fail';
   samplingRounds: number;
 }
@@ -304,6 +334,8 @@ export interface EvaluateReviewResult {
   judgement: Judgement;
   moreSamples: Array<{ suite: string; benchmark: string }>;
   evaluation: ReviewEvaluation;
+  /** Where every run judged (earlier ones included) is stored, for the next round's `earlierRuns`. */
+  judgedRuns?: string;
 }
 
 /** Which trigger and phase a write acts for; every write first checks they still wait for review. */

@@ -7,14 +7,16 @@ import {
   condition,
   isCancellation,
 } from '@temporalio/workflow';
-import type { Target } from '../src/gate/types';
 import type { PlannedBenchmark, ReviewPlan, RunRecord } from '../src/gate/wire';
 import { benchmarkRunActivities, failureMessage, judging } from './activity-options';
-import type {
-  BaselineResult,
-  EvaluateReviewResult,
-  LoadedTarget,
-  ReviewEvaluation,
+import {
+  type BaselineResult,
+  type EvaluateReviewResult,
+  type LoadedTarget,
+  type ReviewEvaluation,
+  type RunBenchmarkInput,
+  type VersionFields,
+  versionOf,
 } from './contract';
 import { outcomeOf, type RunRequest, runRequests } from './runs';
 import type { ReviewState } from './state';
@@ -24,14 +26,30 @@ export type Evaluated = Omit<EvaluateReviewResult, 'evaluation'> & {
   evaluation?: ReviewEvaluation;
 };
 
+/** The fields to pass a version on with: its reference, or the whole Target of an older history. */
+export function passOn(fields: VersionFields): VersionFields {
+  if (fields.targetRef) return { targetRef: fields.targetRef };
+  return fields.target ? { target: fields.target } : {};
+}
+
+/** A run's baseline fields from the review's baseline, carried the way it was loaded. */
+function passOnBaseline(
+  baseline: BaselineResult,
+): Pick<RunBenchmarkInput, 'baselineRef' | 'baseline'> {
+  if (baseline.targetRef) return { baselineRef: baseline.targetRef };
+  return { baseline: baseline.target ?? null };
+}
+
 /** What every measuring step of one round works with. */
 interface Measurement {
   state: ReviewState;
   plan: ReviewPlan;
   baseline: BaselineResult;
   /** The version under review in this round (a rerun measures the newly saved one). */
-  target: Target;
+  target: VersionFields;
   runs: RunRecord[];
+  /** The runs the last evaluation stored (and how many), so the next one is sent only the rest. */
+  judged?: { ref: string; count: number };
 }
 
 /**
@@ -45,8 +63,8 @@ export async function measureAndEvaluate(
   current: LoadedTarget,
 ): Promise<Evaluated | 'decided'> {
   const { progress } = state;
-  const withBaseline = baseline.target !== null;
-  const measurement: Measurement = { state, plan, baseline, target: current.target, runs: [] };
+  const withBaseline = versionOf(baseline) !== undefined;
+  const measurement: Measurement = { state, plan, baseline, target: passOn(current), runs: [] };
   const { runs } = measurement;
   progress.benchmarks = plan.benchmarks.map(({ suite, benchmark }) => ({
     suite,
@@ -80,20 +98,22 @@ export async function measureAndEvaluate(
 }
 
 /** Judging failed after its retries: the review cannot pass, so a person decides. */
-async function evaluateRuns(
-  { state, plan, baseline, target, runs }: Measurement,
-  samplingRounds: number,
-): Promise<Evaluated> {
+async function evaluateRuns(measurement: Measurement, samplingRounds: number): Promise<Evaluated> {
+  const { state, plan, baseline, target, runs, judged } = measurement;
   try {
-    return await judging.evaluateReview({
+    // Histories recorded before judged runs were stored have no reference: all runs are sent.
+    const { judgedRuns, ...evaluated } = await judging.evaluateReview({
       request: state.request,
       plan,
-      target,
+      ...target,
       baseline,
-      runs,
+      runs: judged ? runs.slice(judged.count) : runs,
+      ...(judged ? { earlierRuns: judged.ref } : {}),
       onError: plan.policy.onError,
       samplingRounds,
     });
+    measurement.judged = judgedRuns ? { ref: judgedRuns, count: runs.length } : undefined;
+    return evaluated;
   } catch (error) {
     if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
     const reason = `the evaluation failed: ${failureMessage(error)}`;
@@ -194,8 +214,8 @@ async function runOnce(
     const result = await benchmarkRunActivities(planned, role, repeat).runBenchmark({
       suite,
       benchmark,
-      target,
-      baseline: baseline.target,
+      ...target,
+      ...passOnBaseline(baseline),
       role,
       repeat,
       round: state.progress.reruns,

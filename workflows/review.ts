@@ -32,10 +32,11 @@ import {
   type ReviewRequest,
   type TargetSummary,
   type TriggerState,
+  versionOf,
   waitsForReview,
 } from './contract';
 import { actionOf, changing, type Decision, decide, supersededReason } from './decide';
-import { measureAndEvaluate } from './measure';
+import { measureAndEvaluate, passOn } from './measure';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { ReviewState } from './state';
 
@@ -64,16 +65,16 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
   let loaded = await statsigReads.loadReviewTarget(request);
   // Without Statsig's start time, changes after the webhook arrived are certainly new versions.
   state.releaseStartedAtMs = loaded.trigger.createdTime ?? request.receivedAtMs;
-  setTarget(state, loaded);
+  const loadedTarget = setTarget(state, loaded);
   upsertSearchAttributes([
-    { key: SEARCH_ATTRIBUTES.entity, value: loaded.target.name },
-    { key: SEARCH_ATTRIBUTES.entityID, value: loaded.target.id },
+    { key: SEARCH_ATTRIBUTES.entity, value: loadedTarget.name },
+    { key: SEARCH_ATTRIBUTES.entityID, value: loadedTarget.id },
   ]);
   if (!waitsForReview(loaded.trigger, request.phaseID)) return superseded(state, loaded.trigger);
 
   state.progress.stage = 'plan';
   const plan: ReviewPlan = await planning.planReview({
-    target: loaded.target,
+    ...passOn(loaded),
     releasePipelineID: loaded.trigger.releasePipelineID,
   });
   state.policy = plan.policy;
@@ -203,10 +204,22 @@ function validateDecision(state: ReviewState, input: DecideInput): void {
   }
 }
 
-function setTarget(state: ReviewState, { target, configHash }: LoadedTarget): void {
-  const { kind, id, name, version } = target;
-  state.target = { kind, id, name, version, ...(configHash ? { configHash } : {}) };
+/** What the review shows and decides on of the loaded version: who it is, never its content. */
+function setTarget(state: ReviewState, loaded: LoadedTarget): TargetSummary {
+  // Results recorded before snapshots carry the whole Target; newer ones a reference.
+  const version = versionOf(loaded);
+  if (!version) throw ApplicationFailure.nonRetryable('loadReviewTarget returned no target');
+  const { kind, id, name } = version;
+  const { configHash } = loaded;
+  state.target = {
+    kind,
+    id,
+    name,
+    version: version.version,
+    ...(configHash ? { configHash } : {}),
+  };
   state.progress.target = state.target;
+  return state.target;
 }
 
 /** Reads the baseline; a failure to read it leaves relative criteria inconclusive, never fails the review. */

@@ -57,7 +57,7 @@ function selects(
 }
 
 /** Whether a benchmark must also run on the baseline: a relative criterion may draw from it. */
-function needsBaselineRun(suite: SuiteDefinition, benchmark: BenchmarkDefinition): boolean {
+export function needsBaselineRun(suite: SuiteDefinition, benchmark: BenchmarkDefinition): boolean {
   return suite.criteria.some(
     (criterion) =>
       isRelative(criterion.compare) &&

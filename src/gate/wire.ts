@@ -9,9 +9,28 @@ import type {
   Operator,
   ReviewPolicy,
   RunRole,
+  Target,
 } from './types';
 
 export type ResolvedPolicy = Required<ReviewPolicy>;
+
+/**
+ * A version of a gate or dynamic config as it travels through the review's history: who it is and
+ * where its snapshot lies, never its value or rules. Its size does not grow with the entity's (a
+ * prompt config can weigh megabytes; Temporal refuses payloads over 2 MiB). Activities read the
+ * whole Target back from the snapshot store (src/gate/report/store.ts) under `snapshot`, and give
+ * it to benchmarks as `target` and `baseline`.
+ */
+export interface TargetRef {
+  kind: Target['kind'];
+  id: string;
+  name: string;
+  version: number | null;
+  /** sha256 of the value and rules: identifies what the version serves (see configHash). */
+  configHash: string;
+  /** sha256 of the whole snapshot (value, rules, tags, the entity as read): its address in the store. */
+  snapshot: string;
+}
 
 /** A benchmark to run, as the workflow sees it: names and limits only, never code. */
 export interface PlannedBenchmark {

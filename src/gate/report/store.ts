@@ -1,14 +1,15 @@
-// Where per-run outputs (samples, per-case results) and review reports live, outside Temporal's
-// history: a directory (GATE_REPORTS_DIR). The workflow only carries references into it. Workers on
-// several hosts need a shared directory, since a review's runs and its evaluation may land on
-// different workers.
+// Where per-run outputs (samples, per-case results), review reports and snapshots of the entities
+// under review live, outside Temporal's history: a directory (GATE_REPORTS_DIR). The workflow only
+// carries references into it. Workers on several hosts need a shared directory, since a review's
+// reads, runs and evaluation may land on different workers.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode } from '../../error-message';
-import type { BenchmarkOutput } from '../types';
-import type { RunKey } from '../wire';
+import { contentHash } from '../hash';
+import type { BenchmarkOutput, Target } from '../types';
+import type { RunKey, RunRecord, TargetRef } from '../wire';
 import type { StoredReport } from './document';
 import { renderMarkdown } from './markdown';
 
@@ -42,12 +43,23 @@ export const REVIEW_FILES = {
 } as const;
 
 export class ReportStoreError extends Error {
-  readonly code = 'REPORT_STORE_MISSING';
+  readonly code: 'REPORT_STORE_MISSING' | 'SNAPSHOT_MISSING' = 'REPORT_STORE_MISSING';
   constructor(message: string) {
     super(message);
     this.name = 'ReportStoreError';
   }
 }
+
+/** A snapshot a reference names is not in the store (or is not what was stored under its hash). */
+export class SnapshotMissingError extends ReportStoreError {
+  override readonly code = 'SNAPSHOT_MISSING';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotMissingError';
+  }
+}
+
+const SNAPSHOT_HASH = /^sha256:([0-9a-f]{64})$/;
 
 /** A file-system-safe segment; names that had to change get a short hash so they stay distinct. */
 export function segment(name: string): string {
@@ -93,17 +105,92 @@ export class ReportStore {
   }
 
   async readRun(ref: string): Promise<BenchmarkOutput> {
+    return (await this.readStored(ref, 'run output')) as BenchmarkOutput;
+  }
+
+  /**
+   * Stores the runs an evaluation judged, under their content hash, so the next sampling round's
+   * evaluation receives a reference to them instead of the whole list again.
+   */
+  async writeJudgedRuns(key: ReviewKey, runs: readonly RunRecord[]): Promise<string> {
+    const file = path.join(
+      this.reviewDir(key),
+      'judged-runs',
+      `${contentHash(runs).replace('sha256:', '')}.json`,
+    );
+    await writeAtomically(file, JSON.stringify(runs));
+    return path.relative(this.dir, file);
+  }
+
+  async readJudgedRuns(ref: string): Promise<RunRecord[]> {
+    return (await this.readStored(ref, 'judged run list')) as RunRecord[];
+  }
+
+  /** A file a reference names, which must lie inside the store. */
+  private async readStored(ref: string, what: string): Promise<unknown> {
     const file = path.resolve(this.dir, ref);
     if (!file.startsWith(`${this.dir}${path.sep}`)) {
-      throw new ReportStoreError(`run reference ${ref} points outside the report store`);
+      throw new ReportStoreError(`${what} reference ${ref} points outside the report store`);
     }
     try {
-      return JSON.parse(await readFile(file, 'utf8')) as BenchmarkOutput;
+      return JSON.parse(await readFile(file, 'utf8'));
     } catch (error) {
       throw new ReportStoreError(
-        `run output ${ref} is not in ${this.dir} (${errorCode(error)}); workers on several hosts need a shared GATE_REPORTS_DIR`,
+        `${what} ${ref} is not in ${this.dir} (${errorCode(error)}); workers on several hosts need a shared GATE_REPORTS_DIR`,
       );
     }
+  }
+
+  private snapshotFile(ref: Pick<TargetRef, 'kind' | 'id' | 'snapshot'>): string {
+    const hex = SNAPSHOT_HASH.exec(ref.snapshot)?.[1];
+    if (hex === undefined) {
+      throw new SnapshotMissingError(`snapshot reference ${ref.snapshot} is not a sha256 hash`);
+    }
+    return path.join(this.dir, 'snapshots', segment(ref.kind), segment(ref.id), `${hex}.json`);
+  }
+
+  /**
+   * Stores a version of an entity once, under the hash of its whole content, and returns the small
+   * reference the workflow passes around instead. The address covers everything a benchmark sees
+   * (version, tags, the entity as read), not only the configHash of value and rules: two versions
+   * that serve the same value are still two snapshots. Same content, same file: a retry or another
+   * review of the same version finds it there and writes nothing.
+   */
+  async writeSnapshot(target: Target, configHash: string): Promise<TargetRef> {
+    const ref: TargetRef = {
+      kind: target.kind,
+      id: target.id,
+      name: target.name,
+      version: target.version,
+      configHash,
+      snapshot: contentHash(target),
+    };
+    const file = this.snapshotFile(ref);
+    const present = await stat(file).then(
+      () => true,
+      () => false,
+    );
+    if (!present) await writeAtomically(file, JSON.stringify(target));
+    return ref;
+  }
+
+  /** The whole Target a reference names, checked against its hash. */
+  async readSnapshot(ref: TargetRef): Promise<Target> {
+    const file = this.snapshotFile(ref);
+    let target: Target;
+    try {
+      target = JSON.parse(await readFile(file, 'utf8')) as Target;
+    } catch (error) {
+      throw new SnapshotMissingError(
+        `the snapshot of ${ref.kind} ${ref.id} version ${ref.version ?? 'unnumbered'} (${ref.snapshot}) is not in ${this.dir} (${errorCode(error)}); workers on several hosts need a shared GATE_REPORTS_DIR`,
+      );
+    }
+    if (contentHash(target) !== ref.snapshot) {
+      throw new SnapshotMissingError(
+        `the snapshot file ${file} does not hold ${ref.snapshot}: it was changed after it was stored`,
+      );
+    }
+    return target;
   }
 
   reportFiles(key: ReviewKey): ReportFiles {
