@@ -287,7 +287,13 @@ export interface RunBenchmarkResult {
 
 export interface EvaluateReviewInput {
   request?: ReviewRequest;
-  plan: Pick<ReviewPlan, 'criteria' | 'suites' | 'gateVersion' | 'skippedSuites'>;
+  /**
+   * The review's plan; its `benchmarks` (their repeats and maxRepeats) tell the judge how many
+   * looks adaptive sampling may take, so each look's tests spend part of α. Without them every
+   * judging is a single look.
+   */
+  plan: Pick<ReviewPlan, 'criteria' | 'suites' | 'gateVersion' | 'skippedSuites'> &
+    Partial<Pick<ReviewPlan, 'benchmarks'>>;
   target: Target;
   baseline: BaselineResult;
   runs: RunRecord[];

@@ -1,7 +1,7 @@
 // The shape of a gate config, as zod schemas: each field's type, range and the rules between a
 // criterion's fields. Cross-references (names, metrics a criterion reads) are checked in define.ts.
 import { z } from 'zod';
-import { AGGREGATIONS } from './stats';
+import { AGGREGATIONS, SPENDINGS } from './stats';
 import {
   type BenchmarkDefinition,
   COMPARISONS,
@@ -78,6 +78,11 @@ const criterionSchema = z
       })
       .optional(),
     alpha: z.number().gt(0).lt(0.5).optional(),
+    spending: z
+      .enum(SPENDINGS as [string, ...string[]], {
+        message: `spending must be one of ${SPENDINGS.join(', ')}`,
+      })
+      .optional(),
     resamples: z.number().int().min(100).max(100_000).optional(),
     minSamples: z.number().int().positive().optional(),
     failureBudget: z.number().int().min(0).optional(),

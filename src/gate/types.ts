@@ -1,9 +1,9 @@
 // The vocabulary teams write gate configs in, and the serialisable shapes that cross the
 // workflow/activity boundary. No runtime imports: workflow code depends on this file.
 import type { EntityKind } from '../statsig/schemas';
-import type { Aggregation } from './stats';
+import type { Aggregation, Spending } from './stats';
 
-export type { Aggregation } from './stats';
+export type { Aggregation, Spending } from './stats';
 
 /** What a review is about: the gate or dynamic config a release pipeline is rolling out. */
 export interface Target {
@@ -71,8 +71,17 @@ export interface Criterion {
   better?: 'higher' | 'lower';
   /** Default `auto` for relative criteria, `none` for absolute ones. */
   test?: StatisticalTest;
-  /** Significance level of each one-sided conclusion. Default 0.05. */
+  /**
+   * Significance level of each one-sided conclusion, over all the looks adaptive sampling takes
+   * (see `spending`). Default 0.05.
+   */
   alpha?: number;
+  /**
+   * How a test spends `alpha` over the looks its benchmarks' `repeats`…`maxRepeats` allow:
+   * `pocock` (default) nearly evenly, so a clear result stops early; `obrien-fleming` almost all at
+   * the last look. Irrelevant when `maxRepeats` is `repeats` (a single look at `alpha`).
+   */
+  spending?: Spending;
   /** Bootstrap resamples. Default 2000. */
   resamples?: number;
   /** Fewer samples than this (on either side) is inconclusive, never a pass. Default 1. */

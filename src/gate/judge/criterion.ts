@@ -6,6 +6,7 @@ import type { CriterionResult } from '../wire';
 import { judgeAbsolute } from './absolute';
 import { type CriterionContext, DEFAULT_ALPHA, type Done, type Judged } from './context';
 import { criterionName, versionText } from './format';
+import { lookOf } from './looks';
 import { judgeRelative } from './relative';
 import { gatherSide, type Side } from './samples';
 import type { EvaluationInput } from './types';
@@ -122,12 +123,17 @@ export function judgeCriterion(
     );
   }
 
+  const alpha = criterion.alpha ?? DEFAULT_ALPHA;
+  const sequential = lookOf(criterion, input, reporting, alpha);
   const context: CriterionContext = {
     criterion,
     candidate,
     baseline,
     samples,
-    alpha: criterion.alpha ?? DEFAULT_ALPHA,
+    alpha,
+    level: sequential?.nominalAlpha ?? alpha,
+    sequential,
+    canSampleMore: sequential === undefined || sequential.look < sequential.looks,
     random: seededRandom(`${input.seed}|${criterion.suite}|${index}`),
     done,
     reporting,
