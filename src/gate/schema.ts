@@ -6,6 +6,7 @@ import {
   type BenchmarkDefinition,
   COMPARISONS,
   type Comparison,
+  isCaseMetric,
   isRelative,
   KILL_SWITCHES,
   type KillSwitch,
@@ -49,6 +50,44 @@ const benchmarkSchema = z
       benchmark.maxRepeats === undefined || benchmark.maxRepeats >= (benchmark.repeats ?? 1),
     { message: 'maxRepeats must be at least repeats', path: ['maxRepeats'] },
   );
+
+/** Fields that shape a statistic: a count of cases takes none of them. */
+const STATISTIC_FIELDS = [
+  'aggregate',
+  'better',
+  'test',
+  'alpha',
+  'spending',
+  'resamples',
+  'minSamples',
+  'failureBudget',
+  'passAt',
+] as const;
+
+/** A cap on a count of cases: `regressed_cases <= 0` (none), `flaky_cases < 3`. */
+function caseCriterionProblems(
+  criterion: Record<string, unknown> & { metric: string; op: string; threshold: number },
+  problem: (message: string, field: string) => void,
+): void {
+  const { metric } = criterion;
+  if (criterion.op !== '<=' && criterion.op !== '<') {
+    problem(`${metric} is a count to cap: op must be '<=' or '<'`, 'op');
+  }
+  if (!Number.isInteger(criterion.threshold) || criterion.threshold < 0) {
+    problem(`${metric} counts cases: threshold must be a whole number, 0 or more`, 'threshold');
+  }
+  if (criterion.compare !== undefined && criterion.compare !== 'absolute') {
+    problem(
+      `${metric} already compares the candidate's cases with the baseline's: leave compare out`,
+      'compare',
+    );
+  }
+  for (const field of STATISTIC_FIELDS) {
+    if (criterion[field] !== undefined) {
+      problem(`${metric} counts cases: ${field} does not apply`, field);
+    }
+  }
+}
 
 const criterionSchema = z
   .object({
@@ -95,6 +134,10 @@ const criterionSchema = z
   .superRefine((criterion, context) => {
     const problem = (message: string, field: string) =>
       context.addIssue({ code: 'custom', message, path: [field] });
+    if (isCaseMetric(criterion.metric)) {
+      caseCriterionProblems(criterion, problem);
+      return;
+    }
     const relative = isRelative(criterion.compare);
     if (criterion.compare === 'regression') {
       if (criterion.better === undefined) {

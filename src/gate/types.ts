@@ -40,6 +40,26 @@ export function isRelative(compare: Comparison | undefined): boolean {
 }
 
 /**
+ * Counts of dataset cases a criterion can cap (`{ metric: 'regressed_cases', op: '<=', threshold: 0 }`),
+ * from the per-case pass/fail of every run of both sides:
+ * - `regressed_cases`: cases the baseline passed in every run and the candidate failed in every
+ *   run (needs the baseline);
+ * - `flaky_cases`: cases that passed in some runs and failed in others, on either side.
+ * Flaky cases never count as regressions.
+ */
+export const CASE_METRICS = ['regressed_cases', 'flaky_cases'] as const;
+export type CaseMetric = (typeof CASE_METRICS)[number];
+
+export function isCaseMetric(metric: string): metric is CaseMetric {
+  return (CASE_METRICS as readonly string[]).includes(metric);
+}
+
+/** Whether judging the criterion needs the baseline's runs. */
+export function readsBaseline(criterion: Pick<Criterion, 'compare' | 'metric'>): boolean {
+  return isRelative(criterion.compare) || criterion.metric === 'regressed_cases';
+}
+
+/**
  * `auto` picks for relative criteria: a paired bootstrap when both sides scored the same dataset
  * cases, Mann-Whitney U for the mean or median of independent samples, an unpaired bootstrap for
  * other aggregations. `none` compares point values.
@@ -53,6 +73,7 @@ export const STATISTICAL_TESTS: readonly StatisticalTest[] = [
 ];
 
 export interface Criterion {
+  /** A metric a benchmark reports, or a count of cases (`regressed_cases`, `flaky_cases`). */
   metric: string;
   op: Operator;
   threshold: number;
@@ -123,6 +144,29 @@ export interface BenchmarkOutput {
   metrics: Metrics;
   samples?: Record<string, number[]>;
   cases?: CaseResult[];
+  /**
+   * Metrics no criterion may decide on from this run, each with the reason (e.g. too little live
+   * data): criteria on them are inconclusive with it.
+   */
+  inconclusive?: Record<string, string>;
+  /** How far each calibrated scorer agreed with people's labels this run. */
+  calibration?: CalibrationResult[];
+}
+
+/**
+ * A scorer (e.g. an LLM judge) checked against cases people labelled: the judge pools these over
+ * every run of the benchmark and, below `minAgreement`, sets aside the metrics its scores decide.
+ */
+export interface CalibrationResult {
+  scorer: string;
+  /** Labelled cases on which the scorer's pass or fail matched the people's. */
+  agreed: number;
+  cases: number;
+  minAgreement: number;
+  /** The metrics its scores decide (its own, the case pass/fail and the pass rate). */
+  metrics: string[];
+  /** Labelled cases it disagreed on (IDs, the first 20). */
+  disagreements?: string[];
 }
 
 export interface BenchmarkLogger {

@@ -158,6 +158,11 @@ export interface CriterionResult {
   weight?: number;
   /** True when more runs could settle an inconclusive verdict (adaptive sampling). */
   needsSamples?: boolean;
+  /**
+   * True when the measurements were set aside (a scorer that disagrees with people's labels, too
+   * little live data): inconclusive, with the reason.
+   */
+  withheld?: boolean;
 }
 
 export interface SuiteResult {
