@@ -65,7 +65,7 @@ function buildKinds(value: unknown, problems: string[], unbuilt: Set<unknown>): 
           const factory = builtInKind(benchmark.kind);
           if (!factory) {
             problems.push(
-              `${where}.kind: unknown kind '${benchmark.kind}' (built in: http, command, dataset; or give run)`,
+              `${where}.kind: unknown kind '${benchmark.kind}' (built in: http, command, dataset, pulse; or give run)`,
             );
             unbuilt.add(benchmark);
             return benchmark;

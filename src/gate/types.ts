@@ -1,6 +1,6 @@
 // The vocabulary teams write gate configs in, and the serialisable shapes that cross the
 // workflow/activity boundary. No runtime imports: workflow code depends on this file.
-import type { EntityKind } from '../statsig/schemas';
+import type { EntityKind, GatePulseResults, PulseQuery } from '../statsig/schemas';
 import type { Aggregation, Spending } from './stats';
 
 export type { Aggregation, Spending } from './stats';
@@ -174,6 +174,19 @@ export interface BenchmarkLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * Read access to Statsig's Console API that a worker may hand its benchmarks (the `pulse` kind reads
+ * what the live phase measured through it). The worker's StatsigConsoleClient is one.
+ */
+export interface StatsigReader {
+  getGatePulseResults(
+    gateID: string,
+    ruleID: string,
+    query?: PulseQuery,
+    signal?: AbortSignal,
+  ): Promise<GatePulseResults>;
+}
+
 /** Whether a run measures the version under review or the released one it is compared with. */
 export type RunRole = 'candidate' | 'baseline';
 
@@ -194,6 +207,8 @@ export interface BenchmarkContext {
   log: BenchmarkLogger;
   /** An empty directory for this run, removed when the run ends. */
   scratchDir: string;
+  /** Statsig, read with the worker's own client and key, when the worker provides it. */
+  statsig?: StatsigReader;
 }
 
 export interface BenchmarkDefinition {
