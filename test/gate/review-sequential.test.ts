@@ -1,7 +1,9 @@
 // Sequential sampling in real reviews (Temporal dev server, a real worker, the Statsig sandbox): a
 // latency probe that may run 1 to 6 times per side. A clear regression fails at the first look; a
 // candidate within the allowance that one run cannot show passes at the second look, well before
-// the sixth, and the evidence says which look decided and what α it had spent.
+// the sixth, and the evidence (the result and report.md) says which look decided and what α it
+// had spent.
+import { readFile } from 'node:fs/promises';
 import { defineGate } from '../../src/gate/define';
 import { nominalLevels, spentAlpha } from '../../src/gate/stats';
 import type { Target } from '../../src/gate/types';
@@ -102,5 +104,7 @@ describe('sequential sampling in a review', () => {
       result?.statistic?.sequential?.nominalAlpha ?? 0,
     );
     expect(result?.reason).toMatch(/look 2 of 6, nominal α 0\.01\d+/);
+    const markdown = await readFile(report.evaluation?.report.markdown ?? '', 'utf8');
+    expect(markdown).toMatch(/Mann-Whitney U=\d+, p=0\.0\d+ \(meets\); look 2\/6, α 0\.01\d+/);
   }, 90_000);
 });
