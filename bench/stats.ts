@@ -15,7 +15,7 @@ const REVIEWS = Number(process.env.BENCH_STATS_REVIEWS ?? 10_000);
 const ALPHA = 0.05;
 const BETA = 0.1;
 // 10 latency samples per run, sd 10; the criterion allows a mean delta of 6.3, which is what five
-// runs per side detect with 90% power (1 − β) at α = 5% (Mann-Whitney, one-sided).
+// runs per side detect with about 90% power (1 − β) at α = 5% (Mann-Whitney, one-sided).
 const DESIGN: SimulationDesign = { samplesPerRun: 10, sd: 10, threshold: 6.3, alpha: ALPHA };
 const FIXED_RUNS = 5;
 
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${machine()}`,
     '- Command: `npm run bench:stats` (`tsx bench/stats.ts`; simulation in bench/stats-simulation.ts)',
-    `- Setup: ${REVIEWS.toLocaleString('en')} simulated reviews per method and scenario, each through the real judge (\`evaluate\`) with the adaptive rounds of workflows/measure.ts replayed in memory. One criterion: mean(latency_ms) delta <= ${DESIGN.threshold}, Mann-Whitney, α = ${ALPHA}. A run reports ${DESIGN.samplesPerRun} samples, normal with sd ${DESIGN.sd}; the allowance is what ${FIXED_RUNS} runs per side detect with ${100 * (1 - BETA)}% power. Scenarios: no real difference (candidate − baseline = 0: the right verdict is pass), a known regression (2 × the allowance: fail), and a regression exactly at the allowance (the worst case for both error rates: each conclusion there is an error, and each must stay within α). The sequential row allows 6 runs per side at most (1.2 × fixed-n, the usual price of looking early at equal power).`,
+    `- Setup: ${REVIEWS.toLocaleString('en')} simulated reviews per method and scenario, each through the real judge (\`evaluate\`) with the adaptive rounds of workflows/measure.ts replayed in memory. One criterion: mean(latency_ms) delta <= ${DESIGN.threshold}, Mann-Whitney, α = ${ALPHA}. A run reports ${DESIGN.samplesPerRun} samples, normal with sd ${DESIGN.sd}; the allowance is what ${FIXED_RUNS} runs per side detect with about ${100 * (1 - BETA)}% power (β = ${BETA}). Scenarios: no real difference (candidate − baseline = 0: the right verdict is pass), a known regression (2 × the allowance: fail), and a regression exactly at the allowance, the boundary where both error rates are largest (a delta just above it makes every pass wrong, just below it every fail): there each must stay within α. The sequential row allows 6 runs per side at most (1.2 × fixed-n, the usual price of looking early at equal power).`,
     `- Took ${fmt((Date.now() - started) / 1000, 0)} s. Monte Carlo margin (3 standard errors) at ${REVIEWS.toLocaleString('en')} reviews: ±${pct(monteCarloMargin(ALPHA, REVIEWS))} around α, ±${pct(monteCarloMargin(BETA, REVIEWS))} around β.`,
     '',
     'Error rates (a false pass: the candidate passes though it regresses by at least the allowance; a false fail: it fails though it is within it):',

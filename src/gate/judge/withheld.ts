@@ -19,9 +19,12 @@ interface Pooled {
 function pooledCalibrations(runs: EvaluationInput['runs'], metric: string): Pooled[] {
   const pooled = new Map<string, Pooled>();
   for (const run of runs) {
-    if (run.status !== 'completed') continue;
-    for (const result of (run.output.calibration ?? []) as CalibrationResult[]) {
-      if (!result.metrics.includes(metric)) continue;
+    if (run.status !== 'completed' || !Array.isArray(run.output.calibration)) continue;
+    for (const result of run.output.calibration as CalibrationResult[]) {
+      // A custom benchmark's output is not checked field by field: skip what cannot be read.
+      if (!Array.isArray(result?.metrics) || !result.metrics.includes(metric)) continue;
+      const counts = [result.agreed, result.cases, result.minAgreement];
+      if (!counts.every(Number.isFinite)) continue;
       const key = `${run.benchmark}\u0000${result.scorer}`;
       const entry = pooled.get(key) ?? {
         benchmark: run.benchmark,
@@ -63,8 +66,9 @@ export function withheldReason(
   }
   for (const run of runs) {
     if (run.status !== 'completed') continue;
-    const reason = run.output.inconclusive?.[metric];
-    if (reason !== undefined && !reasons.includes(reason)) reasons.push(reason);
+    const marked = run.output.inconclusive;
+    const reason = marked && typeof marked === 'object' ? marked[metric] : undefined;
+    if (typeof reason === 'string' && !reasons.includes(reason)) reasons.push(reason);
   }
   return reasons.length > 0 ? reasons.join('; ') : undefined;
 }
