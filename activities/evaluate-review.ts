@@ -99,6 +99,8 @@ async function evaluateAndStore(
     baseline: input.baseline.status,
     onError: input.onError,
     seed: workflowId,
+    round: input.samplingRounds,
+    ...(input.plan.benchmarks ? { benchmarks: input.plan.benchmarks } : {}),
   });
   const key = { workflowId, runId };
   const report: StoredReport = {

@@ -45,7 +45,10 @@ export function createActivities(
       const target = await resolveTarget(reports, input, 'planReview');
       return planReview(gate, target, input.releasePipelineID);
     },
-    runBenchmark: withRedactedFailures(createRunBenchmark(gate, reports), deps.secrets ?? []),
+    runBenchmark: withRedactedFailures(
+      createRunBenchmark(gate, reports, statsig),
+      deps.secrets ?? [],
+    ),
     evaluateReview: createEvaluateReview(reports),
     ...createStatsigWrites(statsig, triggers),
     recordReviewResult: createRecordResult(reports, events),

@@ -9,7 +9,7 @@ import { InvalidBenchmarkOutputError } from '../src/gate/kinds/kind';
 import { findBenchmark } from '../src/gate/plan';
 import type { ReportStore } from '../src/gate/report/store';
 import { hashSeed } from '../src/gate/stats';
-import type { BenchmarkOutput, GateDefinition } from '../src/gate/types';
+import type { BenchmarkOutput, GateDefinition, StatsigReader } from '../src/gate/types';
 import { FAILURE, type ReviewActivities, type RunBenchmarkInput } from '../workflows/contract';
 import { reviewKey } from './context';
 import { abandonedRunFailure, RunIgnoredCancellation, runDeadline } from './run-deadline';
@@ -50,9 +50,11 @@ function outputProblem(output: unknown): string | undefined {
   return undefined;
 }
 
+/** Builds the activity; `statsig` is handed to benchmarks that read Statsig (the `pulse` kind). */
 export function createRunBenchmark(
   gate: GateDefinition,
   reports: ReportStore,
+  statsig?: StatsigReader,
 ): ReviewActivities['runBenchmark'] {
   return async function runBenchmark(input: RunBenchmarkInput) {
     const definition = findBenchmark(gate, input.suite, input.benchmark);
@@ -101,6 +103,7 @@ export function createRunBenchmark(
           warn: (text, fields) => context.log.warn(text, { benchmark: where, ...fields }),
         },
         scratchDir,
+        ...(statsig ? { statsig } : {}),
       });
       const output = await deadline.settle(running, (outcome) =>
         context.log.warn('an abandoned benchmark run settled at last', { where, outcome }),

@@ -25,13 +25,22 @@ export {
   type KindImplementation,
   type WithDefaults,
 } from './gate/kinds/kind';
-export type { JudgeAnswer, JudgeRequest, ScoreInput, Scorer } from './gate/kinds/scorers';
+export { type PulseOptions, pulse } from './gate/kinds/pulse';
+export type {
+  Calibration,
+  CalibrationCase,
+  JudgeAnswer,
+  JudgeRequest,
+  ScoreInput,
+  Scorer,
+} from './gate/kinds/scorers';
 export * as scorers from './gate/kinds/scorers';
 export type {
   Aggregation,
   BenchmarkContext,
   BenchmarkDefinition,
   BenchmarkOutput,
+  CalibrationResult,
   CaseResult,
   Comparison,
   Criterion,
@@ -39,9 +48,17 @@ export type {
   Metrics,
   Operator,
   ReviewPolicy,
+  Spending,
   StatisticalTest,
+  StatsigReader,
   SuiteDefinition,
   SuiteTargets,
   Target,
 } from './gate/types';
-export type { CriterionResult, SuiteResult, Verdict } from './gate/wire';
+export type {
+  CriterionResult,
+  SequentialEvidence,
+  StatisticEvidence,
+  SuiteResult,
+  Verdict,
+} from './gate/wire';

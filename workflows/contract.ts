@@ -316,7 +316,13 @@ export interface RunBenchmarkResult {
 
 export interface EvaluateReviewInput extends VersionFields {
   request?: ReviewRequest;
-  plan: Pick<ReviewPlan, 'criteria' | 'suites' | 'gateVersion' | 'skippedSuites'>;
+  /**
+   * The review's plan; its `benchmarks` (their repeats and maxRepeats) tell the judge how many
+   * looks adaptive sampling may take, so each look's tests spend part of α. Without them every
+   * judging is a single look.
+   */
+  plan: Pick<ReviewPlan, 'criteria' | 'suites' | 'gateVersion' | 'skippedSuites'> &
+    Partial<Pick<ReviewPlan, 'benchmarks'>>;
   baseline: BaselineResult;
   /** Every run of this version; with `earlierRuns`, only those since the evaluation that stored them. */
   runs: RunRecord[];

@@ -5,7 +5,13 @@ import { BenchmarkOptionsError, builtInKind } from './kinds/registry';
 import { checkReviewLoad } from './limits';
 import { sourcesOf } from './plan';
 import { gateConfigSchema } from './schema';
-import type { BenchmarkDefinition, Criterion, GateDefinition, SuiteDefinition } from './types';
+import {
+  type BenchmarkDefinition,
+  type Criterion,
+  type GateDefinition,
+  isCaseMetric,
+  type SuiteDefinition,
+} from './types';
 
 export class GateConfigError extends Error {
   readonly code = 'GATE_CONFIG_INVALID';
@@ -60,7 +66,7 @@ function buildKinds(value: unknown, problems: string[], unbuilt: Set<unknown>): 
           const factory = builtInKind(benchmark.kind);
           if (!factory) {
             problems.push(
-              `${where}.kind: unknown kind '${benchmark.kind}' (built in: http, command, dataset; or give run)`,
+              `${where}.kind: unknown kind '${benchmark.kind}' (built in: http, command, dataset, pulse; or give run)`,
             );
             unbuilt.add(benchmark);
             return benchmark;
@@ -117,7 +123,13 @@ function checkSuites(gate: GateDefinition, problems: string[]): void {
       // Only when every source declares its metrics can an unknown name be told from a late one.
       if (sources.length > 0 && sources.every((benchmark) => benchmark.metrics !== undefined)) {
         const known = new Set(sources.flatMap((benchmark) => benchmark.metrics ?? []));
-        if (!known.has(criterion.metric)) {
+        if (isCaseMetric(criterion.metric)) {
+          if (!known.has('pass')) {
+            problems.push(
+              `${where}.metric: ${criterion.metric} counts cases by their pass or fail; no benchmark it reads reports cases (a dataset does)`,
+            );
+          }
+        } else if (!known.has(criterion.metric)) {
           problems.push(
             `${where}.metric: unknown metric '${criterion.metric}'; the benchmarks report ${[...known].sort().join(', ')}`,
           );

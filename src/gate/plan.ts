@@ -6,7 +6,8 @@ import {
   type BenchmarkDefinition,
   type Criterion,
   type GateDefinition,
-  isRelative,
+  isCaseMetric,
+  readsBaseline,
   type SuiteDefinition,
   type Target,
 } from './types';
@@ -60,9 +61,10 @@ function selects(
 export function needsBaselineRun(suite: SuiteDefinition, benchmark: BenchmarkDefinition): boolean {
   return suite.criteria.some(
     (criterion) =>
-      isRelative(criterion.compare) &&
+      readsBaseline(criterion) &&
       sourcesOf(suite, criterion).includes(benchmark) &&
-      (benchmark.metrics === undefined || benchmark.metrics.includes(criterion.metric)),
+      (benchmark.metrics === undefined ||
+        benchmark.metrics.includes(isCaseMetric(criterion.metric) ? 'pass' : criterion.metric)),
   );
 }
 

@@ -1,11 +1,12 @@
 // The shape of a gate config, as zod schemas: each field's type, range and the rules between a
 // criterion's fields. Cross-references (names, metrics a criterion reads) are checked in define.ts.
 import { z } from 'zod';
-import { AGGREGATIONS } from './stats';
+import { AGGREGATIONS, SPENDINGS } from './stats';
 import {
   type BenchmarkDefinition,
   COMPARISONS,
   type Comparison,
+  isCaseMetric,
   isRelative,
   KILL_SWITCHES,
   type KillSwitch,
@@ -50,6 +51,44 @@ const benchmarkSchema = z
     { message: 'maxRepeats must be at least repeats', path: ['maxRepeats'] },
   );
 
+/** Fields that shape a statistic: a count of cases takes none of them. */
+const STATISTIC_FIELDS = [
+  'aggregate',
+  'better',
+  'test',
+  'alpha',
+  'spending',
+  'resamples',
+  'minSamples',
+  'failureBudget',
+  'passAt',
+] as const;
+
+/** A cap on a count of cases: `regressed_cases <= 0` (none), `flaky_cases < 3`. */
+function caseCriterionProblems(
+  criterion: Record<string, unknown> & { metric: string; op: string; threshold: number },
+  problem: (message: string, field: string) => void,
+): void {
+  const { metric } = criterion;
+  if (criterion.op !== '<=' && criterion.op !== '<') {
+    problem(`${metric} is a count to cap: op must be '<=' or '<'`, 'op');
+  }
+  if (!Number.isInteger(criterion.threshold) || criterion.threshold < 0) {
+    problem(`${metric} counts cases: threshold must be a whole number, 0 or more`, 'threshold');
+  }
+  if (criterion.compare !== undefined && criterion.compare !== 'absolute') {
+    problem(
+      `${metric} already compares the candidate's cases with the baseline's: leave compare out`,
+      'compare',
+    );
+  }
+  for (const field of STATISTIC_FIELDS) {
+    if (criterion[field] !== undefined) {
+      problem(`${metric} counts cases: ${field} does not apply`, field);
+    }
+  }
+}
+
 const criterionSchema = z
   .object({
     metric: z.string().min(1),
@@ -78,6 +117,11 @@ const criterionSchema = z
       })
       .optional(),
     alpha: z.number().gt(0).lt(0.5).optional(),
+    spending: z
+      .enum(SPENDINGS as [string, ...string[]], {
+        message: `spending must be one of ${SPENDINGS.join(', ')}`,
+      })
+      .optional(),
     resamples: z.number().int().min(100).max(100_000).optional(),
     minSamples: z.number().int().positive().optional(),
     failureBudget: z.number().int().min(0).optional(),
@@ -90,6 +134,10 @@ const criterionSchema = z
   .superRefine((criterion, context) => {
     const problem = (message: string, field: string) =>
       context.addIssue({ code: 'custom', message, path: [field] });
+    if (isCaseMetric(criterion.metric)) {
+      caseCriterionProblems(criterion, problem);
+      return;
+    }
     const relative = isRelative(criterion.compare);
     if (criterion.compare === 'regression') {
       if (criterion.better === undefined) {

@@ -1,9 +1,9 @@
 // The vocabulary teams write gate configs in, and the serialisable shapes that cross the
 // workflow/activity boundary. No runtime imports: workflow code depends on this file.
-import type { EntityKind } from '../statsig/schemas';
-import type { Aggregation } from './stats';
+import type { EntityKind, GatePulseResults, PulseQuery } from '../statsig/schemas';
+import type { Aggregation, Spending } from './stats';
 
-export type { Aggregation } from './stats';
+export type { Aggregation, Spending } from './stats';
 
 /** What a review is about: the gate or dynamic config a release pipeline is rolling out. */
 export interface Target {
@@ -40,6 +40,26 @@ export function isRelative(compare: Comparison | undefined): boolean {
 }
 
 /**
+ * Counts of dataset cases a criterion can cap (`{ metric: 'regressed_cases', op: '<=', threshold: 0 }`),
+ * from the per-case pass/fail of every run of both sides:
+ * - `regressed_cases`: cases the baseline passed in every run and the candidate failed in every
+ *   run (needs the baseline);
+ * - `flaky_cases`: cases that passed in some runs and failed in others, on either side.
+ * Flaky cases never count as regressions.
+ */
+export const CASE_METRICS = ['regressed_cases', 'flaky_cases'] as const;
+export type CaseMetric = (typeof CASE_METRICS)[number];
+
+export function isCaseMetric(metric: string): metric is CaseMetric {
+  return (CASE_METRICS as readonly string[]).includes(metric);
+}
+
+/** Whether judging the criterion needs the baseline's runs. */
+export function readsBaseline(criterion: Pick<Criterion, 'compare' | 'metric'>): boolean {
+  return isRelative(criterion.compare) || criterion.metric === 'regressed_cases';
+}
+
+/**
  * `auto` picks for relative criteria: a paired bootstrap when both sides scored the same dataset
  * cases, Mann-Whitney U for the mean or median of independent samples, an unpaired bootstrap for
  * other aggregations. `none` compares point values.
@@ -53,6 +73,7 @@ export const STATISTICAL_TESTS: readonly StatisticalTest[] = [
 ];
 
 export interface Criterion {
+  /** A metric a benchmark reports, or a count of cases (`regressed_cases`, `flaky_cases`). */
   metric: string;
   op: Operator;
   threshold: number;
@@ -71,8 +92,17 @@ export interface Criterion {
   better?: 'higher' | 'lower';
   /** Default `auto` for relative criteria, `none` for absolute ones. */
   test?: StatisticalTest;
-  /** Significance level of each one-sided conclusion. Default 0.05. */
+  /**
+   * Significance level of each one-sided conclusion, over all the looks adaptive sampling takes
+   * (see `spending`). Default 0.05.
+   */
   alpha?: number;
+  /**
+   * How a test spends `alpha` over the looks its benchmarks' `repeats`…`maxRepeats` allow:
+   * `pocock` (default) nearly evenly, so a clear result stops early; `obrien-fleming` almost all at
+   * the last look. Irrelevant when `maxRepeats` is `repeats` (a single look at `alpha`).
+   */
+  spending?: Spending;
   /** Bootstrap resamples. Default 2000. */
   resamples?: number;
   /** Fewer samples than this (on either side) is inconclusive, never a pass. Default 1. */
@@ -114,11 +144,47 @@ export interface BenchmarkOutput {
   metrics: Metrics;
   samples?: Record<string, number[]>;
   cases?: CaseResult[];
+  /**
+   * Metrics no criterion may decide on from this run, each with the reason (e.g. too little live
+   * data): criteria on them are inconclusive with it.
+   */
+  inconclusive?: Record<string, string>;
+  /** How far each calibrated scorer agreed with people's labels this run. */
+  calibration?: CalibrationResult[];
+}
+
+/**
+ * A scorer (e.g. an LLM judge) checked against cases people labelled: the judge pools these over
+ * every run of the benchmark and, below `minAgreement`, sets aside the metrics its scores decide.
+ */
+export interface CalibrationResult {
+  scorer: string;
+  /** Labelled cases on which the scorer's pass or fail matched the people's. */
+  agreed: number;
+  cases: number;
+  minAgreement: number;
+  /** The metrics its scores decide (its own, the case pass/fail and the pass rate). */
+  metrics: string[];
+  /** Labelled cases it disagreed on (IDs, the first 20). */
+  disagreements?: string[];
 }
 
 export interface BenchmarkLogger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Read access to Statsig's Console API that a worker may hand its benchmarks (the `pulse` kind reads
+ * what the live phase measured through it). The worker's StatsigConsoleClient is one.
+ */
+export interface StatsigReader {
+  getGatePulseResults(
+    gateID: string,
+    ruleID: string,
+    query?: PulseQuery,
+    signal?: AbortSignal,
+  ): Promise<GatePulseResults>;
 }
 
 /** Whether a run measures the version under review or the released one it is compared with. */
@@ -144,6 +210,8 @@ export interface BenchmarkContext {
   log: BenchmarkLogger;
   /** An empty directory for this run, removed when the run ends. */
   scratchDir: string;
+  /** Statsig, read with the worker's own client and key, when the worker provides it. */
+  statsig?: StatsigReader;
 }
 
 export interface BenchmarkDefinition {

@@ -10,6 +10,7 @@ import type {
   ReviewPolicy,
   RunRole,
   Target,
+  Spending,
 } from './types';
 
 export type ResolvedPolicy = Required<ReviewPolicy>;
@@ -119,9 +120,36 @@ export interface StatisticEvidence {
   hypothesis?: 'meets' | 'misses';
   /** Bootstrap percentile interval of the judged value. */
   interval?: [number, number];
-  /** Coverage of the interval (1 − 2α: each one-sided conclusion at level α). */
+  /** Coverage of the interval (1 − 2α, or 1 − 2 × this look's nominal α: each one-sided conclusion at that level). */
   confidence?: number;
+  /** The criterion's α: each one-sided conclusion's error rate over every look. */
   alpha: number;
+  /** Present when adaptive sampling may look more than once: how this look shares α with the others. */
+  sequential?: SequentialEvidence;
+}
+
+/**
+ * Alpha spending over the looks adaptive sampling takes: look k of K (K from the benchmarks'
+ * repeats and maxRepeats) tests at a nominal level such that the chance of a false conclusion at
+ * any look is at most α.
+ */
+export interface SequentialEvidence {
+  method: 'alpha-spending';
+  spending: Spending;
+  /** This look (1-based), by the runs its benchmarks have had so far. */
+  look: number;
+  /** The most looks the plan allows. */
+  looks: number;
+  /** The review's sampling round this judging belongs to. */
+  round?: number;
+  /** Share of the plan's largest sample that this look has (runs so far / maxRepeats). */
+  information: number;
+  /** α spent by this look and those before it, per one-sided conclusion. */
+  spent: number;
+  /** The level this look's p-value (or interval) was judged at. */
+  nominalAlpha: number;
+  /** `exact` boundaries from the looks' joint distribution; `bonferroni` beyond 50 looks. */
+  boundary: 'exact' | 'bonferroni';
 }
 
 export interface CriterionResult {
@@ -149,6 +177,11 @@ export interface CriterionResult {
   weight?: number;
   /** True when more runs could settle an inconclusive verdict (adaptive sampling). */
   needsSamples?: boolean;
+  /**
+   * True when the measurements were set aside (a scorer that disagrees with people's labels, too
+   * little live data): inconclusive, with the reason.
+   */
+  withheld?: boolean;
 }
 
 export interface SuiteResult {

@@ -8,6 +8,7 @@ import type {
   LoggedEvent,
   SandboxDynamicConfig,
   SandboxGate,
+  SandboxPulseResults,
   SandboxTrigger,
 } from './documents';
 import type { RuleIdOnUpdate } from './entities';
@@ -19,6 +20,7 @@ import {
   parseInput,
   type SandboxContext,
 } from './http';
+import type { PulseResultsInput } from './pulse';
 import { adminRoutes } from './routes/admin';
 import { consoleApi } from './routes/console';
 import { eventsApi } from './routes/events';
@@ -33,6 +35,7 @@ export type { RuleIdOnUpdate } from './entities';
 export { SandboxError, type SandboxErrorCode } from './errors';
 export type { CorruptMode, FaultRule } from './faults';
 export { ADMIN_PREFIX, CONSOLE_PREFIX, EVENTS_PREFIX } from './http';
+export type { PulseResultsInput } from './pulse';
 export type { ReleaseEntityChange, SandboxSeed, StartReleaseInput } from './seed';
 export type { RecordedCall } from './traffic';
 export type { PhaseReading } from './trigger-record';
@@ -77,6 +80,11 @@ export interface Sandbox {
   waitingPhase(triggerID: string): string | null;
   /** The ReleasePipelineWaitingForReview event Statsig would post now; throws unless a phase waits. */
   reviewEvent(triggerID: string): ReleasePipelineWaitingForReviewEvent;
+  /**
+   * What the live phase measured: the Pulse results `GET /gates/{id}/rules/{ruleID}/pulse_results`
+   * serves from now on (`ds` defaults to today); throws SandboxError (unknown gate or rule, 400).
+   */
+  setPulseResults(gateID: string, ruleID: string, results: PulseResultsInput): SandboxPulseResults;
   /** Back to the given seed (or the one from the options); clears calls, events and faults. */
   reset(seed?: SandboxSeed): void;
 }
@@ -131,6 +139,8 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
     startRelease,
     advanceTrigger: (id: string) => store.triggers.advance(id),
     reviewEvent: (id: string) => reviewEvent(store.triggers.reviewTarget(id)),
+    setPulseResults: (gateID: string, ruleID: string, results: unknown) =>
+      store.setPulseResults(gateID, ruleID, results),
     reset,
   };
 

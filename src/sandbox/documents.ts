@@ -247,3 +247,43 @@ export interface LoggedEvent {
   metadata?: Record<string, string>;
   [extra: string]: unknown;
 }
+
+/** GatePulseResultsDto.monitoringMetrics[].directionality: which way the metric is good. */
+export const PULSE_DIRECTIONALITIES = ['increase', 'decrease'] as const;
+
+/**
+ * One metric of a rule's Pulse results: the test group (passing the rule) against control. The
+ * spec closes this object (additionalProperties: false): only these fields may be served.
+ */
+export interface PulseMetric {
+  metricID: string;
+  metricName: string;
+  directionality: (typeof PULSE_DIRECTIONALITIES)[number];
+  absoluteChange?: number;
+  absoluteToplineImpact?: number;
+  absoluteToplineImpactDelta?: number;
+  confidenceIntervalDelta?: number;
+  controlMean?: number;
+  controlStd?: number;
+  controlUnits?: number;
+  pValue?: number;
+  percentChange?: number;
+  percentConfidenceIntervalDelta?: number;
+  percentSequentialTestingConfidenceIntervalDelta?: number;
+  projectedAbsoluteToplineImpact?: number;
+  projectedAbsoluteToplineImpactDelta?: number;
+  projectedRelativeToplineImpact?: number;
+  projectedRelativeToplineImpactDelta?: number;
+  relativeToplineImpact?: number;
+  relativeToplineImpactDelta?: number;
+  sequentialTestingConfidenceIntervalDelta?: number;
+  testMean?: number;
+  testStd?: number;
+  testUnits?: number;
+}
+
+/** GatePulseResultsDto: a rule's Pulse results as of `ds` (YYYY-MM-DD). */
+export interface SandboxPulseResults {
+  ds: string;
+  monitoringMetrics: PulseMetric[];
+}

@@ -10,8 +10,11 @@ import {
   dynamicConfigSchema,
   type EntityKind,
   type Gate,
+  type GatePulseResults,
+  gatePulseResultsSchema,
   gateSchema,
   type Pagination,
+  type PulseQuery,
   pageBody,
   type ReleasePipeline,
   type ReleasePipelineTrigger,
@@ -122,6 +125,21 @@ export class StatsigConsoleClient {
 
   getDynamicConfig(configID: string, signal?: AbortSignal): Promise<DynamicConfig> {
     return this.read('entity', `/dynamic_configs/${id(configID)}`, dynamicConfigSchema, signal);
+  }
+
+  /** What Pulse measured for one rule of a gate: each metric, test group against control. */
+  getGatePulseResults(
+    gateID: string,
+    ruleID: string,
+    query: PulseQuery = {},
+    signal?: AbortSignal,
+  ): Promise<GatePulseResults> {
+    const params = new URLSearchParams();
+    if (query.confidence !== undefined) params.set('confidence', String(query.confidence));
+    if (query.cuped !== undefined) params.set('cuped', String(query.cuped));
+    const search = params.size > 0 ? `?${params}` : '';
+    const path = `/gates/${id(gateID)}/rules/${id(ruleID)}/pulse_results${search}`;
+    return this.read('pulse', path, gatePulseResultsSchema, signal);
   }
 
   /** Switches a gate or a dynamic config off: the kill switch outside the pipeline. */

@@ -128,6 +128,54 @@ export const releasePipelineSchema = z.looseObject({
 });
 export type ReleasePipeline = z.infer<typeof releasePipelineSchema>;
 
+const optionalNumber = z.number().nullish();
+
+/**
+ * One metric of a rule's Pulse results (GatePulseResultsDto.monitoringMetrics[]): the test group
+ * (passing the rule) against control. Changes are in the metric's units, `percent*` ones in
+ * percent; `*ConfidenceIntervalDelta` is the half-width of the interval around the change.
+ */
+export const pulseMetricSchema = z.looseObject({
+  /** Required by the spec; an item without one cannot be matched to a criterion and is skipped. */
+  metricID: z.string().nullish(),
+  metricName: z.string().nullish(),
+  /** `increase` or `decrease` (which way is good), per the spec; a free string here. */
+  directionality: z.string().nullish(),
+  absoluteChange: optionalNumber,
+  confidenceIntervalDelta: optionalNumber,
+  sequentialTestingConfidenceIntervalDelta: optionalNumber,
+  percentChange: optionalNumber,
+  percentConfidenceIntervalDelta: optionalNumber,
+  percentSequentialTestingConfidenceIntervalDelta: optionalNumber,
+  pValue: optionalNumber,
+  controlMean: optionalNumber,
+  controlStd: optionalNumber,
+  controlUnits: optionalNumber,
+  testMean: optionalNumber,
+  testStd: optionalNumber,
+  testUnits: optionalNumber,
+});
+export type PulseMetric = z.infer<typeof pulseMetricSchema>;
+
+/** `GET /gates/{id}/rules/{ruleID}/pulse_results`: the rule's Pulse results as of `ds`. */
+export const gatePulseResultsSchema = z.looseObject({
+  /** The day the results are for (YYYY-MM-DD). */
+  ds: z.string().nullish(),
+  monitoringMetrics: z
+    .array(pulseMetricSchema)
+    .nullish()
+    .transform((list) => list ?? []),
+});
+export type GatePulseResults = z.infer<typeof gatePulseResultsSchema>;
+
+/** Query of `pulse_results`; both are strings on the wire. */
+export interface PulseQuery {
+  /** Confidence level of the intervals, e.g. 95. */
+  confidence?: number;
+  /** Whether to apply CUPED variance reduction. */
+  cuped?: boolean;
+}
+
 /** Every successful Console API answer wraps its payload: `{ message, data }`. */
 export function successBody<T extends z.ZodType>(data: T) {
   return z.looseObject({ message: z.string().nullish(), data });

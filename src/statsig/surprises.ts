@@ -14,7 +14,9 @@ export interface StatsigSurprise {
 
 export type StatsigSurpriseObserver = (surprise: StatsigSurprise) => void;
 
-export type ReadKind = 'trigger' | 'entity' | 'pipeline';
+export type ReadKind = 'trigger' | 'entity' | 'pipeline' | 'pulse';
+
+const DIRECTIONALITIES = new Set(['increase', 'decrease']);
 
 const ACTION_TYPES = new Set([
   'STARTED',
@@ -67,11 +69,27 @@ function pipelineSurprises(pipeline: Record<string, unknown>): Found[] {
     : [];
 }
 
+function pulseSurprises(results: Record<string, unknown>): Found[] {
+  const found: Found[] = [];
+  const metrics = Array.isArray(results.monitoringMetrics) ? results.monitoringMetrics : [];
+  for (const metric of metrics as Array<{ metricID?: unknown; directionality?: unknown }>) {
+    if (typeof metric.metricID !== 'string') {
+      found.push({ field: 'monitoringMetrics[].metricID', value: 'missing' });
+    }
+    const direction = metric.directionality;
+    if (typeof direction === 'string' && !DIRECTIONALITIES.has(direction)) {
+      found.push({ field: 'monitoringMetrics[].directionality', value: direction.slice(0, 40) });
+    }
+  }
+  return found;
+}
+
 /** The undocumented values and missing fields in one parsed answer. */
 export function surprisesIn(kind: ReadKind, value: unknown): Found[] {
   if (value === null || typeof value !== 'object') return [];
   const record = value as Record<string, unknown>;
   if (kind === 'trigger') return triggerSurprises(record);
   if (kind === 'entity') return entitySurprises(record);
+  if (kind === 'pulse') return pulseSurprises(record);
   return pipelineSurprises(record);
 }

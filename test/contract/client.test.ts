@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { reviewEvents } from '../../activities/record-result';
+import { pulse } from '../../src/gate/kinds/pulse';
 import { StatsigConsoleClient } from '../../src/statsig/console-client';
 import { StatsigApiError } from '../../src/statsig/errors';
 import { StatsigEventsClient } from '../../src/statsig/events-client';
@@ -12,6 +13,7 @@ import { waitingPhase } from '../../src/statsig/phases';
 import type { StatsigSurprise } from '../../src/statsig/surprises';
 import { configHash, entityTarget } from '../../src/statsig/targets';
 import type { ReviewReport } from '../../workflows/contract';
+import { benchmarkContext } from '../gate/context';
 import { type HttpMethod, matchOperation, responseExamples, validateRequest } from './spec';
 
 const API_KEY = 'console-contractTestKey1234';
@@ -19,6 +21,8 @@ const API_KEY = 'console-contractTestKey1234';
 interface Received {
   method: string;
   path: string;
+  /** The query string, without '?'. */
+  query: string;
   headers: IncomingMessage['headers'];
   body: unknown;
 }
@@ -40,6 +44,7 @@ beforeAll(async () => {
       received.push({
         method: request.method ?? '',
         path: (request.url ?? '').split('?')[0] ?? '',
+        query: (request.url ?? '').split('?')[1] ?? '',
         headers: request.headers,
         body: text === '' ? undefined : JSON.parse(text),
       });
@@ -152,6 +157,76 @@ describe("reading every example of Statsig's spec for the endpoints we call", ()
       expect((error as Error).message).not.toMatch(/console-[A-Za-z0-9]{8,}/);
     },
   );
+
+  it('GET /gates/{id}/rules/{ruleID}/pulse_results: every metric, test against control', async () => {
+    serve('GET', '/console/v1/gates/{id}/rules/{ruleID}/pulse_results');
+    const results = await client.getGatePulseResults('a_gate', 'rule:10.00:1', {
+      confidence: 95,
+      cuped: true,
+    });
+    expect(received[0]).toMatchObject({
+      method: 'GET',
+      path: '/console/v1/gates/a_gate/rules/rule%3A10.00%3A1/pulse_results',
+      query: 'confidence=95&cuped=true',
+    });
+    expect(results.ds).toBe('2024-09-12');
+    expect(
+      results.monitoringMetrics.map((metric) => [
+        metric.metricID,
+        metric.directionality,
+        metric.percentChange,
+        metric.percentConfidenceIntervalDelta,
+        metric.testUnits,
+        metric.controlUnits,
+      ]),
+    ).toEqual([
+      ['conversion_rate', 'increase', 2.5, 1.5, 1500, 1480],
+      ['user_engagement', 'increase', 3.2, 1.7, 2200, 2150],
+    ]);
+    expect(surprises).toEqual([]);
+  });
+
+  it('the pulse kind reads the same example into lifts and intervals a criterion judges', async () => {
+    serve('GET', '/console/v1/gates/{id}/rules/{ruleID}/pulse_results');
+    const live = pulse({
+      name: 'live',
+      metricIDs: ['conversion_rate', 'user_engagement'],
+      console: { consoleApiUrl: `${baseUrl}/console/v1`, apiKey: API_KEY },
+    });
+    const gate = entityTarget('gate', {
+      id: 'a_gate',
+      name: 'A Gate',
+      rules: [{ id: 'rule:10.00:1', passPercentage: 10 }],
+    });
+    const output = await live.run(await benchmarkContext({ target: gate }));
+    expect(output.metrics).toEqual({
+      rules: 1,
+      'conversion_rate.lift': 2.5,
+      'conversion_rate.lift_low': 1,
+      'conversion_rate.lift_high': 4,
+      'conversion_rate.harm': -1,
+      'conversion_rate.p_value': 0.045,
+      'conversion_rate.units': 1480,
+      'user_engagement.lift': 3.2,
+      'user_engagement.lift_low': expect.closeTo(1.5, 12),
+      'user_engagement.lift_high': expect.closeTo(4.9, 12),
+      'user_engagement.harm': expect.closeTo(-1.5, 12),
+      'user_engagement.p_value': 0.025,
+      'user_engagement.units': 2150,
+    });
+    expect(output.inconclusive).toEqual({});
+    // The example's sequential-testing half-widths are negative: no interval to judge by.
+    const sequential = pulse({
+      name: 'live',
+      metricIDs: ['conversion_rate'],
+      interval: 'sequential',
+      console: { consoleApiUrl: `${baseUrl}/console/v1`, apiKey: API_KEY },
+    });
+    const unusable = await sequential.run(await benchmarkContext({ target: gate }));
+    expect(unusable.inconclusive?.['conversion_rate.lift_low']).toBe(
+      'rule rule:10.00:1 of gate a_gate: Pulse gave conversion_rate no usable sequential confidence interval (2024-09-12): percentChange 2.5, interval half-width -0.8',
+    );
+  });
 
   it('PUT /gates/{id}/disable: the documented answer confirms the write', async () => {
     serve('PUT', '/console/v1/gates/{id}/disable');

@@ -126,6 +126,41 @@ function expectSpecValid(calls: RecordedCall[]): void {
 }
 
 const TRIGGERS = '/console/v1/release_pipeline_triggers';
+const PULSE = '/console/v1/gates/new_checkout/rules/rule_staff/pulse_results';
+
+/** Pulse results with every field the spec's metric object allows. */
+const PULSE_RESULTS = {
+  ds: '2026-11-30',
+  monitoringMetrics: [
+    {
+      metricID: 'checkout_conversion',
+      metricName: 'Checkout conversion',
+      directionality: 'increase' as const,
+      absoluteChange: 0.004,
+      absoluteToplineImpact: 0.0004,
+      absoluteToplineImpactDelta: 0.0002,
+      confidenceIntervalDelta: 0.002,
+      controlMean: 0.1,
+      controlStd: 0.3,
+      controlUnits: 5000,
+      pValue: 0.01,
+      percentChange: 4,
+      percentConfidenceIntervalDelta: 2,
+      percentSequentialTestingConfidenceIntervalDelta: 2.6,
+      projectedAbsoluteToplineImpact: 0.004,
+      projectedAbsoluteToplineImpactDelta: 0.002,
+      projectedRelativeToplineImpact: 4,
+      projectedRelativeToplineImpactDelta: 2,
+      relativeToplineImpact: 0.4,
+      relativeToplineImpactDelta: 0.2,
+      sequentialTestingConfidenceIntervalDelta: 0.0026,
+      testMean: 0.104,
+      testStd: 0.31,
+      testUnits: 5100,
+    },
+    { metricID: 'p95_latency', metricName: 'p95 latency', directionality: 'decrease' as const },
+  ],
+};
 
 /** A person's and rollout-gate's traffic over one sandbox, through every route it serves. */
 async function runScenario(h: Harness): Promise<void> {
@@ -168,6 +203,13 @@ async function runScenario(h: Harness): Promise<void> {
     await put(`/console/v1/${collection}/${id}/enable`);
     await h.request('GET', `/console/v1/${collection}/${id}/versions?limit=2&page=2`);
   }
+
+  // Pulse: results a test set (every documented metric field), a rule with none yet, the queries.
+  sandbox.setPulseResults('new_checkout', 'rule_staff', PULSE_RESULTS);
+  await h.request('GET', `${PULSE}?confidence=95&cuped=true`);
+  sandbox.setPulseResults('new_checkout', 'rule_staff', { monitoringMetrics: [] });
+  await h.request('GET', PULSE);
+  await h.request('GET', '/console/v1/gates/new_checkout/rules/nope/pulse_results');
 
   await h.request('POST', '/console/v1/change_validation', {
     reviewID: 'review_1',
@@ -268,6 +310,22 @@ describe('the sandbox, checked against the spec', () => {
         totalItems: 1,
       },
     ]);
+  });
+
+  test('pulse results are served as set (today and no metrics for a rule with none yet)', () => {
+    const served = h.sandbox.calls
+      .filter((call) => call.path.endsWith('/pulse_results'))
+      .map((call) => [call.status, (call.responseBody as { data?: unknown }).data]);
+    expect(served).toEqual([
+      [200, PULSE_RESULTS],
+      [200, { ds: new Date(T0).toISOString().slice(0, 10), monitoringMetrics: [] }],
+      [404, undefined],
+    ]);
+    expect(() =>
+      h.sandbox.setPulseResults('new_checkout', 'rule_staff', {
+        monitoringMetrics: [{ ...PULSE_RESULTS.monitoringMetrics[1], lift: 2 }],
+      }),
+    ).toThrow(/Unrecognized key: "lift"/);
   });
 
   test('a rule PATCH answers the whole entity, with the rule updated and a new version', () => {

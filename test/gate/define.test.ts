@@ -160,7 +160,7 @@ describe('registration errors name the suite and what is wrong', () => {
     expect(
       problemsOf({ suites: [suite({ benchmarks: [{ name: 'x', kind: 'grpc' } as never] })] }),
     ).toEqual([
-      "suites[quality].benchmarks[x].kind: unknown kind 'grpc' (built in: http, command, dataset; or give run)",
+      "suites[quality].benchmarks[x].kind: unknown kind 'grpc' (built in: http, command, dataset, pulse; or give run)",
     ]);
   });
 

@@ -4,7 +4,7 @@ import { type Aggregation, aggregate, bootstrapOneSample } from '../stats';
 import type { StatisticEvidence, Verdict } from '../wire';
 import { compare, intervalVerdict, kthWorst } from './compare';
 import { type CriterionContext, DEFAULT_RESAMPLES, type Judged } from './context';
-import { formatNumber } from './format';
+import { formatNumber, intervalText, undecided } from './format';
 
 export function judgeAbsolute({
   criterion,
@@ -12,6 +12,9 @@ export function judgeAbsolute({
   baseline,
   samples,
   alpha,
+  level,
+  sequential,
+  canSampleMore,
   random,
   done,
   reporting,
@@ -65,7 +68,7 @@ export function judgeAbsolute({
     });
   }
   // Bootstrap: the whole interval of the aggregate must lie on one side of the threshold.
-  const confidence = 1 - 2 * alpha;
+  const confidence = 1 - 2 * level;
   const resamples = criterion.resamples ?? DEFAULT_RESAMPLES;
   const interval = bootstrapOneSample(candidate.values, statistic, {
     resamples,
@@ -73,14 +76,21 @@ export function judgeAbsolute({
     random,
   });
   const verdict = intervalVerdict(interval, op, threshold);
-  const evidence: StatisticEvidence = { test: 'bootstrap', interval, confidence, alpha };
-  const range = `${formatNumber(confidence * 100)}% interval [${formatNumber(interval[0])}, ${formatNumber(interval[1])}]`;
+  const evidence: StatisticEvidence = {
+    test: 'bootstrap',
+    interval,
+    confidence,
+    alpha,
+    ...(sequential ? { sequential } : {}),
+  };
+  const range = `${intervalText(confidence, sequential)} [${formatNumber(interval[0])}, ${formatNumber(interval[1])}]`;
+  const open = verdict === 'inconclusive' && canSampleMore;
   const reason =
     verdict === 'pass'
       ? `${subject} meets ${target}: ${range} is within it`
       : verdict === 'fail'
         ? `${subject} misses ${target}: ${range} is outside it`
-        : `${subject}: ${range} straddles ${target}; more samples could decide`;
+        : `${subject}: ${range} straddles ${target}; ${undecided(canSampleMore)}`;
   return done(
     {
       observed,
@@ -88,8 +98,8 @@ export function judgeAbsolute({
       reason,
       statistic: evidence,
       ...withBaseline,
-      ...(verdict === 'inconclusive' ? { needsSamples: true } : {}),
+      ...(open ? { needsSamples: true } : {}),
     },
-    verdict === 'inconclusive' ? reporting : [],
+    open ? reporting : [],
   );
 }

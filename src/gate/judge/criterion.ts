@@ -1,14 +1,17 @@
 // Judging one criterion: gather both sides' samples, settle what can be settled without statistics
 // (errors, missing measurements, too few samples), then hand over to the absolute or relative judge.
 import { seededRandom } from '../stats';
-import { type Comparison, type Criterion, isRelative } from '../types';
+import { type Comparison, type Criterion, isCaseMetric, isRelative } from '../types';
 import type { CriterionResult } from '../wire';
 import { judgeAbsolute } from './absolute';
+import { judgeCases } from './cases';
 import { type CriterionContext, DEFAULT_ALPHA, type Done, type Judged } from './context';
 import { criterionName, versionText } from './format';
+import { lookOf } from './looks';
 import { judgeRelative } from './relative';
 import { gatherSide, type Side } from './samples';
 import type { EvaluationInput } from './types';
+import { withheldReason } from './withheld';
 
 type Errors = Side['errors'];
 
@@ -84,6 +87,11 @@ export function judgeCriterion(
   const errorVerdict = (reason: string): Judged =>
     done({ verdict: input.onError === 'fail' ? 'fail' : 'inconclusive', reason, error: true });
   const errorBudget = criterion.errorBudget ?? 0;
+  const withheld = withheldReason(criterion, input);
+  if (withheld !== undefined) return done({ reason: withheld, withheld: true });
+  if (isCaseMetric(criterion.metric)) {
+    return judgeCases({ ...criterion, metric: criterion.metric }, input, done, errorVerdict);
+  }
 
   const candidate = gatherSide(input.runs, criterion, 'candidate');
   const reporting = [...new Set(candidate.reporting.map((run) => run.benchmark))];
@@ -122,12 +130,17 @@ export function judgeCriterion(
     );
   }
 
+  const alpha = criterion.alpha ?? DEFAULT_ALPHA;
+  const sequential = lookOf(criterion, input, reporting, alpha);
   const context: CriterionContext = {
     criterion,
     candidate,
     baseline,
     samples,
-    alpha: criterion.alpha ?? DEFAULT_ALPHA,
+    alpha,
+    level: sequential?.nominalAlpha ?? alpha,
+    sequential,
+    canSampleMore: sequential === undefined || sequential.look < sequential.looks,
     random: seededRandom(`${input.seed}|${criterion.suite}|${index}`),
     done,
     reporting,

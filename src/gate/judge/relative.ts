@@ -11,7 +11,7 @@ import {
 import type { CriterionResult, StatisticEvidence, Verdict } from '../wire';
 import { better, compare, differenceOf, intervalVerdict, meetsBelow } from './compare';
 import { type CriterionContext, DEFAULT_RESAMPLES, type Judged } from './context';
-import { formatNumber, percent, signed } from './format';
+import { formatNumber, intervalText, lookText, percent, signed, undecided } from './format';
 import type { Side } from './samples';
 
 /** Per-case values of both sides over the cases both scored, averaged over repeats. */
@@ -55,7 +55,7 @@ interface SidesCompared {
 }
 
 function compareSides(context: CriterionContext & { baseline: Side }): SidesCompared {
-  const { criterion, candidate, baseline, samples, done, reporting } = context;
+  const { criterion, candidate, baseline, samples, done, reporting, canSampleMore } = context;
   const { metric, op, threshold } = criterion;
   const how: Aggregation = criterion.aggregate ?? 'mean';
   const passAt = criterion.passAt ?? 1;
@@ -89,17 +89,19 @@ function compareSides(context: CriterionContext & { baseline: Side }): SidesComp
   const difference = differenceOf(criterion, observed, baselineValue);
   const headline = `${how}(${metric}) ${label} = ${show(difference)} (candidate ${formatNumber(observed)}, baseline ${formatNumber(baselineValue)})`;
   const common = { observed, baselineValue, difference, samples };
-  const concluded: SidesCompared['concluded'] = (verdict, evidence, reasons) =>
-    done(
+  const concluded: SidesCompared['concluded'] = (verdict, evidence, reasons) => {
+    const open = verdict === 'inconclusive' && canSampleMore;
+    return done(
       {
         ...common,
         verdict,
         reason: reasons[verdict],
-        statistic: evidence,
-        ...(verdict === 'inconclusive' ? { needsSamples: true } : {}),
+        statistic: context.sequential ? { ...evidence, sequential: context.sequential } : evidence,
+        ...(open ? { needsSamples: true } : {}),
       },
-      verdict === 'inconclusive' ? reporting : [],
+      open ? reporting : [],
     );
+  };
   return { x, y, usePaired, statistic, headline, target, show, common, concluded };
 }
 
@@ -108,7 +110,7 @@ function compareSides(context: CriterionContext & { baseline: Side }): SidesComp
  * candidate's samples lie on the good side of the baseline's", then tests both ways.
  */
 function mannWhitney(context: CriterionContext, sides: SidesCompared): Judged {
-  const { criterion, alpha } = context;
+  const { criterion, alpha, level, sequential, canSampleMore } = context;
   const { op, threshold } = criterion;
   const { x, y, headline, target } = sides;
   let xs = x;
@@ -125,8 +127,8 @@ function mannWhitney(context: CriterionContext, sides: SidesCompared): Judged {
   const meets = mannWhitneyU(xs, ys, goodIsSmaller ? 'less' : 'greater');
   const misses = mannWhitneyU(xs, ys, goodIsSmaller ? 'greater' : 'less');
   let verdict: Verdict = 'inconclusive';
-  if (misses.pValue < alpha) verdict = 'fail';
-  else if (meets.pValue < alpha) verdict = 'pass';
+  if (misses.pValue < level) verdict = 'fail';
+  else if (meets.pValue < level) verdict = 'pass';
   const hypothesis: 'meets' | 'misses' =
     verdict === 'fail'
       ? 'misses'
@@ -144,19 +146,21 @@ function mannWhitney(context: CriterionContext, sides: SidesCompared): Judged {
     alpha,
   };
   const stat = `Mann-Whitney U = ${formatNumber(meets.u)}, p = ${formatNumber(pValue)}`;
+  const look = sequential ? `; ${lookText(sequential)}` : '';
+  const at = sequential ? `at ${lookText(sequential)}` : `at α = ${alpha}`;
   return sides.concluded(verdict, evidence, {
-    pass: `${headline} meets ${target} (${stat} that it meets)`,
-    fail: `${headline} misses ${target} (${stat} that it misses)`,
-    inconclusive: `${headline}: not significant either way at α = ${alpha} (${stat}); more samples could decide`,
+    pass: `${headline} meets ${target} (${stat} that it meets${look})`,
+    fail: `${headline} misses ${target} (${stat} that it misses${look})`,
+    inconclusive: `${headline}: not significant either way ${at} (${stat}); ${undecided(canSampleMore)}`,
   });
 }
 
 /** A bootstrap interval of the judged difference: paired over shared cases, else independent. */
 function bootstrap(context: CriterionContext, sides: SidesCompared): Judged {
-  const { criterion, alpha, random } = context;
+  const { criterion, alpha, level, sequential, canSampleMore, random } = context;
   const { op, threshold } = criterion;
   const { x, y, usePaired, statistic, headline, target, show } = sides;
-  const confidence = 1 - 2 * alpha;
+  const confidence = 1 - 2 * level;
   const options = { resamples: criterion.resamples ?? DEFAULT_RESAMPLES, confidence, random };
   const judged = (a: readonly number[], b: readonly number[]) =>
     differenceOf(criterion, statistic(a), statistic(b));
@@ -170,11 +174,11 @@ function bootstrap(context: CriterionContext, sides: SidesCompared): Judged {
     confidence,
     alpha,
   };
-  const range = `${formatNumber(confidence * 100)}% interval [${show(interval[0])}, ${show(interval[1])}]${usePaired ? ` over ${x.length} paired cases` : ''}`;
+  const range = `${intervalText(confidence, sequential)} [${show(interval[0])}, ${show(interval[1])}]${usePaired ? ` over ${x.length} paired cases` : ''}`;
   return sides.concluded(verdict, evidence, {
     pass: `${headline} meets ${target}: ${range} is within it`,
     fail: `${headline} misses ${target}: ${range} is outside it`,
-    inconclusive: `${headline}: ${range} straddles ${target}; more samples could decide`,
+    inconclusive: `${headline}: ${range} straddles ${target}; ${undecided(canSampleMore)}`,
   });
 }
 

@@ -69,11 +69,19 @@ export function judgeSuite(suite: PlannedSuite, results: readonly CriterionResul
         failing.length + pending.length === 0 ? 'every blocking criterion passed' : `${scoreText}`,
     };
   }
+  // Measurements set aside (an untrusted scorer, too little live data) say why in the suite too.
+  const withheld = [
+    ...new Set(
+      blocking
+        .filter((result) => result.verdict === 'inconclusive' && result.withheld)
+        .map((result) => result.reason),
+    ),
+  ];
   return {
     suite: suite.name,
     verdict: 'inconclusive',
     score,
     passScore,
-    reason: `${scoreText}; undecided: ${pending.join(', ')}`,
+    reason: `${scoreText}; undecided: ${pending.join(', ')}${withheld.map((reason) => `; ${reason}`).join('')}`,
   };
 }

@@ -1,6 +1,13 @@
 // What the judge reads and returns: every run's full output in, verdicts and per-case analyses out.
 import type { BenchmarkOutput, Criterion } from '../types';
-import type { BaselineStatus, FailedRun, Judgement, PlannedSuite, RunKey } from '../wire';
+import type {
+  BaselineStatus,
+  FailedRun,
+  Judgement,
+  PlannedBenchmark,
+  PlannedSuite,
+  RunKey,
+} from '../wire';
 
 export type RunData = (RunKey & { status: 'completed'; output: BenchmarkOutput }) | FailedRun;
 
@@ -12,6 +19,16 @@ export interface EvaluationInput {
   onError: 'inconclusive' | 'fail';
   /** Seeds the bootstrap; the review's workflow ID. */
   seed: string;
+  /**
+   * The planned benchmarks' repeats and maxRepeats: how many looks adaptive sampling may take at
+   * each criterion, so that its tests spend α over them. Without it every judging is a single look
+   * at the criterion's α (right only when nobody judges the same review twice).
+   */
+  benchmarks?: ReadonlyArray<
+    Pick<PlannedBenchmark, 'suite' | 'benchmark' | 'repeats' | 'maxRepeats'>
+  >;
+  /** The review's sampling round (1-based), recorded with each look's evidence. */
+  round?: number;
 }
 
 export interface CaseSummary {

@@ -1,10 +1,11 @@
 // `dataset`: cases × a model function × scorers. Every case keeps its own result (output, scores,
 // pass or fail), so criteria can compare the candidate with the baseline case by case, and repeats
-// show which cases are flaky.
+// show which cases are flaky. A scorer with `calibration` also grades its labelled cases every run.
 import { z } from 'zod';
 import { errorMessage } from '../../error-message';
 import { aggregate } from '../stats';
 import type { BenchmarkContext, CaseResult } from '../types';
+import { calibrate } from './calibration';
 import {
   defineBenchmarkKind,
   forEachIndex,
@@ -49,10 +50,40 @@ export interface DatasetOptions {
 
 type CheckedDatasetOptions = WithDefaults<DatasetOptions, 'concurrency' | 'keepOutputChars'>;
 
+const calibrationSchema = z
+  .object({
+    cases: z
+      .array(
+        z
+          .object({
+            id: z.string().min(1).optional(),
+            input: z.unknown(),
+            output: z.unknown(),
+            label: z.union([z.boolean(), z.number().min(0).max(1)], {
+              message: 'label must be true, false or a score in [0, 1]',
+            }),
+          })
+          .loose(),
+      )
+      .min(1, 'calibration needs at least one labelled case'),
+    minAgreement: z
+      .number()
+      .gt(0, 'minAgreement is a share above 0')
+      .max(1, 'minAgreement is a share, at most 1'),
+  })
+  .refine(
+    (calibration) => {
+      const ids = calibration.cases.map((item, index) => item.id ?? `calibration-${index + 1}`);
+      return new Set(ids).size === ids.length;
+    },
+    { message: 'calibration case ids must be unique', path: ['cases'] },
+  );
+
 const scorerSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scorer names use letters, digits, _ . -'),
   score: z.custom<Scorer['score']>((v) => typeof v === 'function', 'score must be a function'),
   passAt: z.number().optional(),
+  calibration: calibrationSchema.optional(),
 });
 
 const datasetOptionsSchema = z
@@ -170,7 +201,11 @@ export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions
       'latency_ms',
       'latency_p50_ms',
       'latency_p95_ms',
-      ...options.scorers.flatMap((scorer) => [scorer.name, `score_${scorer.name}`]),
+      ...options.scorers.flatMap((scorer) => [
+        scorer.name,
+        `score_${scorer.name}`,
+        ...(scorer.calibration ? [`calibration_${scorer.name}`] : []),
+      ]),
       ...(options.caseMetrics ?? []),
     ],
     async run(context) {
@@ -201,6 +236,10 @@ export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions
       const latencies = results.flatMap((result) =>
         result.scores?.latency_ms === undefined ? [] : [result.scores.latency_ms],
       );
+      const calibration = await calibrate(options.scorers, context, options.concurrency);
+      const agreement = Object.fromEntries(
+        calibration.map((result) => [`calibration_${result.scorer}`, result.agreed / result.cases]),
+      );
       const scoreMeans = Object.fromEntries(
         options.scorers.map((scorer) => {
           const values = results.map((result) => result.scores?.[scorer.name] ?? 0);
@@ -220,8 +259,10 @@ export const dataset = defineBenchmarkKind<DatasetOptions, CheckedDatasetOptions
               }
             : {}),
           ...scoreMeans,
+          ...agreement,
         },
         cases: results,
+        ...(calibration.length > 0 ? { calibration } : {}),
       };
     },
   }),

@@ -16,6 +16,31 @@ export interface Scorer {
   score(input: ScoreInput): number | boolean | Promise<number | boolean>;
   /** A case passes this scorer at or above this score. Default 1 (booleans: true). */
   passAt?: number;
+  /** Cases people labelled, scored in every run to check the scorer still grades as they do. */
+  calibration?: Calibration;
+}
+
+/** An output people graded, for checking a scorer (typically an LLM judge) against them. */
+export interface CalibrationCase {
+  /** Default: `calibration-<position>`. */
+  id?: string;
+  input: unknown;
+  /** The output the people graded; the scorer grades the same. */
+  output: unknown;
+  expected?: unknown;
+  /** Their grade: pass or fail, or a score in [0, 1] that passes at the scorer's passAt. */
+  label: boolean | number;
+}
+
+/**
+ * Human-labelled cases a scorer grades in every run alongside the real ones. When its pass or
+ * fail matches the labels on fewer than `minAgreement` of them (pooled over the review's runs),
+ * criteria on what it scores are inconclusive, with the agreement measured.
+ */
+export interface Calibration {
+  cases: CalibrationCase[];
+  /** Share of labelled cases (0–1] the scorer must agree on, e.g. 0.8. */
+  minAgreement: number;
 }
 
 function text(value: unknown): string {
@@ -139,10 +164,13 @@ export function llmJudge(options: {
   name?: string;
   /** Default 0.5. */
   passAt?: number;
+  /** Labelled cases the judge grades in every review; below `minAgreement` it is not trusted. */
+  calibration?: Calibration;
 }): Scorer {
   return {
     name: options.name ?? 'llm_judge',
     passAt: options.passAt ?? 0.5,
+    ...(options.calibration ? { calibration: options.calibration } : {}),
     score: async ({ output, expected, case: item, signal }) => {
       const answer = await options.judge({
         rubric: options.rubric,

@@ -19,6 +19,14 @@ function num(value: number | null | undefined): string {
 function statisticText(criterion: CriterionResult): string {
   const statistic = criterion.statistic;
   if (!statistic) return '–';
+  const look = statistic.sequential;
+  const text = testText(criterion);
+  // On one of several looks: which, and the level it was judged at.
+  return look ? `${text}; look ${look.look}/${look.looks}, α ${num(look.nominalAlpha)}` : text;
+}
+
+function testText(criterion: CriterionResult): string {
+  const statistic = criterion.statistic as NonNullable<CriterionResult['statistic']>;
   if (statistic.test === 'mann-whitney') {
     return `Mann-Whitney U=${num(statistic.u)}, p=${num(statistic.pValue)} (${statistic.hypothesis})`;
   }

@@ -1,7 +1,12 @@
 // Admin routes (/_sandbox): drive and inspect the sandbox from another process (the demo, a test,
 // a person with curl). Never faulted, never recorded, no key.
 import type { FastifyPluginAsync } from 'fastify';
-import type { ChangeValidationRecord, LoggedEvent, SandboxTrigger } from '../documents';
+import type {
+  ChangeValidationRecord,
+  LoggedEvent,
+  SandboxPulseResults,
+  SandboxTrigger,
+} from '../documents';
 import { type FaultRule, faultRuleSchema } from '../faults';
 import { type IdParams, parseInput } from '../http';
 import { type SandboxSeed, sandboxSeedSchema, startReleaseInputSchema } from '../seed';
@@ -19,6 +24,8 @@ export interface AdminHandle {
   startRelease(input: unknown): SandboxTrigger;
   advanceTrigger(id: string): SandboxTrigger;
   reviewEvent(id: string): ReleasePipelineWaitingForReviewEvent;
+  /** Sets what `GET /gates/{id}/rules/{ruleID}/pulse_results` serves. */
+  setPulseResults(gateID: string, ruleID: string, results: unknown): SandboxPulseResults;
   reset(seed?: SandboxSeed): void;
 }
 
@@ -47,6 +54,12 @@ export function adminRoutes(handle: AdminHandle): FastifyPluginAsync {
     // over HTTP and must not guess the phase from currentPhaseID.
     admin.get<IdParams>('/triggers/:id/review-event', async (request) =>
       handle.reviewEvent(request.params.id),
+    );
+    // What the live phase "measured": the Pulse results a gate rule serves from now on.
+    admin.put<{ Params: { id: string; ruleID: string } }>(
+      '/gates/:id/rules/:ruleID/pulse_results',
+      async (request) =>
+        handle.setPulseResults(request.params.id, request.params.ruleID, request.body),
     );
     admin.post('/reset', async (request, reply) => {
       if (request.body === undefined) handle.reset();

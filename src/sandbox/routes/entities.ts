@@ -1,5 +1,5 @@
 // Console API: gates and dynamic configs (read, versions, rules, a rule's partial update and the
-// enable/disable kill switches). The two differ only in paths and messages, listed per kind below.
+// enable/disable kill switches), and a gate rule's Pulse results. The two differ only in paths and messages, listed per kind below.
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { EntityKind } from '../documents';
@@ -94,6 +94,19 @@ function entityRoutes(context: SandboxContext, routes: KindRoutes): FastifyPlugi
       data: [{ rules: entities().rules(kind, request.params.id) }],
       pagination: { ...RULES_PAGE, totalItems: 1 },
     }));
+
+    if (kind === 'gate') {
+      // Pulse results exist for gate rules only (the spec has no dynamic-config twin). The spec's
+      // `cuped` and `confidence` queries are accepted; the results are served as they were set.
+      api.get<{ Params: { id: string; ruleID: string } }>(
+        '/gates/:id/rules/:ruleID/pulse_results',
+        async (request) =>
+          ok(
+            'Successfully loaded Pulse Results',
+            context.store.pulseResults(request.params.id, request.params.ruleID),
+          ),
+      );
+    }
 
     api.patch<{ Params: Record<string, string> }>(routes.rulePath, async (request) => {
       const patch = parseInput(routes.patchSchema, request.body, 'INVALID_BODY');
