@@ -8,7 +8,9 @@ import type { GateDefinition } from '../src/gate/types';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { StatsigEventsClient } from '../src/statsig/events-client';
 import type { ReviewActivities } from '../workflows/contract';
+import type { PreCommitActivities } from '../workflows/pre-commit-contract';
 import { createEvaluateReview } from './evaluate-review';
+import { createPreCommitActivities, type PreCommitLinks } from './pre-commit';
 import { createRecordResult } from './record-result';
 import { createRunBenchmark } from './run-benchmark';
 import { createStatsigReads, createTriggerReader } from './statsig-reads';
@@ -21,9 +23,13 @@ export interface ActivityDependencies {
   gate: GateDefinition;
   /** Where run outputs and review reports are stored (GATE_REPORTS_DIR). */
   reportsDir?: string;
+  /** Where a pre-commit answer's debug links point (the Temporal UI, GATE_REPORTS_URL). */
+  links?: PreCommitLinks;
 }
 
-export function createActivities(deps: ActivityDependencies): ReviewActivities {
+export function createActivities(
+  deps: ActivityDependencies,
+): ReviewActivities & PreCommitActivities {
   const { statsig, events, gate } = deps;
   const reports = new ReportStore(deps.reportsDir ?? DEFAULT_REPORTS_DIR);
   const triggers = createTriggerReader(statsig);
@@ -36,5 +42,6 @@ export function createActivities(deps: ActivityDependencies): ReviewActivities {
     evaluateReview: createEvaluateReview(reports),
     ...createStatsigWrites(statsig, triggers),
     recordReviewResult: createRecordResult(reports, events),
+    ...createPreCommitActivities({ statsig, gate, reports, links: deps.links }),
   };
 }

@@ -9,6 +9,7 @@ import { createReceiverMetrics } from '../metrics/receiver';
 import { startMetricsServer } from '../metrics/server';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker';
 import { buildReceiver, WEBHOOK_PATH } from '../receiver/app';
+import { createPreCommitStarter } from '../receiver/pre-commit-starter';
 import { createReviewStarter } from '../receiver/review-starter';
 import { createRunningReviews } from '../receiver/running-reviews';
 import { createReviewControl } from '../reviews/control';
@@ -99,6 +100,11 @@ export async function startWorkerRole(
       ...statsigDependencies(config, log, metrics),
       gate,
       reportsDir: config.GATE_REPORTS_DIR,
+      links: {
+        temporalUiUrl: context.uiUrl,
+        namespace: config.TEMPORAL_NAMESPACE,
+        reportsUrl: config.GATE_REPORTS_URL,
+      },
     },
     workflows: { workflowsPath: require.resolve('../../workflows') },
     statsigWritesPerSecond: statsigWriteRate(config),
@@ -145,6 +151,10 @@ export async function startReceiverRole(context: RoleContext): Promise<string> {
     reviewApi: {
       tokens: config.REVIEW_API_TOKEN,
       control: createReviewControl(client, context.uiUrl ? { uiUrl: context.uiUrl } : {}),
+    },
+    preCommit: {
+      keys: config.STATSIG_PRECOMMIT_WEBHOOK_KEY,
+      starter: createPreCommitStarter(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
     },
     logger: { level: config.LOG_LEVEL },
   });

@@ -80,7 +80,11 @@ const FOUNDATION = [
   /^src\/zod-issues\.ts$/,
   /^src\/redact\.ts$/,
 ];
-const CONTRACT = ['workflows/contract.ts', 'workflows/search-attributes.ts'];
+const CONTRACT = [
+  'workflows/contract.ts',
+  'workflows/pre-commit-contract.ts',
+  'workflows/search-attributes.ts',
+];
 const isFoundation = (file: string) => FOUNDATION.some((pattern) => pattern.test(file));
 
 describe('the layout', () => {
@@ -169,5 +173,6 @@ describe('the layout', () => {
     }
     expect([...reached].filter((file) => !guarded(file))).toEqual([]);
     expect(reached.has('workflows/review.ts')).toBe(true);
+    expect(reached.has('workflows/pre-commit.ts')).toBe(true);
   });
 });
