@@ -4,14 +4,8 @@
 // config that still cannot be read is passed on as such, and the workflow refuses the change.
 import { z } from 'zod';
 import type { PreCommitChange, PreCommitRequest } from '../../workflows/pre-commit-contract';
-import {
-  type DynamicConfig,
-  dynamicConfigSchema,
-  type EntityKind,
-  type Gate,
-  gateSchema,
-} from '../statsig/schemas';
-import { entityTarget } from '../statsig/targets';
+import type { EntityKind } from '../statsig/schemas';
+import { readSnapshot } from '../statsig/snapshot';
 import { issuePath } from '../zod-issues';
 import { statsigIdSchema } from './events';
 
@@ -58,34 +52,6 @@ function person(value: unknown): string | undefined {
 
 const GATED_KINDS: Record<string, EntityKind> = { gate: 'gate', dynamic_config: 'dynamic_config' };
 
-/**
- * A config as the Console API reads it; the `{ message, data }` envelope is taken off if it came
- * with one. Its ID and name default to the webhook's config_name.
- */
-function readConfig(
-  kind: EntityKind,
-  value: unknown,
-  name: string,
-  field: string,
-): { ok: true; entity: Gate | DynamicConfig } | { ok: false; reason: string } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, reason: `${field} is not an object` };
-  }
-  let config = value as Record<string, unknown>;
-  const data = config.data;
-  if (data && typeof data === 'object' && !Array.isArray(data) && !('rules' in config)) {
-    config = data as Record<string, unknown>;
-  }
-  const schema = kind === 'gate' ? gateSchema : dynamicConfigSchema;
-  const parsed = schema.safeParse({ id: name, name, ...config });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issuePath(issue?.path ?? [], field);
-    return { ok: false, reason: `${where}: ${issue?.message ?? 'unreadable'}` };
-  }
-  return { ok: true, entity: parsed.data };
-}
-
 function changeOf(body: z.infer<typeof preCommitBodySchema>): PreCommitChange {
   const kind = GATED_KINDS[body.config_type];
   if (!kind) {
@@ -104,15 +70,15 @@ function changeOf(body: z.infer<typeof preCommitBodySchema>): PreCommitChange {
       reason: `A ${body.type} change carries no config to benchmark.`,
     };
   }
-  const candidate = readConfig(kind, body.new_config, body.config_name, 'new_config');
+  const name = body.config_name;
+  const candidate = readSnapshot(kind, body.new_config, { name, field: 'new_config' });
   if (!candidate.ok) return { kind: 'unreadable', reason: candidate.reason };
-  const target = entityTarget(kind, candidate.entity);
   if (body.old_config === undefined || body.old_config === null) {
-    return { kind: 'config', candidate: target, baseline: null };
+    return { kind: 'config', candidate: candidate.target, baseline: null };
   }
-  const baseline = readConfig(kind, body.old_config, body.config_name, 'old_config');
+  const baseline = readSnapshot(kind, body.old_config, { name, field: 'old_config' });
   if (!baseline.ok) return { kind: 'unreadable', reason: baseline.reason };
-  return { kind: 'config', candidate: target, baseline: entityTarget(kind, baseline.entity) };
+  return { kind: 'config', candidate: candidate.target, baseline: baseline.target };
 }
 
 /** Reads a parsed JSON body; throws PreCommitBodyError when it names no review to answer. */
