@@ -7,7 +7,7 @@ Run the service:
   worker            only the workers (reviews, benchmarks, Statsig writes) and their metrics listener
   receiver          only the webhook receiver (and the review API, /metrics)
   sandbox           only the Statsig sandbox, a stand-in for the Console API
-  demo              the whole loop against the sandbox: one approve, one abort
+  demo              the whole loop against the sandbox: one approve, one abort, one pre-commit refusal
   ensure-temporal   find or install the Temporal CLI and print its path
 
 Check an installation:
@@ -111,8 +111,9 @@ would flip, with the criteria that flip them.
   demo: `Usage: rollout-gate demo [--once] [--port PORT]
 
 Starts Temporal, the workers, the receiver and a Statsig sandbox, sends two signed webhooks (a good
-prompt change and a regressed one) and shows one approve and one abort.
-  --once        exit after the two reviews instead of staying up for the Temporal UI
+prompt change and a regressed one) and shows one approve and one abort; then a pre-commit webhook
+for a regressed change committed outside any release, which change_validation refuses.
+  --once        exit after the three stories instead of staying up for the Temporal UI
   --port PORT   the sandbox's port (default SANDBOX_PORT or 4100)`,
 
   'ensure-temporal': `Usage: rollout-gate ensure-temporal
