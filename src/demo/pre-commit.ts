@@ -5,36 +5,41 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { PreCommitResult } from '../../workflows/pre-commit-contract';
 import type { StartedSandbox } from '../sandbox/app';
+import { REGRESSED_PROMPT } from './seed';
+
+const CONFIG_ID = 'chat_assistant_prompt';
 
 export interface PreCommitStoryInput {
   sandbox: StartedSandbox;
   client: Client;
   receiverUrl: string;
   key: string;
-  configID: string;
-  value: unknown;
+  /** The Temporal UI's workflows in the demo's namespace, when there is a UI. */
+  workflowsUrl: string | undefined;
   print(line: string): void;
-  /** The Temporal UI's link to a workflow, when there is a UI. */
-  uiLink(workflowId: string): string | undefined;
 }
 
 export async function preCommitStory(input: PreCommitStoryInput): Promise<PreCommitResult> {
   const { sandbox, print } = input;
-  const current = sandbox.sandbox.getDynamicConfig(input.configID);
-  if (!current) throw new Error(`the sandbox has no dynamic config ${input.configID}`);
+  print('');
+  print(
+    `3. ${CONFIG_ID}: someone commits the regressed prompt straight to Statsig, outside any release`,
+  );
+  const current = sandbox.sandbox.getDynamicConfig(CONFIG_ID);
+  if (!current) throw new Error(`the sandbox has no dynamic config ${CONFIG_ID}`);
   const reviewID = `demo_review_${randomBytes(4).toString('hex')}`;
   const body = {
     review_id: reviewID,
     submitter: 'demo.user@example.com',
     committer: 'demo.user@example.com',
     config_type: 'dynamic_config',
-    config_name: input.configID,
+    config_name: CONFIG_ID,
     type: 'rules',
     old_config: current,
-    new_config: { ...current, defaultValue: input.value },
+    new_config: { ...current, defaultValue: REGRESSED_PROMPT },
   };
   print(
-    `   Statsig: pre-commit webhook for review ${reviewID} (a rules change of ${input.configID}), key in x-statsig-webhook-key`,
+    `   Statsig: pre-commit webhook for review ${reviewID} (a rules change of ${CONFIG_ID}), key in x-statsig-webhook-key`,
   );
   const response = await fetch(`${input.receiverUrl}/webhooks/statsig/pre-commit`, {
     method: 'POST',
@@ -60,7 +65,6 @@ export async function preCommitStory(input: PreCommitStoryInput): Promise<PreCom
   const took = ((result.answeredAtMs - result.startedAtMs) / 1000).toFixed(1);
   print(`   verdict: ${result.verdict ?? result.outcome}, answered in ${took} s`);
   if (result.evaluation) print(`   report: ${result.evaluation.report.markdown}`);
-  const link = input.uiLink(answer.workflowId);
-  if (link) print(`   Temporal UI: ${link}`);
+  if (input.workflowsUrl) print(`   Temporal UI: ${input.workflowsUrl}/${answer.workflowId}`);
   return result;
 }

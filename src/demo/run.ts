@@ -151,21 +151,9 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
         );
       }
     }
-    print('');
-    print(
-      '3. chat_assistant_prompt: someone commits the regressed prompt straight to Statsig, outside any release',
-    );
-    await preCommitStory({
-      sandbox,
-      client,
-      receiverUrl: service.receiverUrl as string,
-      key: preCommitKey,
-      configID: 'chat_assistant_prompt',
-      value: REGRESSED_PROMPT,
-      print,
-      uiLink: (workflowId) =>
-        ui ? `${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${workflowId}` : undefined,
-    });
+    const receiverUrl = service.receiverUrl as string;
+    const workflowsUrl = ui && `${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`;
+    await preCommitStory({ sandbox, client, receiverUrl, key: preCommitKey, workflowsUrl, print });
     const writes = sandbox.sandbox.successfulWrites().map((call) => `${call.method} ${call.path}`);
     print('');
     print(`Statsig received ${writes.length} write(s): ${writes.join(', ')}`);
