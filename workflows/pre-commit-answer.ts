@@ -52,14 +52,16 @@ export function judgedAnswer(
       message: `rollout-gate: pass. Every blocking criterion of ${suites || 'the gate'} passed for ${entity}.`,
     };
   } else if (verdict === 'fail') {
+    const failing = criteriaList(judgement, 'fail');
     answer = {
       validated: false,
-      message: `rollout-gate: fail. ${entity} failed ${criteriaList(judgement, 'fail')}.`,
+      message: `rollout-gate: fail. ${entity} failed ${failing || `suites ${suites}`}.`,
     };
   } else {
+    const undecided = criteriaList(judgement, 'inconclusive');
     answer = {
       validated: false,
-      message: `rollout-gate: inconclusive, so not validated (nobody can settle it before Statsig stops waiting). ${criteriaList(judgement, 'inconclusive')}.`,
+      message: `rollout-gate: inconclusive, so not validated (nobody can settle it before Statsig stops waiting).${undecided ? ` ${undecided}.` : ''}`,
     };
   }
   if (options.dryRun && !answer.validated) {
