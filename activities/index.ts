@@ -8,8 +8,10 @@ import type { GateDefinition } from '../src/gate/types';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { StatsigEventsClient } from '../src/statsig/events-client';
 import type { ReviewActivities } from '../workflows/contract';
+import type { PreCommitActivities } from '../workflows/pre-commit-contract';
 import type { RetentionActivities } from '../workflows/retention-contract';
 import { createEvaluateReview } from './evaluate-review';
+import { createPreCommitActivities, type PreCommitLinks } from './pre-commit';
 import { createRecordResult } from './record-result';
 import { withRedactedFailures } from './redaction';
 import { createReportRetention } from './report-retention';
@@ -30,11 +32,13 @@ export interface ActivityDependencies {
    * a benchmark run's failure, whatever the benchmark printed.
    */
   secrets?: readonly string[];
+  /** Where a pre-commit answer's debug links point (the Temporal UI, GATE_REPORTS_URL). */
+  links?: PreCommitLinks;
 }
 
 export function createActivities(
   deps: ActivityDependencies,
-): ReviewActivities & RetentionActivities {
+): ReviewActivities & RetentionActivities & PreCommitActivities {
   const { statsig, events, gate } = deps;
   const reports = new ReportStore(deps.reportsDir ?? DEFAULT_REPORTS_DIR);
   const triggers = createTriggerReader(statsig);
@@ -54,5 +58,6 @@ export function createActivities(
     recordReviewResult: createRecordResult(reports, events),
     // The report store's retention pass, run by its own Schedule (workflows/report-retention.ts).
     ...createReportRetention(reports),
+    ...createPreCommitActivities({ statsig, gate, reports, links: deps.links }),
   };
 }

@@ -24,7 +24,7 @@ function isRecordOf(value: unknown, check: (item: unknown) => boolean): boolean 
 }
 
 /** Why a benchmark's output is unusable, or undefined when it is a valid BenchmarkOutput. */
-function outputProblem(output: unknown): string | undefined {
+export function outputProblem(output: unknown): string | undefined {
   const value = output as Partial<BenchmarkOutput> | null | undefined;
   if (!value || !isRecordOf(value.metrics, isFiniteNumber)) {
     return 'must return { metrics: { name: finite number } }';

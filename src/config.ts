@@ -156,6 +156,21 @@ export const configSchema = z.object({
       return tokens.length > 0 ? tokens : undefined;
     })
     .pipe(z.array(z.string().min(32, 'each token must be at least 32 characters')).optional()),
+  /**
+   * The static key Statsig's pre-commit webhook sends in x-statsig-webhook-key; comma-separated for
+   * rotation. Unset: POST /webhooks/statsig/pre-commit answers 404 PRECOMMIT_DISABLED.
+   */
+  STATSIG_PRECOMMIT_WEBHOOK_KEY: z
+    .string()
+    .optional()
+    .transform((value) => {
+      const keys = (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+      return keys.length > 0 ? keys : undefined;
+    })
+    .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')).optional()),
   /** The worker's Prometheus endpoint (/metrics, with the Temporal SDK's own metrics); `off` disables. */
   WORKER_METRICS_PORT: optionalPort.default(9464),
   WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
@@ -180,6 +195,8 @@ export const configSchema = z.object({
       }
       return ms;
     }),
+  /** Where GATE_REPORTS_DIR is served over HTTP: pre-commit answers link reports under it. */
+  GATE_REPORTS_URL: optionalString.pipe(z.url().optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

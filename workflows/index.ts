@@ -1,4 +1,6 @@
-// What the worker's workflow bundle registers. Messages and types live in ./contract.ts (the review)
-// and ./retention-contract.ts (the report store's maintenance).
+// What the worker's workflow bundle registers. Messages and types live in ./contract.ts (the review),
+// ./pre-commit-contract.ts (pre-commit validation) and ./retention-contract.ts (the report store's
+// maintenance).
+export { preCommitValidation } from './pre-commit';
 export { reportRetention } from './report-retention';
 export { releasePipelineReview } from './review';

@@ -19,7 +19,7 @@ import {
   versionOf,
 } from './contract';
 import { outcomeOf, type RunRequest, runRequests } from './runs';
-import type { ReviewState } from './state';
+import type { MeasuringState } from './state';
 
 /** A judgement, with its stored evidence unless judging itself failed. */
 export type Evaluated = Omit<EvaluateReviewResult, 'evaluation'> & {
@@ -42,7 +42,7 @@ function passOnBaseline(
 
 /** What every measuring step of one round works with. */
 interface Measurement {
-  state: ReviewState;
+  state: MeasuringState;
   plan: ReviewPlan;
   baseline: BaselineResult;
   /** The version under review in this round (a rerun measures the newly saved one). */
@@ -57,10 +57,10 @@ interface Measurement {
  * samples, adds repeats (up to each benchmark's maxRepeats) and judges again.
  */
 export async function measureAndEvaluate(
-  state: ReviewState,
+  state: MeasuringState,
   plan: ReviewPlan,
   baseline: BaselineResult,
-  current: LoadedTarget,
+  current: Pick<LoadedTarget, 'target'>,
 ): Promise<Evaluated | 'decided'> {
   const { progress } = state;
   const withBaseline = versionOf(baseline) !== undefined;

@@ -17,3 +17,11 @@ export interface ReviewState {
   releaseStartedAtMs: number;
   policy?: ResolvedPolicy;
 }
+
+/**
+ * What the measuring stages (./measure.ts) read and write of a review's state. A pre-commit
+ * validation measures with the same stages and has no release request or person deciding.
+ */
+export type MeasuringState = Pick<ReviewState, 'progress' | 'override'> & {
+  readonly request?: ReviewRequest;
+};

@@ -17,6 +17,7 @@ import { TemporalConnectionError } from '../temporal/connection';
 import { DevServerError } from '../temporal/dev-server';
 import { loadEnvFile } from './env-file';
 import { CliError, EXIT, UsageError } from './errors';
+import { GATE_COMMAND_OPTIONS, gateCommands } from './gate-commands';
 import { reviewCommand } from './review';
 import { COMMAND_USAGE, MAIN_USAGE } from './usage';
 import { type Output, sendWebhookCommand, verifySignatureCommand } from './webhook';
@@ -28,7 +29,7 @@ const COMMAND_OPTIONS: Record<string, Options> = {
   worker: {},
   receiver: {},
   'ensure-temporal': {},
-  sandbox: { port: { type: 'string' }, key: { type: 'string' } },
+  ...GATE_COMMAND_OPTIONS,
   demo: { once: { type: 'boolean', default: false }, port: { type: 'string' } },
   'send-webhook': {
     url: { type: 'string' },
@@ -59,7 +60,12 @@ const COMMAND_OPTIONS: Record<string, Options> = {
 };
 
 /** Positional arguments each command takes, after its name. */
-const MAX_POSITIONALS: Record<string, number> = { 'send-webhook': 1, review: 2 };
+const MAX_POSITIONALS: Record<string, number> = {
+  'send-webhook': 1,
+  review: 2,
+  sandbox: 1,
+  gate: 1,
+};
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const;
 
@@ -175,6 +181,8 @@ export async function runCli(rawArgv: string[], context: CliContext): Promise<nu
   if (loaded) context.err(`Read variables from ${loaded} (the environment wins over it).`);
   const { env } = context;
   const option = (name: string) => stringOption(values, name);
+  const gated = gateCommands({ command, positionals, values, env, io: context });
+  if (gated) return gated;
 
   switch (command) {
     case 'start':

@@ -7,12 +7,18 @@ Run the service:
   worker            only the workers (reviews, benchmarks, Statsig writes) and their metrics listener
   receiver          only the webhook receiver (and the review API, /metrics)
   sandbox           only the Statsig sandbox, a stand-in for the Console API
-  demo              the whole loop against the sandbox: one approve, one abort
+  demo              the whole loop against the sandbox: one approve, one abort, one pre-commit refusal
   ensure-temporal   find or install the Temporal CLI and print its path
 
 Check an installation:
   send-webhook      sign a payload the way Statsig does and POST it to a receiver
   verify-signature  check a captured delivery's signature against your webhook secret(s)
+
+Gate changes before a release, and test a gate's thresholds:
+  gate run          the gate on a candidate (a file, or a Statsig entity) against a baseline, for CI:
+                    exit 0 pass, 1 fail, 2 inconclusive or error; --junit, --markdown
+  backtest          re-judge stored reviews with a changed gate config; list decisions that would flip
+  sandbox precommit send Statsig's pre-commit webhook to a receiver, show what change_validation got
 
 Steer reviews:
   review list       find reviews by pipeline, trigger, entity, verdict, decision or status
@@ -54,16 +60,64 @@ Needs STATSIG_WEBHOOK_SECRET (not the Console API key).
 Receivers keep no state: run several behind a load balancer.`,
 
   sandbox: `Usage: rollout-gate sandbox [--port PORT] [--key KEY]
+       rollout-gate sandbox precommit [--new FILE] [--old FILE] [options]
 
 Runs the Statsig sandbox alone: the Console API endpoints rollout-gate uses, over a seeded project.
   --port PORT   listen port (default SANDBOX_PORT or 4100)
-  --key KEY     the console key it accepts (default SANDBOX_CONSOLE_API_KEY or console-sandbox-key)`,
+  --key KEY     the console key it accepts (default SANDBOX_CONSOLE_API_KEY or console-sandbox-key)
+
+sandbox precommit plays Statsig's pre-commit webhook for a config review: POSTs old and new configs
+(JSON shaped like the Console API's read answers) to a receiver with the x-statsig-webhook-key
+header, then shows the progress messages and the answer the sandbox's change_validation received.
+Exits 0 when the change was validated, 1 when it was not (or the receiver refused the webhook),
+2 when nothing answered in time.
+  --new FILE          new_config (without it, the change carries no config: --type update_target_apps)
+  --old FILE          old_config, the baseline
+  --name NAME         config_name (default: the new config's name or id)
+  --config-type T     gate, dynamic_config, segment or experiment (default: from the new config)
+  --type T            the change type (default rules with --new, else update_target_apps)
+  --review-id ID      review_id (default a new one)
+  --url URL           the receiver's pre-commit URL (default
+                      http://localhost:$PORT/webhooks/statsig/pre-commit, PORT default 3000)
+  --key KEY           the webhook key (default: the first of STATSIG_PRECOMMIT_WEBHOOK_KEY)
+  --sandbox URL       the sandbox the workers answer (default http://localhost:$SANDBOX_PORT, 4100)
+  --timeout-ms MS     how long to wait for change_validation (default 130000)`,
+
+  gate: `Usage: rollout-gate gate run (--candidate FILE | --entity NAME) [--baseline FILE] [options]
+
+Runs the gate config's suites for the pre-commit stage in this process, without a Temporal server:
+the candidate against the baseline, with the same runs, statistics and verdicts a review has. For
+CI and local work. Shows progress on stderr; prints the verdict by suite and criterion.
+  --candidate FILE  the candidate: JSON shaped like a Console API read answer (a dynamic config's
+                    defaultValue is the value under review)
+  --entity NAME     the entity in Statsig (STATSIG_CONSOLE_API_KEY): the candidate when no
+                    --candidate is given, and the baseline source when no --baseline is
+  --baseline FILE   the baseline (default: what Statsig serves for --entity when the candidate is a
+                    file; the version released before it when the candidate comes from Statsig)
+  --gate FILE       the gate config (default GATE_CONFIG, else examples/prompt-gate.ts)
+  --kind KIND       gate or dynamic_config (default: a document with a defaultValue is a dynamic config)
+  --stage STAGE     pre-commit (default) or phase: which suites run (targets.stages)
+  --junit FILE      also write the verdict as JUnit XML (a test case per criterion)
+  --markdown FILE   also write a Markdown summary fit for a pull-request comment
+
+Exit codes: 0 pass, 1 fail, 2 inconclusive, or the gate could not run.`,
+
+  backtest: `Usage: rollout-gate backtest --gate FILE [--since 30d] [--reports DIR] [--json]
+
+Re-judges the reviews stored under GATE_REPORTS_DIR (report.json and the runs each stored) with the
+criteria of a changed gate config, without running any benchmark, and lists the decisions that
+would flip, with the criteria that flip them.
+  --gate FILE     the changed gate config
+  --since AGE     only reviews reported in the last AGE: 90m, 12h, 30d, 2w (default: all)
+  --reports DIR   the report store (default GATE_REPORTS_DIR)
+  --json          print every review's old and new verdict as JSON`,
 
   demo: `Usage: rollout-gate demo [--once] [--port PORT]
 
 Starts Temporal, the workers, the receiver and a Statsig sandbox, sends two signed webhooks (a good
-prompt change and a regressed one) and shows one approve and one abort.
-  --once        exit after the two reviews instead of staying up for the Temporal UI
+prompt change and a regressed one) and shows one approve and one abort; then a pre-commit webhook
+for a regressed change committed outside any release, which change_validation refuses.
+  --once        exit after the three stories instead of staying up for the Temporal UI
   --port PORT   the sandbox's port (default SANDBOX_PORT or 4100)`,
 
   'ensure-temporal': `Usage: rollout-gate ensure-temporal

@@ -10,6 +10,7 @@ import { startSandbox } from '../sandbox/app';
 import { sendWebhook } from '../sandbox/webhook-sender';
 import { createClient } from '../temporal/connection';
 import { startModelService } from './model-service';
+import { preCommitStory } from './pre-commit';
 import { DEMO_PIPELINES, demoSeed, IMPROVED_PROMPT, REGRESSED_PROMPT } from './seed';
 
 /** The three examples together (examples/demo-gate.ts; .js in a compiled build). */
@@ -60,6 +61,7 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
   const webhookSecret = randomBytes(24).toString('hex');
   const consoleApiKey = `console-demo-${randomBytes(8).toString('hex')}`;
   const serverSecret = `secret-demo-${randomBytes(8).toString('hex')}`;
+  const preCommitKey = `precommit-demo-${randomBytes(8).toString('hex')}`;
 
   const sandbox = await startSandbox({
     port: options.sandboxPort,
@@ -84,6 +86,7 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
     STATSIG_CONSOLE_API_URL: sandbox.consoleApiUrl,
     STATSIG_SERVER_SECRET: serverSecret,
     STATSIG_EVENTS_API_URL: sandbox.eventsApiUrl,
+    STATSIG_PRECOMMIT_WEBHOOK_KEY: preCommitKey,
   });
   print('rollout-gate demo: starting Temporal, the workers and the receiver…');
   const service = await startService(config, { worker: true, receiver: true });
@@ -150,6 +153,9 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
         );
       }
     }
+    const receiverUrl = service.receiverUrl as string;
+    const workflowsUrl = ui && `${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`;
+    await preCommitStory({ sandbox, client, receiverUrl, key: preCommitKey, workflowsUrl, print });
     const writes = sandbox.sandbox.successfulWrites().map((call) => `${call.method} ${call.path}`);
     print('');
     print(`Statsig received ${writes.length} write(s): ${writes.join(', ')}`);

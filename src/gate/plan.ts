@@ -6,6 +6,7 @@ import {
   type BenchmarkDefinition,
   type Criterion,
   type GateDefinition,
+  type GateStage,
   isCaseMetric,
   readsBaseline,
   type SuiteDefinition,
@@ -49,8 +50,10 @@ function selects(
   suite: SuiteDefinition,
   target: Pick<Target, 'id' | 'name' | 'tags'>,
   pipelineID: string,
+  stage: GateStage,
 ): boolean {
-  const { entities, pipelines, tags } = suite.targets ?? {};
+  const { entities, pipelines, tags, stages } = suite.targets ?? {};
+  if (stages && !stages.includes(stage)) return false;
   if (entities && !entities.includes(target.id) && !entities.includes(target.name)) return false;
   if (pipelines && !pipelines.includes(pipelineID)) return false;
   if (tags && !tags.some((tag) => (target.tags ?? []).includes(tag))) return false;
@@ -70,14 +73,16 @@ export function needsBaselineRun(suite: SuiteDefinition, benchmark: BenchmarkDef
 
 /**
  * What the workflow needs to schedule a review of one target: the suites that select it, their
- * benchmarks' names and limits, the criteria, and the policy for this pipeline and entity.
+ * benchmarks' names and limits, the criteria, and the policy for this pipeline and entity. A
+ * release-pipeline phase is the `phase` stage; a pre-commit validation (or `gate run`) the other.
  */
 export function planReview(
   gate: GateDefinition,
   target: Pick<Target, 'id' | 'name'> & { tags?: string[] },
   pipelineID: string,
+  stage: GateStage = 'phase',
 ): ReviewPlan {
-  const selected = gate.suites.filter((suite) => selects(suite, target, pipelineID));
+  const selected = gate.suites.filter((suite) => selects(suite, target, pipelineID, stage));
   const benchmarks: PlannedBenchmark[] = selected.flatMap((suite) =>
     suite.benchmarks.map((benchmark) => {
       const repeats = benchmark.repeats ?? BENCHMARK_DEFAULTS.repeats;

@@ -6,6 +6,8 @@ import {
   type BenchmarkDefinition,
   COMPARISONS,
   type Comparison,
+  GATE_STAGES,
+  type GateStage,
   isCaseMetric,
   isRelative,
   KILL_SWITCHES,
@@ -183,6 +185,14 @@ const suiteSchema = z.object({
       entities: z.array(z.string().min(1)).min(1).optional(),
       pipelines: z.array(z.string().min(1)).min(1).optional(),
       tags: z.array(z.string().min(1)).min(1).optional(),
+      stages: z
+        .array(
+          z.enum(GATE_STAGES as [GateStage, ...GateStage[]], {
+            message: `must be one of ${GATE_STAGES.join(', ')}`,
+          }),
+        )
+        .min(1)
+        .optional(),
     })
     .optional(),
   passScore: z.number().min(0).max(100).optional(),
@@ -208,5 +218,19 @@ export const gateConfigSchema = z.object({
         policy: policySchema,
       }),
     )
+    .optional(),
+  preCommit: z
+    .strictObject({
+      // Statsig stops waiting after 2 minutes: an answer later than that reaches nobody.
+      deadlineMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .max(120_000, 'Statsig waits 2 minutes at most: 120000 ms or less')
+        .optional(),
+      onDeadline: z
+        .enum(['reject', 'approve'], { message: "must be 'reject' or 'approve'" })
+        .optional(),
+    })
     .optional(),
 });

@@ -268,6 +268,23 @@ export interface SuiteTargets {
   pipelines?: string[];
   /** Statsig tags; the entity needs at least one of them. */
   tags?: string[];
+  /**
+   * Where the suite gates: `pre-commit` (Statsig's pre-commit webhook and `gate run` in CI) and/or
+   * `phase` (a release-pipeline phase waiting for review). Default: both.
+   */
+  stages?: GateStage[];
+}
+
+/** The two places a gate runs: before a change is committed, and before a phase rolls on. */
+export type GateStage = 'pre-commit' | 'phase';
+export const GATE_STAGES: readonly GateStage[] = ['pre-commit', 'phase'];
+
+/** How a pre-commit validation answers Statsig, which stops waiting after 2 minutes. */
+export interface PreCommitSettings {
+  /** Answer by this long after the webhook arrived, judged or not. Default 100 s. */
+  deadlineMs?: number;
+  /** The answer when the deadline comes first. Default `reject`. */
+  onDeadline?: 'reject' | 'approve';
 }
 
 export interface SuiteDefinition {
@@ -294,4 +311,6 @@ export interface GateDefinition {
   policy?: ReviewPolicy;
   /** Later entries win over earlier ones and over `policy`. */
   policies?: PolicyOverride[];
+  /** Statsig's pre-commit webhook: the deadline and what it answers then. */
+  preCommit?: PreCommitSettings;
 }

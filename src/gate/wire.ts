@@ -9,8 +9,8 @@ import type {
   Operator,
   ReviewPolicy,
   RunRole,
-  Target,
   Spending,
+  Target,
 } from './types';
 
 export type ResolvedPolicy = Required<ReviewPolicy>;

@@ -1,7 +1,8 @@
 // The webhook receiver as Fastify apps built by a function: tests listen on loopback; src/runtime/
 // owns the process. Each app holds what every route shares (logging without secrets, request IDs,
 // error answers, 404 and 405); the routes live in plugins: webhook.ts (Statsig's deliveries),
-// review-api.ts (people's decisions) and ops.ts (health; stats, metrics, changes). buildReceivers
+// review-api.ts (people's decisions), ops.ts (health; stats, metrics, changes) and pre-commit.ts
+// (Statsig's pre-commit webhook). buildReceivers
 // splits them over two listeners that share their state: the public one (webhooks and health
 // checks, the only routes the internet needs) and the internal one (everything else);
 // buildReceiver serves them all on one.
@@ -17,6 +18,7 @@ import type { ReceiverMetrics } from '../metrics/receiver';
 import { ChangeStore, DEFAULT_CHANGES_KEPT } from './changes';
 import { errorBody, RECEIVER_ERRORS, type Replies } from './errors';
 import { healthRoutes, opsRoutes } from './ops';
+import { type PreCommitOptions, preCommitRoutes } from './pre-commit';
 import { SourceBuckets, TokenBucket } from './rate-limit';
 import { type ReviewApiOptions, reviewApi } from './review-api';
 import type { ReviewStarter } from './review-starter';
@@ -48,6 +50,8 @@ export interface ReceiverOptions {
   metrics?: ReceiverMetrics;
   /** The review API (GET /reviews…, POST /reviews/:id/decision); off without tokens. */
   reviewApi?: ReviewApiOptions;
+  /** Statsig's pre-commit webhook (POST /webhooks/statsig/pre-commit); off without keys. */
+  preCommit?: PreCommitOptions;
   /** Injectable clock for signature timestamps and the rate limit. */
   now?: () => number;
   /** Pino options (`{ level, stream }`); redaction of secrets is always added. */
@@ -60,6 +64,7 @@ export const REDACTED_PATHS = [
   'req.headers["statsig-api-key"]',
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-statsig-webhook-key"]',
 ];
 
 // An incoming x-request-id is kept only if it is short and plain, so it cannot forge log content.
@@ -240,6 +245,13 @@ function createApp(
     app.register(reviewApi, { ...options.reviewApi, replies });
   }
   if (routes !== 'internal') {
+    // Statsig calls both webhooks: they are the public listener's routes.
+    app.register(preCommitRoutes, {
+      ...options.preCommit,
+      replies,
+      bodyLimitBytes: options.bodyLimitBytes,
+      now,
+    });
     app.register(webhookRoutes, {
       replies,
       webhookSecrets: options.webhookSecrets,

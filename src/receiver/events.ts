@@ -18,6 +18,9 @@ const id = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
+/** The same rule for IDs other deliveries carry (a pre-commit webhook's review_id). */
+export const statsigIdSchema = id;
+
 /** An entity ID that may come empty (`"gateID": ""` for a dynamic config's release) or missing. */
 const optionalId = z
   .union([z.literal(''), id])

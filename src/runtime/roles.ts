@@ -10,6 +10,7 @@ import { createReceiverMetrics } from '../metrics/receiver';
 import { startMetricsServer } from '../metrics/server';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker';
 import { buildReceiver, buildReceivers, type ReceiverOptions, WEBHOOK_PATH } from '../receiver/app';
+import { createPreCommitStarter } from '../receiver/pre-commit-starter';
 import { createReviewStarter } from '../receiver/review-starter';
 import { createRunningReviews } from '../receiver/running-reviews';
 import { createReviewControl } from '../reviews/control';
@@ -78,6 +79,7 @@ function workerSecrets(config: Config): string[] {
     config.STATSIG_SERVER_SECRET,
     config.TEMPORAL_API_KEY,
     ...(config.REVIEW_API_TOKEN ?? []),
+    ...(config.STATSIG_PRECOMMIT_WEBHOOK_KEY ?? []),
   ].filter((secret): secret is string => secret !== undefined);
 }
 
@@ -112,6 +114,11 @@ export async function startWorkerRole(
       gate,
       reportsDir: config.GATE_REPORTS_DIR,
       secrets: workerSecrets(config),
+      links: {
+        temporalUiUrl: context.uiUrl,
+        namespace: config.TEMPORAL_NAMESPACE,
+        reportsUrl: config.GATE_REPORTS_URL,
+      },
     },
     workflows: { workflowsPath: require.resolve('../../workflows') },
     statsigWritesPerSecond: statsigWriteRate(config),
@@ -181,6 +188,10 @@ export async function startReceiverRole(context: RoleContext): Promise<ReceiverU
     reviewApi: {
       tokens: config.REVIEW_API_TOKEN,
       control: createReviewControl(client, context.uiUrl ? { uiUrl: context.uiUrl } : {}),
+    },
+    preCommit: {
+      keys: config.STATSIG_PRECOMMIT_WEBHOOK_KEY,
+      starter: createPreCommitStarter(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
     },
     logger: { level: config.LOG_LEVEL },
   };

@@ -34,8 +34,10 @@ export class StatsigApiError extends Error {
       /** From Retry-After, when Statsig sent one. */
       readonly retryAfterMs?: number;
     },
+    /** What failed underneath (fetch's network error), for callers that must tell apart how. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'StatsigApiError';
     this.retryable = RETRYABLE.has(code);
   }

@@ -85,6 +85,7 @@ async function fetchJsonOnce(
       'STATSIG_NETWORK',
       `Statsig ${method} ${path} failed: ${errorMessage(error)}`,
       { method, path },
+      { cause: error },
     );
   }
   const text = await response.text().catch(() => '');

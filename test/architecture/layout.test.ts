@@ -82,6 +82,7 @@ const FOUNDATION = [
 ];
 const CONTRACT = [
   'workflows/contract.ts',
+  'workflows/pre-commit-contract.ts',
   'workflows/search-attributes.ts',
   'workflows/retention-contract.ts',
 ];
@@ -173,5 +174,6 @@ describe('the layout', () => {
     }
     expect([...reached].filter((file) => !guarded(file))).toEqual([]);
     expect(reached.has('workflows/review.ts')).toBe(true);
+    expect(reached.has('workflows/pre-commit.ts')).toBe(true);
   });
 });

@@ -17,6 +17,8 @@ const COMMANDS = [
   'send-webhook',
   'verify-signature',
   'review',
+  'gate',
+  'backtest',
 ];
 
 describe('help', () => {

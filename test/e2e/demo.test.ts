@@ -31,7 +31,7 @@ function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output:
   });
 }
 
-it('shows one approve and one abort, with their evidence and Temporal UI links that open', async () => {
+it('shows one approve, one abort and one pre-commit refusal, with their evidence and Temporal UI links', async () => {
   const [grpc, ui, receiver, sandbox] = [
     await getFreePort(),
     await getFreePort(),
@@ -53,7 +53,15 @@ it('shows one approve and one abort, with their evidence and Temporal UI links t
   expect(output).toMatch(/verdict: fail, action: aborted/);
   expect(output).toMatch(/trigger \S+ is IN_PROGRESS/);
   expect(output).toMatch(/trigger \S+ is ABORTED/);
-  expect(output).toMatch(/Statsig received 2 write\(s\): PUT \S+\/approve, PUT \S+\/abort/);
+  // The pre-commit story: a progress message, then one answer refusing the change.
+  expect(output).toMatch(/receiver: 200 accepted, validation precommit-demo_review_\w+/);
+  expect(output).toMatch(/Statsig shows: rollout-gate is running \d+ benchmark\(s\)/);
+  expect(output).toMatch(
+    /change_validation: NOT validated: rollout-gate: fail\. chat_assistant_prompt failed /,
+  );
+  expect(output).toMatch(
+    /Statsig received 4 write\(s\): PUT \S+\/approve, PUT \S+\/abort, PATCH \S+\/change_validation\/message, POST \S+\/change_validation$/m,
+  );
   // The three example suites judge both stories, against the released version measured alongside.
   expect(output.match(/baseline: version 1, measured in the same review/g)).toHaveLength(2);
   for (const suite of ['prompt-quality', 'latency-slo', 'prompt-lint']) {
@@ -61,16 +69,18 @@ it('shows one approve and one abort, with their evidence and Temporal UI links t
     expect(output).toMatch(new RegExp(`FAIL suite ${suite}: `));
   }
   const reports = [...output.matchAll(/report: (\S+report\.md)/g)].map((match) => match[1] ?? '');
-  expect(reports).toHaveLength(2);
+  expect(reports).toHaveLength(3);
   expect(reports.every((file) => file.startsWith(reportsDir))).toBe(true);
   expect(await readFile(reports[1] ?? '', 'utf8')).toMatch(
     /^# Review of search_summary_prompt \(version 2\): ❌ fail/,
   );
   const links = [...output.matchAll(/Temporal UI: (http\S+)/g)].map((match) => match[1]);
-  expect(links).toHaveLength(2);
+  expect(links).toHaveLength(3);
   expect(
-    links.every((link) =>
-      link?.startsWith(`http://127.0.0.1:${ui}/namespaces/default/workflows/review-`),
-    ),
-  ).toBe(true);
-}, 180_000);
+    links.map((link) => link?.replace(/workflows\/(review|precommit)-.*/, 'workflows/$1-')),
+  ).toEqual([
+    `http://127.0.0.1:${ui}/namespaces/default/workflows/review-`,
+    `http://127.0.0.1:${ui}/namespaces/default/workflows/review-`,
+    `http://127.0.0.1:${ui}/namespaces/default/workflows/precommit-`,
+  ]);
+}, 300_000);

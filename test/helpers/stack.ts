@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { PreCommitLinks } from '../../activities/pre-commit';
 import type { GateDefinition } from '../../src/gate/types';
 import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
@@ -68,7 +69,9 @@ export interface StackOptions {
   /** The Statsig client's per-call timeout (STATSIG_TIMEOUT_MS); 5 s by default. */
   statsigTimeoutMs?: number;
   /** Extra receiver options (review API, metrics, logger); the stack's own wiring wins. */
-  receiver?: (client: Client) => Partial<ReceiverOptions>;
+  receiver?: (client: Client, taskQueue: string) => Partial<ReceiverOptions>;
+  /** Where the workers' pre-commit answers link (Temporal UI, served reports). */
+  links?: PreCommitLinks;
   /** Temporal server to use instead of the run's shared dev server. */
   temporalAddress?: string;
   /** Sandbox options beyond the keys and seed (e.g. `currentPhaseReading`). */
@@ -94,7 +97,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const client = createClient({ address, namespace });
   const receiver = () =>
     buildReceiver({
-      ...options.receiver?.(client),
+      ...options.receiver?.(client, taskQueue),
       webhookSecrets: [webhookSecret],
       toleranceMs: 5 * 60 * 1000,
       bodyLimitBytes: 1024 * 1024,
@@ -127,9 +130,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       connection,
       namespace,
       taskQueue,
-      dependencies: events
-        ? { statsig, events, gate, reportsDir, secrets }
-        : { statsig, gate, reportsDir, secrets },
+      dependencies: {
+        statsig,
+        ...(events ? { events } : {}),
+        gate,
+        reportsDir,
+        secrets,
+        ...(options.links ? { links: options.links } : {}),
+      },
       workflows: workflowBundleOption(),
       ...(options.maxConcurrentActivities === undefined
         ? {}

@@ -105,7 +105,8 @@ function factLines(report: StoredReport): string[] {
   return facts.map(([name, value]) => `- **${name}:** ${value}`);
 }
 
-function suiteAndCriteriaLines({ judgement }: StoredReport): string[] {
+/** The suites' and criteria's tables (also the body of `gate run --markdown`). */
+export function suiteAndCriteriaLines({ judgement }: StoredReport): string[] {
   const lines = [
     '## Suites',
     '',
@@ -144,7 +145,8 @@ function suiteAndCriteriaLines({ judgement }: StoredReport): string[] {
   return lines;
 }
 
-function runLines(report: StoredReport): string[] {
+/** Every run and what it measured, as a table. */
+export function runLines(report: StoredReport): string[] {
   const lines = [
     '## Runs',
     '',
