@@ -5,10 +5,13 @@ import { DEFAULT_REPORTS_DIR } from '../src/config';
 import { planReview } from '../src/gate/plan';
 import { ReportStore } from '../src/gate/report/store';
 import type { GateDefinition } from '../src/gate/types';
+import { notifiesAny } from '../src/notify/routing';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { StatsigEventsClient } from '../src/statsig/events-client';
-import type { ReviewActivities } from '../workflows/contract';
+import type { ReviewActivities, SideActivities } from '../workflows/contract';
+import { createCatchUp, type ReviewDirectory } from './catch-up';
 import { createEvaluateReview } from './evaluate-review';
+import { createNotify, type NotifyDependencies } from './notify';
 import { createRecordResult } from './record-result';
 import { createRunBenchmark } from './run-benchmark';
 import { createStatsigReads, createTriggerReader } from './statsig-reads';
@@ -21,20 +24,41 @@ export interface ActivityDependencies {
   gate: GateDefinition;
   /** Where run outputs and review reports are stored (GATE_REPORTS_DIR). */
   reportsDir?: string;
+  /** Starts reviews for the catch-up; without it the catch-up activity refuses to run. */
+  reviews?: ReviewDirectory;
+  /** Notification targets and links (NOTIFY_*); without targets, reviews notify nobody. */
+  notify?: NotifyDependencies;
+  /** How long a Statsig call may keep retrying before the review counts as stuck (default 10 min). */
+  stuckAfterMs?: number;
 }
 
-export function createActivities(deps: ActivityDependencies): ReviewActivities {
+export function createActivities(deps: ActivityDependencies): ReviewActivities & SideActivities {
   const { statsig, events, gate } = deps;
-  const reports = new ReportStore(deps.reportsDir ?? DEFAULT_REPORTS_DIR);
+  const reportsDir = deps.reportsDir ?? DEFAULT_REPORTS_DIR;
+  const reports = new ReportStore(reportsDir);
   const triggers = createTriggerReader(statsig);
+  const notify = { reportsDir, ...deps.notify };
   return {
     ...createStatsigReads(statsig, triggers),
     async planReview(input) {
-      return planReview(gate, input.target, input.releasePipelineID);
+      const plan = planReview(gate, input.target, input.releasePipelineID);
+      const review = {
+        request: { releasePipelineID: input.releasePipelineID },
+        suites: plan.suites.map((suite) => suite.name),
+      };
+      // The review starts no notification workflow when nobody would be told.
+      return {
+        ...plan,
+        policy: { ...plan.policy, notify: notifiesAny(review, gate.notifications, notify) },
+      };
     },
     runBenchmark: createRunBenchmark(gate, reports),
     evaluateReview: createEvaluateReview(reports),
     ...createStatsigWrites(statsig, triggers),
     recordReviewResult: createRecordResult(reports, events),
+    ...createCatchUp(statsig, triggers, deps.reviews, {
+      stuckAfterMs: deps.stuckAfterMs ?? 10 * 60 * 1000,
+    }),
+    ...createNotify(gate.notifications, notify),
   };
 }

@@ -92,6 +92,40 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** `30s`, `5m`, `1h` (or `off` where allowed) as milliseconds; undefined for `off`. */
+export function parseDuration(text: string): number | 'off' | undefined {
+  const value = text.trim().toLowerCase();
+  if (value === 'off') return 'off';
+  const match = DURATION.exec(value);
+  return match ? Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0) : undefined;
+}
+
+function durationSetting(fallback: string, rules: { off: boolean; minMs: number }) {
+  return z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const text = value?.trim() ? value : fallback;
+      const parsed = parseDuration(text);
+      if (parsed === 'off' && rules.off) return undefined;
+      if (typeof parsed === 'number' && parsed >= rules.minMs) return parsed;
+      context.addIssue({
+        code: 'custom',
+        message: `must be a duration such as 30s, 5m or 1h, at least ${rules.minMs / 1000}s${rules.off ? ", or 'off'" : ''}`,
+      });
+      return z.NEVER;
+    });
+}
+
+const optionalHttpUrl = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+  .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional());
+
 /**
  * Variables holding rollout-gate's own credentials. Scripts a benchmark runs do not inherit them
  * (give one through the benchmark's `env` when a script needs it). TLS settings name files, not
@@ -103,6 +137,9 @@ export const SECRET_VARIABLES = [
   'STATSIG_SERVER_SECRET',
   'TEMPORAL_API_KEY',
   'REVIEW_API_TOKEN',
+  // A Slack incoming-webhook URL is a credential: whoever holds it posts to the channel.
+  'NOTIFY_SLACK_WEBHOOK_URL',
+  'NOTIFY_WEBHOOK_SECRET',
 ] as const;
 
 export const configSchema = z.object({
@@ -178,6 +215,19 @@ export const configSchema = z.object({
   GATE_CONFIG: z.string().default(DEFAULT_GATE_CONFIG),
   GATE_REPORTS_DIR: z.string().min(1).default(DEFAULT_REPORTS_DIR),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How often the catch-up Schedule looks for waiting phases without a review; `off` disables it. */
+  STATSIG_CATCHUP_INTERVAL: durationSetting('5m', { off: true, minMs: 10_000 }),
+  /** A Statsig call retrying for longer than this counts its review as stuck (metrics). */
+  REVIEW_STUCK_AFTER: durationSetting('10m', { off: false, minMs: 1_000 }),
+  /** A Slack incoming webhook that hears when a review waits, acts, is superseded or fails. */
+  NOTIFY_SLACK_WEBHOOK_URL: optionalHttpUrl,
+  /** A JSON webhook that hears the same, signed with NOTIFY_WEBHOOK_SECRET like Statsig's. */
+  NOTIFY_WEBHOOK_URL: optionalHttpUrl,
+  NOTIFY_WEBHOOK_SECRET: optionalString.pipe(
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
+  /** Where GATE_REPORTS_DIR is served over HTTP, for report links in notifications. */
+  NOTIFY_REPORTS_URL: optionalHttpUrl,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -252,7 +302,13 @@ function temporalProblems(config: TemporalConfig): string[] {
 
 /** Parses the environment; throws ConfigError naming every bad variable at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parse(configSchema, env);
+  const config = parse(configSchema, env);
+  if (config.NOTIFY_WEBHOOK_URL && !config.NOTIFY_WEBHOOK_SECRET) {
+    throw new ConfigError([
+      'NOTIFY_WEBHOOK_URL needs NOTIFY_WEBHOOK_SECRET: its messages are signed (16 characters or more)',
+    ]);
+  }
+  return config;
 }
 
 /** Only the Temporal settings: for commands that talk to Temporal and nothing else. */

@@ -2,6 +2,7 @@
 // typo in a criterion fails the worker's boot with the name at fault instead of a review at 3 a.m.
 import type { z } from 'zod';
 import { BenchmarkOptionsError, builtInKind } from './kinds/registry';
+import { checkNotificationRoutes } from './notifications';
 import { sourcesOf } from './plan';
 import { gateConfigSchema } from './schema';
 import type { BenchmarkDefinition, Criterion, GateDefinition, SuiteDefinition } from './types';
@@ -151,6 +152,7 @@ export function validateGate(value: unknown, source = 'gate config'): GateDefini
   if (problems.length > 0) throw new GateConfigError(source, problems);
   const gate = built as GateDefinition;
   checkSuites(gate, problems);
+  checkNotificationRoutes(gate, problems);
   if (problems.length > 0) throw new GateConfigError(source, problems);
   return gate;
 }

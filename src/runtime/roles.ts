@@ -1,16 +1,22 @@
 // The two roles a process can run: the workers (reviews, benchmarks, rate-limited Statsig writes,
-// and their metrics listener) and the receiver (webhooks, review API, operations routes).
+// notifications, the catch-up Schedule, and their metrics listener) and the receiver (webhooks,
+// review API, operations routes).
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ActivityDependencies } from '../../activities';
 import { type Config, statsigWriteRate } from '../config';
+import { GateConfigError } from '../gate/define';
 import { loadGateConfig } from '../gate/load';
 import { createReceiverMetrics } from '../metrics/receiver';
 import { startMetricsServer } from '../metrics/server';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker';
+import { routesWithoutSecret } from '../notify/routing';
+import type { NotifyTargets } from '../notify/types';
 import { buildReceiver, WEBHOOK_PATH } from '../receiver/app';
 import { createReviewStarter } from '../receiver/review-starter';
 import { createRunningReviews } from '../receiver/running-reviews';
+import { catchUpScheduleId, ensureCatchUpSchedule } from '../reviews/catch-up-schedule';
 import { createReviewControl } from '../reviews/control';
 import { StatsigConsoleClient } from '../statsig/console-client';
 import { StatsigEventsClient } from '../statsig/events-client';
@@ -78,16 +84,24 @@ export async function startWorkerRole(
   progress(`Loading the gate config ${config.GATE_CONFIG}…`);
   const gate = await loadGateConfig(config.GATE_CONFIG);
   log.info({ gateConfig: config.GATE_CONFIG, suites: gate.suites.length }, 'gate config loaded');
+  const unsigned = routesWithoutSecret(gate.notifications, notifyTargets(config));
+  if (unsigned.length > 0) {
+    throw new GateConfigError(
+      config.GATE_CONFIG,
+      unsigned.map(
+        (index) =>
+          `notifications.routes[${index}].webhook: give it a secret, or set NOTIFY_WEBHOOK_SECRET`,
+      ),
+    );
+  }
   progress(`Connecting the workers to Temporal at ${target.address}…`);
   const connection = await connectWorker(target);
+  // The workers' own client: the catch-up starts reviews with it and keeps its Schedule.
+  const client = createClient(target);
+  stops.last(() => client.connection.close());
   if (!context.embedded) {
-    const client = createClient(target);
-    try {
-      const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
-      if (added.length > 0) log.info({ added }, 'registered review search attributes');
-    } finally {
-      await client.connection.close();
-    }
+    const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+    if (added.length > 0) log.info({ added }, 'registered review search attributes');
   }
   const metrics = createWorkerMetrics(registry);
   progress('Building the workflow bundle and starting the workers…');
@@ -99,10 +113,18 @@ export async function startWorkerRole(
       ...statsigDependencies(config, log, metrics),
       gate,
       reportsDir: config.GATE_REPORTS_DIR,
+      notify: {
+        ...notifyTargets(config),
+        ...(context.uiUrl ? { temporalUiUrl: context.uiUrl } : {}),
+        namespace: config.TEMPORAL_NAMESPACE,
+        ...(config.NOTIFY_REPORTS_URL ? { reportsUrl: config.NOTIFY_REPORTS_URL } : {}),
+      },
+      stuckAfterMs: config.REVIEW_STUCK_AFTER,
     },
     workflows: { workflowsPath: require.resolve('../../workflows') },
     statsigWritesPerSecond: statsigWriteRate(config),
     metrics,
+    client,
   });
   const workersDone = workers.run();
   workersDone.catch((error: unknown) => log.error({ err: error }, 'worker stopped with an error'));
@@ -113,6 +135,7 @@ export async function startWorkerRole(
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'workers polling');
   progress(`Workers polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
+  await keepCatchUpSchedule(context, client);
 
   if (metricsListener === undefined) return undefined;
   const server = await startMetricsServer({
@@ -129,10 +152,43 @@ export async function startWorkerRole(
   return url;
 }
 
+/** The NOTIFY_* destinations every review without a matching gate-config route goes to. */
+function notifyTargets(config: Config): NotifyTargets {
+  return {
+    ...(config.NOTIFY_SLACK_WEBHOOK_URL
+      ? { slackWebhookUrl: config.NOTIFY_SLACK_WEBHOOK_URL }
+      : {}),
+    ...(config.NOTIFY_WEBHOOK_URL ? { webhookUrl: config.NOTIFY_WEBHOOK_URL } : {}),
+    ...(config.NOTIFY_WEBHOOK_SECRET ? { webhookSecret: config.NOTIFY_WEBHOOK_SECRET } : {}),
+  };
+}
+
+/** The catch-up Schedule, as STATSIG_CATCHUP_INTERVAL says; reviews run on without it if it fails. */
+async function keepCatchUpSchedule(context: RoleContext, client: Client): Promise<void> {
+  const { config, log } = context;
+  const intervalMs = config.STATSIG_CATCHUP_INTERVAL;
+  try {
+    const { change } = await ensureCatchUpSchedule(client, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      intervalMs,
+    });
+    log.info(
+      { scheduleId: catchUpScheduleId(config.TEMPORAL_TASK_QUEUE), change, intervalMs },
+      intervalMs === undefined ? 'catch-up off' : 'catch-up scheduled',
+    );
+  } catch (error) {
+    log.warn(
+      { err: error, code: 'CATCH_UP_SCHEDULE_FAILED' },
+      'could not create or update the catch-up schedule; lost webhooks are not caught up',
+    );
+  }
+}
+
 /** Starts the receiver; answers the URL it listens on. */
 export async function startReceiverRole(context: RoleContext): Promise<string> {
   const { config, log, progress, registry, target, stops } = context;
   const client = createClient(target);
+  const metrics = createReceiverMetrics(registry);
   const app = buildReceiver({
     webhookSecrets: config.STATSIG_WEBHOOK_SECRET,
     toleranceMs: config.WEBHOOK_TOLERANCE_MS,
@@ -141,10 +197,14 @@ export async function startReceiverRole(context: RoleContext): Promise<string> {
     runningReviews: createRunningReviews(client),
     changesKept: config.WEBHOOK_CHANGES_KEPT,
     rateLimitPerMinute: config.WEBHOOK_RATE_LIMIT_PER_MINUTE,
-    metrics: createReceiverMetrics(registry),
+    metrics,
     reviewApi: {
       tokens: config.REVIEW_API_TOKEN,
-      control: createReviewControl(client, context.uiUrl ? { uiUrl: context.uiUrl } : {}),
+      control: createReviewControl(client, {
+        ...(context.uiUrl ? { uiUrl: context.uiUrl } : {}),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        onStarted: (source) => metrics.reviewStarted(source),
+      }),
     },
     logger: { level: config.LOG_LEVEL },
   });

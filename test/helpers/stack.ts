@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { NotifyDependencies } from '../../activities/notify';
 import type { GateDefinition } from '../../src/gate/types';
 import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
@@ -54,6 +55,8 @@ export interface Stack {
   startWorker(gate?: GateDefinition, options?: { consoleApiUrl?: string }): Promise<WorkerHandle>;
   /** Closes the receiver and starts a fresh one on the same port (a redeploy or a crash). */
   restartReceiver(): Promise<void>;
+  /** Closes the receiver: deliveries fail until restartReceiver() (an outage). */
+  stopReceiver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +76,8 @@ export interface StackOptions {
   temporalAddress?: string;
   /** Sandbox options beyond the keys and seed (e.g. `currentPhaseReading`). */
   sandbox?: Partial<SandboxOptions>;
+  /** Notification targets and links for the workers; the sandbox's URL is given to build them. */
+  notify?: (sandboxUrl: string) => NotifyDependencies;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -100,6 +105,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       runningReviews: createRunningReviews(client),
     });
   let app = receiver();
+  let receiverUp = true;
   const receiverUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const receiverPort = Number(new URL(receiverUrl).port);
   const webhookUrl = `${receiverUrl}/webhooks/statsig`;
@@ -119,12 +125,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const events = options.recordResults
       ? new StatsigEventsClient({ baseUrl: sandbox.eventsApiUrl, serverSecret, timeoutMs: 5_000 })
       : undefined;
+    const notify = options.notify?.(sandbox.url);
     const reviewWorkers: ReviewWorkers = await createReviewWorkers({
       connection,
       namespace,
       taskQueue,
-      dependencies: events ? { statsig, events, gate, reportsDir } : { statsig, gate, reportsDir },
+      dependencies: {
+        statsig,
+        gate,
+        reportsDir,
+        ...(events ? { events } : {}),
+        ...(notify ? { notify } : {}),
+      },
       workflows: workflowBundleOption(),
+      client,
     });
     const running = reviewWorkers.run();
     let stopped: Promise<void> | undefined;
@@ -163,12 +177,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }),
     startWorker,
     async restartReceiver() {
-      await app.close();
+      if (receiverUp) await app.close();
       app = receiver();
       await app.listen({ host: '127.0.0.1', port: receiverPort });
+      receiverUp = true;
+    },
+    async stopReceiver() {
+      receiverUp = false;
+      await app.close();
     },
     async stop() {
-      await app.close();
+      if (receiverUp) await app.close();
       await Promise.all(workers.map((worker) => worker.stop()));
       await client.connection.close();
       await sandbox.close();
