@@ -35,12 +35,15 @@ const ACTED = new Set(['approved', 'aborted', 'disabled']);
 const PAGE_SIZE = 100;
 const MAX_PAGES = 100;
 
-async function waitingTriggers(statsig: StatsigConsoleClient): Promise<ReleasePipelineTrigger[]> {
+async function waitingTriggers(
+  statsig: StatsigConsoleClient,
+  pageSize: number,
+): Promise<ReleasePipelineTrigger[]> {
   const triggers: ReleasePipelineTrigger[] = [];
   for (let page = 1; page <= MAX_PAGES; page += 1) {
     const answer = await statsig.listTriggers(
       { status: 'WAITING_FOR_REVIEW' },
-      { limit: PAGE_SIZE, page },
+      { limit: pageSize, page },
       cancellation(),
     );
     triggers.push(...answer.data);
@@ -54,7 +57,7 @@ export function createCatchUp(
   statsig: StatsigConsoleClient,
   triggers: TriggerReader,
   reviews: ReviewDirectory | undefined,
-  options: { stuckAfterMs: number },
+  options: { stuckAfterMs: number; pageSize?: number },
 ): Pick<SideActivities, 'catchUpWaitingReviews'> {
   return {
     async catchUpWaitingReviews() {
@@ -74,7 +77,7 @@ export function createCatchUp(
       };
       let listed: ReleasePipelineTrigger[];
       try {
-        listed = await waitingTriggers(statsig);
+        listed = await waitingTriggers(statsig, options.pageSize ?? PAGE_SIZE);
       } catch (error) {
         return toFailure(error);
       }

@@ -59,6 +59,6 @@ export function createActivities(deps: ActivityDependencies): ReviewActivities &
     ...createCatchUp(statsig, triggers, deps.reviews, {
       stuckAfterMs: deps.stuckAfterMs ?? 10 * 60 * 1000,
     }),
-    ...createNotify(gate.notifications, notify),
+    ...createNotify(gate, notify),
   };
 }

@@ -4,7 +4,7 @@
 // that failed does not repeat the others. Receivers can also drop repeats by the notification key.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { NotificationSettings } from '../src/gate/types';
+import type { GateDefinition } from '../src/gate/types';
 import { slackMessage, webhookBody } from '../src/notify/messages';
 import { hostOf, NotifyError, postMessage } from '../src/notify/post';
 import { destinationsFor } from '../src/notify/routing';
@@ -75,13 +75,13 @@ const digestOf = (destination: NotifyDestination) =>
   createHash('sha256').update(destination.url).digest('hex').slice(0, 16);
 
 export function createNotify(
-  settings: NotificationSettings | undefined,
+  gate: Pick<GateDefinition, 'notifications'>,
   deps: NotifyDependencies,
 ): Pick<SideActivities, 'sendReviewNotification'> {
   return {
     async sendReviewNotification(notification) {
       const context = Context.current();
-      const destinations = destinationsFor(notification, settings, deps);
+      const destinations = destinationsFor(notification, gate.notifications, deps);
       const links = linksFor(notification, deps);
       const earlier = context.info.heartbeatDetails as { sent?: string[] } | undefined;
       const sent = new Set(earlier?.sent ?? []);

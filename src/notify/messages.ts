@@ -34,15 +34,22 @@ function clip(text: string, max: number): string {
 }
 
 const MAX_CRITERIA = 10;
+/** Room for the criteria in one section (Slack allows 3000 characters), with the "more" line. */
+const CRITERIA_BUDGET = 2700;
 
 function criteriaLines(notification: ReviewNotification): string[] {
-  const lines = notification.criteria
-    .slice(0, MAX_CRITERIA)
-    .map(
-      (criterion) =>
-        `• ${criterion.verdict === 'fail' ? 'FAIL' : criterion.verdict} ${criterion.suite} / ${criterion.name ?? criterion.metric}: ${criterion.reason}`,
+  const lines: string[] = [];
+  let used = 0;
+  for (const criterion of notification.criteria.slice(0, MAX_CRITERIA)) {
+    const line = clip(
+      `• ${criterion.verdict === 'fail' ? 'FAIL' : criterion.verdict} ${criterion.suite} / ${criterion.name ?? criterion.metric}: ${criterion.reason}`,
+      300,
     );
-  const more = notification.criteria.length - MAX_CRITERIA;
+    if (used + line.length > CRITERIA_BUDGET) break;
+    lines.push(line);
+    used += line.length + 1;
+  }
+  const more = notification.criteria.length - lines.length;
   if (more > 0) lines.push(`…and ${more} more in the report`);
   return lines;
 }

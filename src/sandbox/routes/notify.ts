@@ -59,7 +59,12 @@ export function notifySink(
           body: parsed(rawBody),
           status,
         });
-        if (delayMs > 0) await sleep(delayMs);
+        if (delayMs > 0) {
+          // A caller that gives up (or the sandbox closing) ends the wait.
+          const gone = new AbortController();
+          reply.raw.once('close', () => gone.abort());
+          await sleep(delayMs, undefined, { signal: gone.signal }).catch(() => undefined);
+        }
         // Slack answers a plain `ok`; a JSON webhook's receiver anything 2xx.
         return reply
           .code(status)
