@@ -19,29 +19,25 @@ beforeAll(async () => {
   await ensurePostgres(say);
 }, 1_800_000);
 
-it(
-  'decides every review once through a Temporal server kill, a PostgreSQL restart and role kills',
-  async () => {
-    const tally = await runClusterFaults({
-      reviews: 12,
-      concurrency: 4,
-      temporalDownMs: 10_000,
-      decisionTimeoutMs: 300_000,
-      log: (line) => process.stderr.write(`[cluster test] ${line}\n`),
-    });
-    process.stderr.write(`${describeFaultTally(tally)}\n${tally.events.join('\n')}\n`);
-    expect(tally.acknowledged).toBe(12);
-    expect(tally.lost).toEqual([]);
-    expect(tally.decisions).toEqual({ approved: 12 });
-    expect(tally.duplicateWrites).toEqual([]);
-    expect(tally.approvedWithoutOneApprove).toEqual([]);
-    // Refused while down, never acknowledged: only 503s inside the outages.
-    expect(tally.acknowledgedWhileDown).toBe(0);
-    const temporalDown = tally.answersWhileDown['Temporal server down'] ?? {};
-    expect(Object.keys(temporalDown)).toEqual(['503']);
-    for (const counts of Object.values(tally.answersWhileDown)) {
-      expect(Object.keys(counts).every((status) => status === '503')).toBe(true);
-    }
-  },
-  1_200_000,
-);
+it('decides every review once through a Temporal server kill, a PostgreSQL restart and role kills', async () => {
+  const tally = await runClusterFaults({
+    reviews: 12,
+    concurrency: 4,
+    temporalDownMs: 10_000,
+    decisionTimeoutMs: 300_000,
+    log: (line) => process.stderr.write(`[cluster test] ${line}\n`),
+  });
+  process.stderr.write(`${describeFaultTally(tally)}\n${tally.events.join('\n')}\n`);
+  expect(tally.acknowledged).toBe(12);
+  expect(tally.lost).toEqual([]);
+  expect(tally.decisions).toEqual({ approved: 12 });
+  expect(tally.duplicateWrites).toEqual([]);
+  expect(tally.approvedWithoutOneApprove).toEqual([]);
+  // Refused while down, never acknowledged: only 503s inside the outages.
+  expect(tally.acknowledgedWhileDown).toBe(0);
+  const temporalDown = tally.answersWhileDown['Temporal server down'] ?? {};
+  expect(Object.keys(temporalDown)).toEqual(['503']);
+  for (const counts of Object.values(tally.answersWhileDown)) {
+    expect(Object.keys(counts).every((status) => status === '503')).toBe(true);
+  }
+}, 1_200_000);
