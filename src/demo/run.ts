@@ -83,7 +83,9 @@ async function notificationLines(
       toleranceMs: 5 * 60 * 1000,
       nowMs: Date.now(),
     });
-    return `   notified webhook: ${body.type} (signature ${check.ok ? 'verified' : `invalid: ${check.code}`}): ${body.reason}`;
+    const reason = body.reason ?? '';
+    const short = reason.length > 100 ? `${reason.slice(0, 99)}…` : reason;
+    return `   notified webhook: ${body.type} (signature ${check.ok ? 'verified' : `invalid: ${check.code}`}): ${short}`;
   });
 }
 

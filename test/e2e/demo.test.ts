@@ -1,5 +1,5 @@
 // `npm run demo` as a new user runs it: its own embedded dev server, its own sandbox, one approve and
-// one abort, and Temporal UI links that open.
+// one abort, the notifications each sent, and Temporal UI links that open.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output:
   });
 }
 
-it('shows one approve and one abort, with their evidence and Temporal UI links that open', async () => {
+it('shows one approve and one abort, with their evidence, notifications and Temporal UI links that open', async () => {
   const [grpc, ui, receiver, sandbox] = [
     await getFreePort(),
     await getFreePort(),
@@ -66,6 +66,15 @@ it('shows one approve and one abort, with their evidence and Temporal UI links t
   expect(await readFile(reports[1] ?? '', 'utf8')).toMatch(
     /^# Review of search_summary_prompt \(version 2\): ❌ fail/,
   );
+  // Each decision reached the sandbox's Slack and signed webhook sink.
+  expect(output).toMatch(/notified Slack: "chat_assistant_prompt: ✅ approved"/);
+  expect(output).toMatch(/notified Slack: "search_summary_prompt: 🛑 rollout aborted"/);
+  expect(output).toMatch(
+    /notified webhook: rollout_gate\.review\.decided \(signature verified\): every criterion passed/,
+  );
+  expect(
+    output.match(/notified webhook: rollout_gate\.review\.decided \(signature verified\)/g),
+  ).toHaveLength(2);
   const links = [...output.matchAll(/Temporal UI: (http\S+)/g)].map((match) => match[1]);
   expect(links).toHaveLength(2);
   expect(
