@@ -11,7 +11,7 @@ export function catchUpMetrics(registry: Registry): (findings: CatchUpFindings) 
   const gauge = (name: string, help: string) =>
     new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers });
   const lastRun = gauge(
-    'catch_up_last_run_timestamp_seconds',
+    'catch_up_timestamp_seconds',
     'When this worker last ran the catch-up (the gauges below are from that run).',
   );
   const waiting = gauge(

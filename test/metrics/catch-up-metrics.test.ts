@@ -30,5 +30,5 @@ it('shows what the last catch-up found and counts starts by source, receiver and
   expect(value('waiting_phases_without_review')).toBe(1);
   expect(value('reviews_waiting_for_person')).toBe(1);
   expect(value('reviews_retrying_statsig')).toBe(2);
-  expect(value('catch_up_last_run_timestamp_seconds')).toBe(1_700_000_000);
+  expect(value('catch_up_timestamp_seconds')).toBe(1_700_000_000);
 });

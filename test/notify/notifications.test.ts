@@ -247,3 +247,34 @@ it('starts no notification for a review whose route names no target', async () =
     gate.gate.notifications = undefined;
   }
 });
+
+it('retries a destination that failed without repeating the one that was reached', async () => {
+  const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+  const sink = `${stack.sandbox.url}/_sandbox/notify`;
+  gate.gate.notifications = {
+    routes: [
+      {
+        pipelines: [trigger.releasePipelineID],
+        slack: `${sink}/slack`,
+        webhook: { url: `${sink}/webhook?status=500`, secret: SECRET },
+      },
+    ],
+  };
+  try {
+    const handle = await startReview(stack, trigger);
+    await handle.result();
+    const ours = (channel: string) =>
+      stack.sandbox.sandbox.notifications.filter(
+        (received) => received.channel === channel && received.rawBody.includes(handle.workflowId),
+      );
+    // The first retry comes 5 s after the first attempt; wait for the second and third attempts.
+    await eventually(() => ours('webhook').length >= 3, 90_000);
+    expect(ours('slack')).toHaveLength(1);
+    const { runId } = await handle.describe();
+    await stack.client.workflow
+      .getHandle(`${handle.workflowId}-notify-decided-${runId}`)
+      .terminate('test over');
+  } finally {
+    gate.gate.notifications = undefined;
+  }
+});
