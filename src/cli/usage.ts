@@ -98,11 +98,12 @@ STATSIG_WEBHOOK_SECRET (comma-separated) and says which one matched. Exits 0 whe
   review rerun   <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
 
 A review ID is its workflow ID, review-<triggerID>-<phaseID> (a '-' or '~' inside an ID is written
-'~-' or '~~'). Talks to Temporal directly with the
-TEMPORAL_* settings (default: the embedded dev server of 'rollout-gate start' on this machine), or
-with --url to a receiver's review API (token from REVIEW_API_TOKEN).
+'~-' or '~~'). Talks to Temporal directly with the TEMPORAL_* settings (default: the embedded dev
+server of 'rollout-gate start' on this machine; --stuck reads the catch-up of TEMPORAL_TASK_QUEUE),
+or with --url to a receiver's review API (token from REVIEW_API_TOKEN).
   --url URL      a receiver's base URL, e.g. https://gate.example.com (default ROLLOUT_GATE_URL)
-  --actor NAME   who decides, recorded with the decision (default ROLLOUT_GATE_ACTOR, else user@host)
+  --actor NAME   who decides (or asks for a re-run), recorded with it (default ROLLOUT_GATE_ACTOR,
+                 else user@host)
   --verdict      pass, fail or inconclusive
   --decision     pending, waiting, approved, aborted, disabled, none or superseded
   --source       who started it: webhook, catch-up or rerun

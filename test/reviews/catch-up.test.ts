@@ -3,7 +3,9 @@
 // one review per waiting phase under the webhook's own workflow ID, and each is decided once. What it
 // cannot fix (a review that failed) it reports, and `review list --stuck` shows it with the reviews
 // that wait for a person or keep retrying Statsig.
-import type { Client, ScheduleHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { type Client, type ScheduleHandle, ScheduleNotFoundError } from '@temporalio/client';
 import { catchUpScheduleId, ensureCatchUpSchedule } from '../../src/reviews/catch-up-schedule';
 import type { SandboxTrigger } from '../../src/sandbox';
 import { sendWebhook } from '../../src/sandbox/webhook-sender';
@@ -14,8 +16,9 @@ import {
   reviewWorkflowId,
 } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { runBin } from '../helpers/cli';
+import { ROOT, runBin } from '../helpers/cli';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
+import { startRole } from '../helpers/processes';
 import { eventually, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
@@ -206,5 +209,37 @@ describe('the catch-up schedule', () => {
     await stack.client.workflow.getHandle(retryingId ?? '').cancel();
     await stack.client.workflow.getHandle(waitingId ?? '').cancel();
     stack.sandbox.sandbox.clearFaults();
+  });
+});
+
+describe('a worker process', () => {
+  it('creates the schedule at start from STATSIG_CATCHUP_INTERVAL, and deletes it when off', async () => {
+    const taskQueue = `catch-up-role-${randomUUID()}`;
+    const boot = async (interval: string, logged: string) => {
+      const worker = startRole(['worker'], {
+        TEMPORAL_ADDRESS: testTemporalAddress(),
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        STATSIG_WEBHOOK_SECRET: stack.webhookSecret,
+        STATSIG_CONSOLE_API_KEY: stack.consoleApiKey,
+        STATSIG_CONSOLE_API_URL: stack.sandbox.consoleApiUrl,
+        GATE_CONFIG: path.join(ROOT, 'test', 'fixtures', 'quality-gate.ts'),
+        WORKER_METRICS_PORT: 'off',
+        STATSIG_CATCHUP_INTERVAL: interval,
+      });
+      try {
+        await eventually(() => worker.stdout().includes(logged), 120_000);
+      } finally {
+        await worker.stop();
+      }
+    };
+    const handle = stack.client.schedule.getHandle(catchUpScheduleId(taskQueue));
+
+    await boot('7m', '"msg":"catch-up scheduled"');
+    const described = await handle.describe();
+    expect(described.spec.intervals).toEqual([expect.objectContaining({ every: 7 * 60_000 })]);
+    expect(described.action).toMatchObject({ workflowType: CATCH_UP_WORKFLOW_TYPE, taskQueue });
+
+    await boot('off', '"msg":"catch-up off"');
+    await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 });
