@@ -4,6 +4,7 @@
 // whose route names no target starts no notification at all.
 import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import type { ReceivedNotification } from '../../src/sandbox';
 import { verifySignature } from '../../src/statsig/webhook-signature';
 import type { ReviewReport } from '../../workflows/contract';
@@ -11,6 +12,7 @@ import { type ControllableGate, controllableGate } from '../helpers/controllable
 import { eventually, startReview, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
+import { workflowBundleOption } from '../helpers/temporal';
 
 jest.setTimeout(180_000);
 
@@ -169,6 +171,10 @@ it('tells Slack and the signed webhook once that an inconclusive review waits, w
   const again = received(workflowId, 'waiting');
   expect([again.slack.length, again.webhook.length]).toEqual([1, 1]);
   expect([decided.slack.length, decided.webhook.length]).toEqual([1, 1]);
+  // A history with notifications (behind their patch) replays on the current code.
+  await expect(
+    Worker.runReplayHistory(workflowBundleOption(), await handle.fetchHistory(), workflowId),
+  ).resolves.toBeUndefined();
 });
 
 it('tells of a failed review: the stage, the activity, the failure', async () => {

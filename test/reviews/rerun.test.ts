@@ -9,7 +9,7 @@ import type { ReviewReport } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { runBin } from '../helpers/cli';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
-import { eventually, startReview, workflowIdOf, writesFor } from '../helpers/review';
+import { startReview, workflowIdOf, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 import { testTemporalAddress } from '../helpers/temporal';
@@ -176,9 +176,6 @@ it('refuses to re-run a review that is still running or was superseded, and one 
     error: { code: 'REVIEW_RERUN_REFUSED', message: expect.stringContaining('was superseded') },
   });
 
-  const unknown = await eventually(async () => {
-    const answer = await review(['rerun', 'review-rpt_nope-rp_nope']);
-    return answer.code === 3 ? answer : undefined;
-  });
-  expect(unknown.stderr.trim()).toBe('no review review-rpt_nope-rp_nope');
+  const unknown = await review(['rerun', 'review-rpt_nope-rp_nope']);
+  expect([unknown.code, unknown.stderr.trim()]).toEqual([3, 'no review review-rpt_nope-rp_nope']);
 });
