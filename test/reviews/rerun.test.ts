@@ -9,7 +9,7 @@ import type { ReviewReport } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { runBin } from '../helpers/cli';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
-import { startReview, workflowIdOf, writesFor } from '../helpers/review';
+import { eventually, startReview, workflowIdOf, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 import { testTemporalAddress } from '../helpers/temporal';
@@ -178,4 +178,25 @@ it('refuses to re-run a review that is still running or was superseded, and one 
 
   const unknown = await review(['rerun', 'review-rpt_nope-rp_nope']);
   expect([unknown.code, unknown.stderr.trim()]).toEqual([3, 'no review review-rpt_nope-rp_nope']);
+});
+
+it('lists the reviews waiting for a person over the review API (GET /reviews/stuck)', async () => {
+  const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+  gate.control(trigger.dynamicConfigID ?? '', { error: 'eval service unreachable' });
+  const handle = await startReview(stack, trigger);
+  const stuck = await eventually(async () => {
+    const response = await http(stack.receiverUrl, '/reviews/stuck?retryingMinutes=5', {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const body = response.body as { waitingForPerson?: Array<{ workflowId: string }> };
+    return body.waitingForPerson?.some((review) => review.workflowId === handle.workflowId)
+      ? body
+      : undefined;
+  }, 60_000);
+  expect(stuck).toMatchObject({
+    retrying: expect.any(Array),
+    // This receiver's control was given no task queue, so it cannot name the catch-up to read.
+    withoutReview: { unknown: expect.stringContaining('task queue is not known') },
+  });
+  await handle.cancel();
 });
