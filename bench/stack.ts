@@ -145,6 +145,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     PORT: String(receiverPort),
     // Several workers run side by side here; they would all claim the default metrics port.
     WORKER_METRICS_PORT: 'off',
+    // The benchmarks count what webhooks start; a catch-up run in the middle would blur the tally.
+    STATSIG_CATCHUP_INTERVAL: 'off',
   };
 
   const workers: RoleProcess[] = [];
