@@ -343,7 +343,9 @@ async function finish(
   upsertMemo({
     summary: `${report.target?.name ?? state.request.triggerID}: ${report.verdict ?? report.outcome} → ${report.action}`,
   });
-  // Statsig has been called by now; the review awaits only the notification's start (below).
+  // Statsig has been called by now; the review awaits only the notification's start (below), a
+  // step of the Temporal server's, never the delivery. New commands, behind patched('notifications')
+  // so histories recorded before them replay unchanged (./notify.ts).
   const notified = notify(state, report.outcome === 'superseded' ? 'superseded' : 'decided', {
     report,
   });
