@@ -27,6 +27,8 @@ export function toFailure(error: unknown): never {
         type: error.code,
         message: error.message,
         nextRetryDelay: rateLimitDelayMs(error),
+        // Statsig's answer, for `review show` of a review whose retries ran out.
+        details: [{ code: error.code, status: error.details.status ?? null }],
       });
     }
     throw ApplicationFailure.create({

@@ -5,12 +5,15 @@ import { DEFAULT_REPORTS_DIR } from '../src/config';
 import { planReview } from '../src/gate/plan';
 import { ReportStore } from '../src/gate/report/store';
 import type { GateDefinition } from '../src/gate/types';
+import { notifiesAny } from '../src/notify/routing';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { StatsigEventsClient } from '../src/statsig/events-client';
-import type { ReviewActivities } from '../workflows/contract';
+import type { ReviewActivities, SideActivities } from '../workflows/contract';
 import type { PreCommitActivities } from '../workflows/pre-commit-contract';
 import type { RetentionActivities } from '../workflows/retention-contract';
+import { createCatchUp, type ReviewDirectory } from './catch-up';
 import { createEvaluateReview } from './evaluate-review';
+import { createNotify, type NotifyDependencies } from './notify';
 import { createPreCommitActivities, type PreCommitLinks } from './pre-commit';
 import { createRecordResult } from './record-result';
 import { withRedactedFailures } from './redaction';
@@ -34,20 +37,37 @@ export interface ActivityDependencies {
   secrets?: readonly string[];
   /** Where a pre-commit answer's debug links point (the Temporal UI, GATE_REPORTS_URL). */
   links?: PreCommitLinks;
+  /** Starts reviews for the catch-up; without it the catch-up activity refuses to run. */
+  reviews?: ReviewDirectory;
+  /** Notification targets and links (NOTIFY_*); without targets, reviews notify nobody. */
+  notify?: NotifyDependencies;
+  /** How long a Statsig call may keep retrying before the review counts as stuck (default 10 min). */
+  stuckAfterMs?: number;
 }
 
 export function createActivities(
   deps: ActivityDependencies,
-): ReviewActivities & RetentionActivities & PreCommitActivities {
+): ReviewActivities & SideActivities & RetentionActivities & PreCommitActivities {
   const { statsig, events, gate } = deps;
-  const reports = new ReportStore(deps.reportsDir ?? DEFAULT_REPORTS_DIR);
+  const reportsDir = deps.reportsDir ?? DEFAULT_REPORTS_DIR;
+  const reports = new ReportStore(reportsDir);
   const triggers = createTriggerReader(statsig);
+  const notify = { reportsDir, ...deps.notify };
   return {
     ...createStatsigReads(statsig, triggers, reports),
     async planReview(input) {
       // Suites select targets by tag: the tags are in the snapshot, not in the reference.
       const target = await resolveTarget(reports, input, 'planReview');
-      return planReview(gate, target, input.releasePipelineID);
+      const plan = planReview(gate, target, input.releasePipelineID);
+      const review = {
+        request: { releasePipelineID: input.releasePipelineID },
+        suites: plan.suites.map((suite) => suite.name),
+      };
+      // The review starts no notification workflow when nobody would be told.
+      return {
+        ...plan,
+        policy: { ...plan.policy, notify: notifiesAny(review, gate.notifications, notify) },
+      };
     },
     runBenchmark: withRedactedFailures(
       createRunBenchmark(gate, reports, statsig),
@@ -59,5 +79,9 @@ export function createActivities(
     // The report store's retention pass, run by its own Schedule (workflows/report-retention.ts).
     ...createReportRetention(reports),
     ...createPreCommitActivities({ statsig, gate, reports, links: deps.links }),
+    ...createCatchUp(statsig, triggers, deps.reviews, {
+      stuckAfterMs: deps.stuckAfterMs ?? 10 * 60 * 1000,
+    }),
+    ...createNotify(gate, notify),
   };
 }

@@ -1,12 +1,10 @@
 // The pre-commit validation's own activities: its plan (the `pre-commit` stage of the gate config),
 // progress messages on the pending Statsig review, and the answer, made at most once across
 // attempts and workers (see ./answer-ledger.ts). Benchmarks and judging are the review's activities.
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { errorMessage } from '../src/error-message';
 import { planReview } from '../src/gate/plan';
-import type { ReportStore } from '../src/gate/report/store';
+import { type ReportStore, reportLink } from '../src/gate/report/store';
 import type { GateDefinition } from '../src/gate/types';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import { StatsigApiError } from '../src/statsig/errors';
@@ -67,10 +65,7 @@ function linksFor(
 ): NonNullable<ChangeValidation['debugLinks']> {
   const found: NonNullable<ChangeValidation['debugLinks']> = [];
   if (input.report) {
-    const file = input.report.markdown;
-    const url = links.reportsUrl
-      ? `${links.reportsUrl.replace(/\/+$/, '')}/${path.relative(reports.dir, file).split(path.sep).map(encodeURIComponent).join('/')}`
-      : pathToFileURL(file).href;
+    const url = reportLink(input.report.markdown, reports.dir, links.reportsUrl);
     found.push({ title: 'rollout-gate report', url });
   }
   if (links.temporalUiUrl) {

@@ -28,6 +28,8 @@ export interface TriggerReader {
     triggerID: string,
     announcedPhaseID?: string,
   ): Promise<{ trigger: ReleasePipelineTrigger; state: TriggerState }>;
+  /** The phase waiting for review in a trigger already read (a listed one); null when none waits. */
+  waitingPhaseOf(trigger: ReleasePipelineTrigger): Promise<string | null>;
 }
 
 function summarize(trigger: ReleasePipelineTrigger, waitingPhaseID: string | null): TriggerState {
@@ -67,6 +69,10 @@ export function createTriggerReader(statsig: StatsigConsoleClient, now = Date.no
 
   return {
     readTrigger,
+    async waitingPhaseOf(trigger) {
+      if (trigger.status !== 'WAITING_FOR_REVIEW') return null;
+      return waitingPhase(trigger, await pipelineOf(trigger.releasePipelineID)).phaseID;
+    },
     async triggerState(triggerID, announcedPhaseID) {
       return (await readTrigger(triggerID, announcedPhaseID)).state;
     },

@@ -150,6 +150,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     // The load comes from one address standing for all of Statsig's: a per-source cap on requests
     // in flight before their signature is checked would measure the generator, not the receiver.
     WEBHOOK_UNVERIFIED_PER_MINUTE: '0',
+    // The benchmarks count what webhooks start; a catch-up run in the middle would blur the tally.
+    STATSIG_CATCHUP_INTERVAL: 'off',
   };
 
   const workers: RoleProcess[] = [];

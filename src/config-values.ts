@@ -167,3 +167,31 @@ export const trustProxy = z
     }
     return entries;
   });
+
+/**
+ * A duration with a default (`30s`, `5m`, `1h`), at least `minMs`, or `off` where `rules.off`
+ * allows it (then undefined).
+ */
+export function durationSetting(fallback: string, rules: { off: boolean; minMs: number }) {
+  return z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const text = (value?.trim() ? value : fallback).trim();
+      if (text.toLowerCase() === 'off' && rules.off) return undefined;
+      const parsed = parseDuration(text);
+      if (parsed !== undefined && parsed >= rules.minMs) return parsed;
+      context.addIssue({
+        code: 'custom',
+        message: `must be a duration such as 30s, 5m or 1h, at least ${rules.minMs / 1000}s${rules.off ? ", or 'off'" : ''}`,
+      });
+      return z.NEVER;
+    });
+}
+
+/** An http(s) URL, or unset. */
+export const optionalHttpUrl = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+  .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional());

@@ -5,9 +5,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import {
   commaList,
+  durationSetting,
   flag,
   internalPort,
   optionalDuration,
+  optionalHttpUrl,
   optionalPort,
   optionalSize,
   optionalString,
@@ -195,9 +197,20 @@ export const configSchema = z.object({
       }
       return ms;
     }),
-  /** Where GATE_REPORTS_DIR is served over HTTP: pre-commit answers link reports under it. */
+  /** Where GATE_REPORTS_DIR is served over HTTP: pre-commit answers and notifications link reports under it. */
   GATE_REPORTS_URL: optionalString.pipe(z.url().optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How often the catch-up Schedule looks for waiting phases without a review; `off` disables it. */
+  STATSIG_CATCHUP_INTERVAL: durationSetting('5m', { off: true, minMs: 10_000 }),
+  /** A Statsig call retrying for longer than this counts its review as stuck (metrics). */
+  REVIEW_STUCK_AFTER: durationSetting('10m', { off: false, minMs: 1_000 }),
+  /** A Slack incoming webhook that hears when a review waits, acts, is superseded or fails. */
+  NOTIFY_SLACK_WEBHOOK_URL: optionalHttpUrl,
+  /** A JSON webhook that hears the same, signed with NOTIFY_WEBHOOK_SECRET like Statsig's. */
+  NOTIFY_WEBHOOK_URL: optionalHttpUrl,
+  NOTIFY_WEBHOOK_SECRET: optionalString.pipe(
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -320,7 +333,13 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   roles: ConfigRoles = { worker: true, receiver: true },
 ): Config {
-  return parse(configSchema, env, roleProblems(env, roles));
+  const config = parse(configSchema, env, roleProblems(env, roles));
+  if (config.NOTIFY_WEBHOOK_URL && !config.NOTIFY_WEBHOOK_SECRET) {
+    throw new ConfigError([
+      'NOTIFY_WEBHOOK_URL needs NOTIFY_WEBHOOK_SECRET: its messages are signed (16 characters or more)',
+    ]);
+  }
+  return config;
 }
 
 /** Only the Temporal settings: for commands that talk to Temporal and nothing else. */

@@ -1,12 +1,15 @@
 // The worker side: one worker runs reviews and benchmarks; a second, on its own task queue, makes
-// every write to Statsig under a task-queue-wide rate limit that holds across all worker processes.
-// Workers also keep the report store's retention Schedule in step with their settings.
+// every write to Statsig under a task-queue-wide rate limit that holds across all worker processes;
+// a third, on its own queue too, sends notifications, so a slow chat service never takes a slot a
+// benchmark or a Statsig write needs. Workers also keep the report store's retention Schedule in step
+// with their settings.
 import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDependencies, createActivities } from '../activities';
-import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/contract';
+import { NOTIFY_QUEUE_SUFFIX, STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/contract';
 import { DEFAULT_STATSIG_WRITES_PER_SECOND } from './config';
 import type { WorkerMetrics } from './metrics/worker';
+import { createReviewDirectory } from './reviews/directory';
 import {
   ensureRetentionSchedule,
   type RetentionScheduleOptions,
@@ -30,6 +33,8 @@ export interface ReviewWorkersOptions {
    * created, updated or (both limits off) deleted. Absent, the Schedule is left alone.
    */
   retention?: Omit<RetentionScheduleOptions, 'taskQueue'>;
+  /** Starts the catch-up's reviews and counts stuck ones; without it the catch-up cannot run. */
+  client?: Client;
 }
 
 export interface ReviewWorkers {
@@ -40,7 +45,12 @@ export interface ReviewWorkers {
 }
 
 export async function createReviewWorkers(options: ReviewWorkersOptions): Promise<ReviewWorkers> {
-  const activities = createActivities(options.dependencies);
+  const activities = createActivities({
+    ...options.dependencies,
+    ...(options.client
+      ? { reviews: createReviewDirectory(options.client, { taskQueue: options.taskQueue }) }
+      : {}),
+  });
   const interceptors = options.metrics
     ? { interceptors: { activity: [options.metrics.activityInterceptor] } }
     : {};
@@ -70,14 +80,22 @@ export async function createReviewWorkers(options: ReviewWorkersOptions): Promis
         { ...options.retention, taskQueue: options.taskQueue },
       )
     : undefined;
+  const notify = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: `${options.taskQueue}${NOTIFY_QUEUE_SUFFIX}`,
+    activities,
+    maxConcurrentActivityTaskExecutions: 20,
+  });
   return {
     retentionSchedule,
     async run() {
-      await Promise.all([reviews.run(), writes.run()]);
+      await Promise.all([reviews.run(), writes.run(), notify.run()]);
     },
     shutdown() {
       reviews.shutdown();
       writes.shutdown();
+      notify.shutdown();
     },
   };
 }

@@ -18,15 +18,24 @@ import type {
   TargetRef,
   Verdict,
 } from '../src/gate/wire';
+import type { ReviewNotification } from '../src/notify/types';
 import type { EntityKind } from '../src/statsig/schemas';
 
 /** The review workflow's type name: callers start and find it by name, never importing its code. */
 export const REVIEW_WORKFLOW_TYPE = 'releasePipelineReview';
 
-/** Where the workflow ID comes from: one review per trigger and phase, whatever the deliveries. */
+/**
+ * Where the workflow ID comes from: one review per trigger and phase, whatever the deliveries. `-`
+ * separates them, so a `-` or `~` inside either is escaped with `~`: IDs without those read as they
+ * always did (`review-<trigger>-<phase>`), and `(a-b, c)` and `(a, b-c)` no longer meet.
+ */
 export function reviewWorkflowId(triggerID: string, phaseID: string): string {
-  return `review-${triggerID}-${phaseID}`;
+  const escaped = (id: string) => id.replace(/[~-]/g, '~$&');
+  return `review-${escaped(triggerID)}-${escaped(phaseID)}`;
 }
+
+/** Who started a review (search attribute RolloutSource): a webhook, the catch-up or a re-run. */
+export type ReviewSource = 'webhook' | 'catch-up' | 'rerun';
 
 /**
  * Whether a trigger still waits for this review's phase: anything else means the review is moot.
@@ -48,6 +57,11 @@ export function waitsForReview(
 
 /** The suffix of the task queue whose worker rate-limits every write to Statsig. */
 export const STATSIG_WRITES_QUEUE_SUFFIX = '-statsig-writes';
+/** The suffix of the task queue whose worker sends notifications (activities/notify.ts). */
+export const NOTIFY_QUEUE_SUFFIX = '-notify';
+/** The catch-up workflow (a Schedule starts it) and the notification workflow a review starts. */
+export const CATCH_UP_WORKFLOW_TYPE = 'catchUpReviews';
+export const NOTIFY_WORKFLOW_TYPE = 'deliverReviewNotification';
 
 /**
  * Failure types activities raise and the workflow's retry policies key on. A plain object, so the
@@ -289,6 +303,9 @@ export interface BaselineResult {
   status: BaselineStatus;
 }
 
+/** The plan's policy; `notify` is false when no notification target applies (absent: unknown). */
+export type PlannedPolicy = ResolvedPolicy & { notify?: boolean };
+
 export interface PlanReviewInput extends VersionFields {
   releasePipelineID: string;
 }
@@ -364,7 +381,7 @@ export interface ReviewActivities {
   /** The trigger's state; the announced phase settles which phase waits when the order is unknown. */
   readTrigger(triggerID: string, announcedPhaseID?: string): Promise<TriggerState>;
   loadReviewTarget(request: ReviewRequest): Promise<LoadedTarget>;
-  planReview(input: PlanReviewInput): Promise<ReviewPlan>;
+  planReview(input: PlanReviewInput): Promise<ReviewPlan & { policy: PlannedPolicy }>;
   /**
    * What reconciling needs, read together just after judging: the trigger (has a person moved it
    * on?) and, while it still waits, the entity's version (was a change saved while benchmarks ran?).
@@ -383,4 +400,24 @@ export interface ReviewActivities {
   abortRollout(input: ReviewedPhase): Promise<WriteResult>;
   disableEntity(input: ReviewedPhase & EntityRef): Promise<WriteResult>;
   recordReviewResult(report: ReviewReport): Promise<'recorded' | 'skipped'>;
+}
+
+/** What one catch-up run found in Statsig and did about it (activities/catch-up.ts). */
+export interface CatchUpFindings {
+  ranAtMs: number;
+  /** Phases waiting for review in Statsig, one per waiting trigger. */
+  waiting: number;
+  /** Reviews this run started, by workflow ID. */
+  started: string[];
+  /** Waiting phases whose review ended without deciding them: a person's turn (rerun, or Statsig). */
+  withoutReview: Array<{ triggerID: string; phaseID: string; workflowId: string; status: string }>;
+  /** Running reviews waiting for a person, and retrying a Statsig call longer than the bound. */
+  waitingForPerson: number;
+  retryingStatsig: number;
+}
+
+/** Activities beside the review's own: the catch-up's, and sending a review's notification. */
+export interface SideActivities {
+  catchUpWaitingReviews(): Promise<CatchUpFindings>;
+  sendReviewNotification(notification: ReviewNotification): Promise<{ sent: string[] }>;
 }

@@ -37,22 +37,29 @@ import {
 } from './contract';
 import { actionOf, changing, type Decision, decide, supersededReason } from './decide';
 import { measureAndEvaluate, passOn } from './measure';
+import { notify, notifyFailure } from './notify';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { ReviewState } from './state';
 
 export async function releasePipelineReview(request: ReviewRequest): Promise<ReviewReport> {
+  const started: { state?: ReviewState } = {};
   try {
-    return await review(request);
+    return await review(request, started);
   } catch (error) {
     // A review that ends without deciding is marked so people can find the ones needing attention.
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTES.decision, value: isCancellation(error) ? 'cancelled' : 'failed' },
     ]);
+    // People hear of a failure (a cancellation is someone's own doing); the start is all we wait for.
+    if (started.state && !isCancellation(error)) await notifyFailure(started.state, error);
     throw error;
   }
 }
 
-async function review(request: ReviewRequest): Promise<ReviewReport> {
+async function review(
+  request: ReviewRequest,
+  started: { state?: ReviewState },
+): Promise<ReviewReport> {
   const state: ReviewState = {
     request,
     startedAtMs: Date.now(),
@@ -61,6 +68,7 @@ async function review(request: ReviewRequest): Promise<ReviewReport> {
     releaseStartedAtMs: Number.POSITIVE_INFINITY,
   };
   installHandlers(state);
+  started.state = state;
 
   let loaded = await statsigReads.loadReviewTarget(request);
   // Without Statsig's start time, changes after the webhook arrived are certainly new versions.
@@ -252,6 +260,8 @@ async function waitForPerson(state: ReviewState, policy: ResolvedPolicy): Promis
     { key: SEARCH_ATTRIBUTES.verdict, value: 'inconclusive' },
     { key: SEARCH_ATTRIBUTES.decision, value: 'waiting' },
   ]);
+  // Not awaited: the wait for a person starts now, whatever the notification's fate.
+  void notify(state, 'waiting');
   return condition(() => state.override !== undefined, policy.decisionTimeoutMs);
 }
 
@@ -346,6 +356,12 @@ async function finish(
   upsertMemo({
     summary: `${report.target?.name ?? state.request.triggerID}: ${report.verdict ?? report.outcome} → ${report.action}`,
   });
+  // Statsig has been called by now; the review awaits only the notification's start (below), a
+  // step of the Temporal server's, never the delivery. New commands, behind patched('notifications')
+  // so histories recorded before them replay unchanged (./notify.ts).
+  const notified = notify(state, report.outcome === 'superseded' ? 'superseded' : 'decided', {
+    report,
+  });
   let recorded: RecordingOutcome;
   try {
     recorded = {
@@ -355,6 +371,7 @@ async function finish(
     if (!(error instanceof ActivityFailure)) throw error;
     recorded = { status: 'failed', error: failureMessage(error) };
   }
+  await notified;
   progress.stage = 'done';
   return { ...report, recording: recorded };
 }

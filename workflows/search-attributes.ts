@@ -12,6 +12,8 @@ export const SEARCH_ATTRIBUTES = {
   entityID: defineSearchAttributeKey('RolloutEntityID', SearchAttributeType.KEYWORD),
   verdict: defineSearchAttributeKey('RolloutVerdict', SearchAttributeType.KEYWORD),
   decision: defineSearchAttributeKey('RolloutDecision', SearchAttributeType.KEYWORD),
+  /** Who started the review: `webhook`, `catch-up` or `rerun` (set once, at start). */
+  source: defineSearchAttributeKey('RolloutSource', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `Name=Type` pairs in the form `temporal server start-dev --search-attribute` takes. */

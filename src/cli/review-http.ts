@@ -11,6 +11,8 @@ import {
   type ReviewErrorCode,
   type ReviewSummary,
 } from '../reviews/control';
+import type { RerunStarted } from '../reviews/rerun';
+import type { StuckReviews } from '../reviews/stuck';
 import { CliError, EXIT } from './errors';
 
 const TIMEOUT_MS = 20_000;
@@ -66,6 +68,10 @@ export function createHttpReviewControl(baseUrl: string, token: string): ReviewC
       const { accepted: _accepted, ...decision } = answer;
       return decision;
     },
+    rerun: (workflowId, input) =>
+      call<RerunStarted>('POST', `/reviews/${encode(workflowId)}/rerun`, input),
+    stuck: ({ retryingOverMs }) =>
+      call<StuckReviews>('GET', `/reviews/stuck?retryingMinutes=${retryingOverMs / 60_000}`),
     async list(filter, limit) {
       const query = new URLSearchParams({ limit: String(limit) });
       for (const [field, value] of Object.entries(filter)) {

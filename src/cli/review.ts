@@ -1,5 +1,5 @@
-// `rollout-gate review list|show|approve|reject`: the people's controls, straight against Temporal
-// (the same review control the receiver's review API uses, so answers and refusals match).
+// `rollout-gate review list|show|approve|reject|rerun`: the people's controls, straight against
+// Temporal (the same review control the receiver's review API uses, so answers and refusals match).
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import { loadTemporalConfig } from '../config';
@@ -8,16 +8,15 @@ import {
   decisionSchema,
   MAX_REVIEWS_LISTED,
   type ReviewControl,
-  type ReviewDetails,
   ReviewError,
   type ReviewErrorCode,
   type ReviewFilter,
-  type ReviewSummary,
   reviewIdOf,
   reviewsQuery,
 } from '../reviews/control';
 import { connectClient, TemporalConnectionError, temporalTarget } from '../temporal/connection';
 import { CliError, EXIT, type ExitCode, UsageError } from './errors';
+import { formatDetails, formatList, formatRerun, formatStuck } from './review-format';
 import { createHttpReviewControl } from './review-http';
 import type { Output } from './webhook';
 
@@ -34,6 +33,11 @@ export interface ReviewArgs {
   limit?: string;
   actor?: string;
   reason?: string;
+  /** Who started it: webhook, catch-up or rerun. */
+  source?: string;
+  /** `list --stuck`: reviews needing a person instead of a filtered list. */
+  stuck?: boolean;
+  'stuck-minutes'?: string;
   /** A receiver's base URL: go through its review API instead of Temporal. */
   url?: string;
   json: boolean;
@@ -44,6 +48,7 @@ const EXIT_FOR: Record<ReviewErrorCode, ExitCode> = {
   REVIEW_ALREADY_DECIDED: EXIT.refused,
   REVIEW_ALREADY_ACTED: EXIT.refused,
   REVIEW_NOT_RUNNING: EXIT.refused,
+  REVIEW_RERUN_REFUSED: EXIT.refused,
   REVIEW_DECISION_INVALID: EXIT.usage,
   REVIEW_FILTER_INVALID: EXIT.usage,
   REVIEW_DECISION_TIMEOUT: EXIT.unavailable,
@@ -101,7 +106,10 @@ async function openControl(
     throw error;
   }
   return {
-    control: createReviewControl(client, uiUrl ? { uiUrl } : {}),
+    control: createReviewControl(client, {
+      ...(uiUrl ? { uiUrl } : {}),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+    }),
     close: () => client.connection.close(),
   };
 }
@@ -115,6 +123,7 @@ function filterFrom(args: ReviewArgs): ReviewFilter {
     ['entity', args.entity],
     ['verdict', args.verdict],
     ['decision', args.decision],
+    ['source', args.source],
     ['status', args.status],
   ];
   for (const [field, value] of fields) if (value !== undefined) filter[field] = value;
@@ -130,24 +139,36 @@ function limitFrom(value: string | undefined): number {
   return limit;
 }
 
-export async function reviewCommand(
-  args: ReviewArgs,
-  env: NodeJS.ProcessEnv,
-  io: Output,
-): Promise<number> {
-  const action = args.action;
-  if (action !== 'list' && action !== 'show' && action !== 'approve' && action !== 'reject') {
-    throw new UsageError(
-      action === undefined
-        ? 'Say what to do: review list, show, approve or reject.'
-        : `Unknown review command '${action}': use list, show, approve or reject.`,
-      'review',
-    );
+const ACTIONS = ['list', 'show', 'approve', 'reject', 'rerun'] as const;
+type Action = (typeof ACTIONS)[number];
+
+function actionOf(action: string | undefined): Action {
+  if (ACTIONS.includes(action as Action)) return action as Action;
+  throw new UsageError(
+    action === undefined
+      ? 'Say what to do: review list, show, approve, reject or rerun.'
+      : `Unknown review command '${action}': use list, show, approve, reject or rerun.`,
+    'review',
+  );
+}
+
+/** --stuck-minutes: how long a Statsig call retries before its review counts as stuck. */
+function stuckMinutesFrom(value: string | undefined): number {
+  if (value === undefined) return 10;
+  const minutes = Number(value);
+  if (!Number.isFinite(minutes) || minutes <= 0) {
+    throw new UsageError('--stuck-minutes is a positive number of minutes.', 'review');
   }
-  // Everything the command line can get wrong is checked before connecting.
+  return minutes;
+}
+
+/** Everything the command line can get wrong, checked before connecting. */
+function parseCommand(args: ReviewArgs, env: NodeJS.ProcessEnv) {
+  const action = actionOf(args.action);
   const workflowId = action === 'list' ? undefined : reviewId(args);
   const limit = limitFrom(args.limit);
   const filter = filterFrom(args);
+  const stuckMinutes = stuckMinutesFrom(args['stuck-minutes']);
   if (action === 'list') {
     try {
       reviewsQuery(filter);
@@ -169,29 +190,55 @@ export async function reviewCommand(
     }
     decision = parsed.data;
   }
+  return { action, workflowId, limit, filter, stuckMinutes, decision };
+}
 
+async function run(
+  command: ReturnType<typeof parseCommand>,
+  control: ReviewControl,
+  args: ReviewArgs,
+  env: NodeJS.ProcessEnv,
+  io: Output,
+): Promise<void> {
+  const { action, workflowId = '', decision } = command;
+  const print = (answer: unknown, lines: () => string[]) => {
+    if (args.json) io.out(JSON.stringify(answer, null, 2));
+    else for (const line of lines()) io.out(line);
+  };
+  if (action === 'list' && args.stuck) {
+    const stuck = await control.stuck({ retryingOverMs: command.stuckMinutes * 60_000 });
+    print(stuck, () => formatStuck(stuck, command.stuckMinutes));
+  } else if (action === 'list') {
+    const reviews = await control.list(command.filter, command.limit);
+    print(reviews, () => formatList(reviews));
+  } else if (action === 'rerun') {
+    const actor = args.actor ?? defaultActor(env);
+    const started = await control.rerun(workflowId, {
+      actor,
+      ...(args.reason !== undefined ? { reason: args.reason } : {}),
+    });
+    print(started, () => [formatRerun(started)]);
+  } else if (decision !== undefined) {
+    const accepted = await control.decide(workflowId, decision);
+    const verb = accepted.decision === 'approve' ? 'Approved' : 'Rejected';
+    print({ accepted: true, ...accepted }, () => [
+      `${verb} ${workflowId} as ${accepted.actor} (the review was at stage '${accepted.stage}'); it acts on it now.`,
+    ]);
+  } else {
+    const details = await control.show(workflowId);
+    print(details, () => formatDetails(details));
+  }
+}
+
+export async function reviewCommand(
+  args: ReviewArgs,
+  env: NodeJS.ProcessEnv,
+  io: Output,
+): Promise<number> {
+  const command = parseCommand(args, env);
   const { control, close } = await openControl(args, env);
   try {
-    if (action === 'list') {
-      const reviews = await control.list(filter, limit);
-      if (args.json) io.out(JSON.stringify(reviews, null, 2));
-      else for (const line of formatList(reviews)) io.out(line);
-      return EXIT.ok;
-    }
-    if (decision !== undefined && workflowId !== undefined) {
-      const accepted = await control.decide(workflowId, decision);
-      if (args.json) io.out(JSON.stringify({ accepted: true, ...accepted }, null, 2));
-      else {
-        const verb = accepted.decision === 'approve' ? 'Approved' : 'Rejected';
-        io.out(
-          `${verb} ${workflowId} as ${accepted.actor} (the review was at stage '${accepted.stage}'); it acts on it now.`,
-        );
-      }
-      return EXIT.ok;
-    }
-    const details = await control.show(workflowId as string);
-    if (args.json) io.out(JSON.stringify(details, null, 2));
-    else for (const line of formatDetails(details)) io.out(line);
+    await run(command, control, args, env, io);
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ReviewError) throw new CliError(error.message, EXIT_FOR[error.code]);
@@ -199,84 +246,4 @@ export async function reviewCommand(
   } finally {
     await close();
   }
-}
-
-function formatList(reviews: ReviewSummary[]): string[] {
-  if (reviews.length === 0) return ['No reviews match.'];
-  const rows = reviews.map((review) => [
-    review.workflowId,
-    review.status,
-    review.entity ?? '-',
-    review.verdict ?? '-',
-    review.decision ?? '-',
-    review.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-  ]);
-  const header = ['REVIEW', 'STATUS', 'ENTITY', 'VERDICT', 'DECISION', 'STARTED'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  return [header, ...rows].map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
-function formatDetails({ review, progress, progressUnavailable, report }: ReviewDetails): string[] {
-  const lines = [`Review ${review.workflowId}: ${review.status}`];
-  const field = (name: string, value: string | undefined) => {
-    if (value !== undefined) lines.push(`  ${name.padEnd(10)} ${value}`);
-  };
-  field('pipeline', review.pipelineID);
-  field('trigger', review.triggerID);
-  field('phase', review.phaseID);
-  field('entity', review.entity);
-  field('started', review.startedAt);
-  field('closed', review.closedAt);
-  if (progress) {
-    field('stage', progress.stage);
-    if (progress.benchmarks.length > 0) lines.push('  benchmarks');
-    for (const entry of progress.benchmarks) {
-      const name = `${entry.suite}/${entry.benchmark}`;
-      if (entry.status === 'completed') {
-        const metrics = Object.entries(entry.metrics)
-          .map(([metric, value]) => `${metric}=${value}`)
-          .join(' ');
-        lines.push(`    done     ${name}  ${metrics}`);
-      } else if (entry.status === 'error') {
-        lines.push(`    error    ${name}  ${entry.error}`);
-      } else {
-        lines.push(`    ${entry.status.padEnd(8)} ${name}`);
-      }
-    }
-    field('verdict', progress.judgement?.verdict);
-    if (progress.override) {
-      field(
-        'decided',
-        `${progress.override.decision} by ${progress.override.actor}${progress.override.reason ? `: ${progress.override.reason}` : ''}`,
-      );
-    }
-    if (progress.decisionDeadlineMs !== undefined && progress.stage === 'waiting for a person') {
-      field('deadline', new Date(progress.decisionDeadlineMs).toISOString());
-    }
-  }
-  if (progressUnavailable) field('progress', progressUnavailable);
-  if (report) {
-    field('verdict', report.verdict ?? 'none');
-    field('action', report.action);
-    field('reason', report.reason);
-    for (const criterion of report.criteria) {
-      lines.push(
-        `    ${criterion.verdict === 'pass' ? 'ok  ' : 'FAIL'} ${criterion.suite}: ${criterion.reason}`,
-      );
-    }
-  } else {
-    field('decision', review.decision);
-  }
-  if (review.uiUrl) lines.push(`  Temporal UI: ${review.uiUrl}`);
-  if (review.status === 'RUNNING' && progress?.stage !== 'act' && !progress?.override) {
-    lines.push(`  Decide: rollout-gate review approve|reject ${review.workflowId} --reason "…"`);
-  }
-  return lines;
 }

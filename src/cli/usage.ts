@@ -25,6 +25,7 @@ Steer reviews:
   review show       a review's stage, benchmarks, verdict and decision
   review approve    approve a review's phase now (the benchmarks still running are cancelled)
   review reject     reject it: the review pulls the kill switch its policy names (abort by default)
+  review rerun      a fresh run of a review that failed or ended inconclusive without acting
 
 Options:
   --dotenv FILE     read variables from FILE (default: ./.env when present; the environment wins)
@@ -144,21 +145,32 @@ STATSIG_WEBHOOK_SECRET (comma-separated) and says which one matched. Exits 0 whe
   --max-age-ms MS  also require the timestamp to be within MS of now, as the receiver does
                    (WEBHOOK_TOLERANCE_MS); by default only the age is reported`,
 
-  review: `Usage: rollout-gate review <list|show|approve|reject> [options]
+  review: `Usage: rollout-gate review <list|show|approve|reject|rerun> [options]
 
   review list [--pipeline ID] [--trigger ID] [--phase ID] [--entity NAME] [--verdict V]
-              [--decision D] [--status S] [--limit N] [--json]
+              [--decision D] [--source S] [--status S] [--limit N] [--json]
+  review list --stuck [--stuck-minutes N] [--json]
   review show <review ID> | --trigger ID --phase ID [--json]
   review approve <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
   review reject  <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
+  review rerun   <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
 
-A review ID is its workflow ID, review-<triggerID>-<phaseID>. Talks to Temporal directly with the
-TEMPORAL_* settings (default: the embedded dev server of 'rollout-gate start' on this machine), or
-with --url to a receiver's review API (token from REVIEW_API_TOKEN).
+A review ID is its workflow ID, review-<triggerID>-<phaseID> (a '-' or '~' inside an ID is written
+'~-' or '~~'). Talks to Temporal directly with the TEMPORAL_* settings (default: the embedded dev
+server of 'rollout-gate start' on this machine; --stuck reads the catch-up of TEMPORAL_TASK_QUEUE),
+or with --url to a receiver's review API (token from REVIEW_API_TOKEN).
   --url URL      a receiver's internal listener, e.g. http://127.0.0.1:9465 (default ROLLOUT_GATE_URL)
-  --actor NAME   who decides, recorded with the decision (default ROLLOUT_GATE_ACTOR, else user@host)
+  --actor NAME   who decides (or asks for a re-run), recorded with it (default ROLLOUT_GATE_ACTOR,
+                 else user@host)
   --verdict      pass, fail or inconclusive
   --decision     pending, waiting, approved, aborted, disabled, none or superseded
+  --source       who started it: webhook, catch-up or rerun
   --status       Running, Completed, Canceled, Terminated, Failed or TimedOut
-  --json         print the answer as JSON`,
+  --stuck        reviews waiting for a person, retrying a Statsig call for more than
+                 --stuck-minutes (default 10), and phases waiting in Statsig without a review
+                 (from the workers' latest catch-up run)
+  --json         print the answer as JSON
+
+rerun starts a new run of a review that failed, was cancelled or ended inconclusive without acting;
+one that approved, aborted or disabled (or was superseded) is refused (exit 4).`,
 };

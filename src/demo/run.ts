@@ -2,12 +2,14 @@
 // everything else (Temporal, the workers, the receiver, the signed webhooks) is the real thing.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReviewReport } from '../../workflows/contract';
 import { loadConfig } from '../config';
 import { versionText } from '../gate/judge/format';
 import { startService } from '../runtime';
-import { startSandbox } from '../sandbox/app';
+import { type Sandbox, type StartedSandbox, startSandbox } from '../sandbox/app';
 import { sendWebhook } from '../sandbox/webhook-sender';
+import { verifySignature } from '../statsig/webhook-signature';
 import { createClient } from '../temporal/connection';
 import { startModelService } from './model-service';
 import { preCommitStory } from './pre-commit';
@@ -56,23 +58,51 @@ function describeReport(report: ReviewReport): string[] {
   return lines;
 }
 
-export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewReport[] }> {
-  const print = options.print ?? ((line: string) => console.log(line));
-  const webhookSecret = randomBytes(24).toString('hex');
-  const consoleApiKey = `console-demo-${randomBytes(8).toString('hex')}`;
-  const serverSecret = `secret-demo-${randomBytes(8).toString('hex')}`;
-  const preCommitKey = `precommit-demo-${randomBytes(8).toString('hex')}`;
-
-  const sandbox = await startSandbox({
-    port: options.sandboxPort,
-    consoleApiKey,
-    serverSecret,
-    seed: demoSeed(),
+/**
+ * The notifications the review's decision sent, once both reached the sandbox's sink: they travel
+ * on their own workflow, a moment after the decision.
+ */
+async function notificationLines(
+  sandbox: Sandbox,
+  workflowId: string,
+  secret: string,
+): Promise<string[]> {
+  // Both messages name the review (the Slack one in its context line, the JSON one in its key).
+  const ours = () =>
+    sandbox.notifications.filter((received) => received.rawBody.includes(workflowId));
+  const deadline = Date.now() + 30_000;
+  while (ours().length < 2 && Date.now() < deadline) await sleep(200);
+  return ours().map((received) => {
+    if (received.channel === 'slack') {
+      const header = (received.body as { blocks?: Array<{ text?: { text?: string } }> })
+        .blocks?.[0];
+      return `   notified Slack: "${header?.text?.text ?? ''}"`;
+    }
+    const body = received.body as { type?: string; reason?: string };
+    const check = verifySignature(Buffer.from(received.rawBody), received.headers, {
+      secrets: [secret],
+      toleranceMs: 5 * 60 * 1000,
+      nowMs: Date.now(),
+    });
+    const reason = body.reason ?? '';
+    const short = reason.length > 100 ? `${reason.slice(0, 99)}…` : reason;
+    return `   notified webhook: ${body.type} (signature ${check.ok ? 'verified' : `invalid: ${check.code}`}): ${short}`;
   });
-  // The latency example measures this local model service; its gate reads the URL when it runs.
-  const modelService = await startModelService();
-  process.env.MODEL_SERVICE_URL = modelService.url;
-  const config = loadConfig({
+}
+
+/** The service's settings for the demo: the example gate, pointed at the sandbox for everything. */
+function demoConfig(
+  sandbox: StartedSandbox,
+  secrets: {
+    webhookSecret: string;
+    consoleApiKey: string;
+    serverSecret: string;
+    notifySecret: string;
+    preCommitKey: string;
+  },
+) {
+  const { webhookSecret, consoleApiKey, serverSecret, notifySecret, preCommitKey } = secrets;
+  return loadConfig({
     LOG_LEVEL: 'warn',
     // The demo is one process on a laptop: no metrics listener unless asked for, and the
     // receiver's routes on its one port.
@@ -87,6 +117,36 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
     STATSIG_SERVER_SECRET: serverSecret,
     STATSIG_EVENTS_API_URL: sandbox.eventsApiUrl,
     STATSIG_PRECOMMIT_WEBHOOK_KEY: preCommitKey,
+    // The sandbox's sink stands in for a Slack channel and a JSON webhook.
+    NOTIFY_SLACK_WEBHOOK_URL: `${sandbox.url}/_sandbox/notify/slack`,
+    NOTIFY_WEBHOOK_URL: `${sandbox.url}/_sandbox/notify/webhook`,
+    NOTIFY_WEBHOOK_SECRET: notifySecret,
+  });
+}
+
+export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewReport[] }> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const webhookSecret = randomBytes(24).toString('hex');
+  const consoleApiKey = `console-demo-${randomBytes(8).toString('hex')}`;
+  const serverSecret = `secret-demo-${randomBytes(8).toString('hex')}`;
+  const notifySecret = randomBytes(24).toString('hex');
+  const preCommitKey = `precommit-demo-${randomBytes(8).toString('hex')}`;
+
+  const sandbox = await startSandbox({
+    port: options.sandboxPort,
+    consoleApiKey,
+    serverSecret,
+    seed: demoSeed(),
+  });
+  // The latency example measures this local model service; its gate reads the URL when it runs.
+  const modelService = await startModelService();
+  process.env.MODEL_SERVICE_URL = modelService.url;
+  const config = demoConfig(sandbox, {
+    webhookSecret,
+    consoleApiKey,
+    serverSecret,
+    notifySecret,
+    preCommitKey,
   });
   print('rollout-gate demo: starting Temporal, the workers and the receiver…');
   const service = await startService(config, { worker: true, receiver: true });
@@ -147,6 +207,13 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
       for (const line of describeReport(report)) print(line);
       const after = sandbox.sandbox.getTrigger(trigger.id);
       print(`   Statsig now: trigger ${trigger.id} is ${after?.status}`);
+      for (const line of await notificationLines(
+        sandbox.sandbox,
+        summary.workflowId,
+        notifySecret,
+      )) {
+        print(line);
+      }
       if (ui) {
         print(
           `   Temporal UI: ${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${summary.workflowId}`,

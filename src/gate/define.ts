@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { BenchmarkOptionsError, builtInKind } from './kinds/registry';
 import { checkReviewLoad } from './limits';
+import { checkNotificationRoutes } from './notifications';
 import { sourcesOf } from './plan';
 import { gateConfigSchema } from './schema';
 import {
@@ -165,6 +166,7 @@ export function validateGate(value: unknown, source = 'gate config'): GateDefini
   const gate = built as GateDefinition;
   checkSuites(gate, problems);
   checkReviewLoad(gate, problems);
+  checkNotificationRoutes(gate, problems);
   if (problems.length > 0) throw new GateConfigError(source, problems);
   return gate;
 }

@@ -1,6 +1,7 @@
 // The shape of a gate config, as zod schemas: each field's type, range and the rules between a
 // criterion's fields. Cross-references (names, metrics a criterion reads) are checked in define.ts.
 import { z } from 'zod';
+import { notificationsSchema } from './notifications';
 import { AGGREGATIONS, SPENDINGS } from './stats';
 import {
   type BenchmarkDefinition,
@@ -233,4 +234,5 @@ export const gateConfigSchema = z.object({
         .optional(),
     })
     .optional(),
+  notifications: notificationsSchema.optional(),
 });

@@ -1,10 +1,12 @@
 // The receiver's Prometheus metrics. They ride on the same calls as GET /stats (one place counts,
 // two places show), plus the HTTP status of every answer to a webhook delivery.
 import { Counter, type Registry } from 'prom-client';
+import type { ReviewSource } from '../../workflows/contract';
 import type { EventKind } from '../receiver/events';
 import type { EventOutcome, ReceiverStats } from '../receiver/stats';
 import type { SignatureFailureCode } from '../statsig/webhook-signature';
 import { METRIC_PREFIX } from './registry';
+import { countStarts } from './starts';
 
 export interface ReceiverMetrics {
   readonly registry: Registry;
@@ -12,6 +14,8 @@ export interface ReceiverMetrics {
   webhookAnswered(status: number): void;
   /** Wraps the receiver's counters so each count also reaches Prometheus. */
   instrument(stats: ReceiverStats): ReceiverStats;
+  /** A review the receiver started other than by webhook (a re-run through the review API). */
+  reviewStarted(source: ReviewSource): void;
 }
 
 export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
@@ -33,11 +37,7 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
     labelNames: ['kind', 'outcome'],
     registers: [registry],
   });
-  const reviewsStarted = new Counter({
-    name: `${METRIC_PREFIX}reviews_started_total`,
-    help: 'Reviews started by a webhook (redelivered events that found their review are not counted).',
-    registers: [registry],
-  });
+  const reviewStarted = countStarts(registry, ['webhook', 'rerun']);
   const errors = new Counter({
     name: `${METRIC_PREFIX}http_errors_total`,
     help: 'Error answers of the receiver, by stable error code and HTTP status.',
@@ -52,7 +52,6 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
   });
 
   // Zero-valued series from the start, so a rate() over "no failures yet" is 0 rather than absent.
-  reviewsStarted.inc(0);
   webhookRequests.inc({ status: '200' }, 0);
 
   // Bound children per label set: a 50-event batch counts 50 events, and hashing the labels on each
@@ -62,6 +61,7 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
 
   return {
     registry,
+    reviewStarted: (source) => reviewStarted(source),
     webhookAnswered(status) {
       let child = answered.get(status);
       if (!child) {
@@ -82,7 +82,7 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
             eventCounters.set(key, child);
           }
           child.inc();
-          if (kind === 'review' && outcome === 'accepted') reviewsStarted.inc();
+          if (kind === 'review' && outcome === 'accepted') reviewStarted('webhook');
         },
         signatureFailure(code: SignatureFailureCode) {
           stats.signatureFailure(code);

@@ -4,9 +4,10 @@
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { ReviewReport } from '../../workflows/contract';
+import type { CatchUpFindings, ReviewReport } from '../../workflows/contract';
 import { operationOf, type StatsigCall } from '../statsig/http';
 import type { StatsigSurprise } from '../statsig/surprises';
+import { catchUpMetrics } from './catch-up';
 import { METRIC_PREFIX } from './registry';
 
 export interface WorkerMetrics {
@@ -58,6 +59,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     registers: [registry],
   });
   const surpriseKinds = new Set<string>();
+  const catchUp = catchUpMetrics(registry);
 
   function recordDecided(report: ReviewReport) {
     reviewsDecided.inc({
@@ -72,6 +74,11 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     inbound: {
       async execute(input, next) {
         const type = context.info.activityType;
+        if (type === 'catchUpWaitingReviews') {
+          const findings = (await next(input)) as CatchUpFindings;
+          catchUp(findings);
+          return findings;
+        }
         if (type !== 'runBenchmark' && type !== 'recordReviewResult') return next(input);
         const started = process.hrtime.bigint();
         let status = 'completed';

@@ -12,6 +12,7 @@ import {
 } from '../reviews/control';
 import { firstIssue } from '../zod-issues';
 import type { Replies } from './errors';
+import { reviewRunRoutes } from './review-runs';
 
 /** Why a request was not authenticated; logged, never sent back. */
 export type AuthFailure = 'TOKEN_MISSING' | 'TOKEN_MALFORMED' | 'TOKEN_MISMATCH';
@@ -24,8 +25,10 @@ export interface ReviewApiOptions {
 
 export const REVIEW_PATHS = {
   list: '/reviews',
+  stuck: '/reviews/stuck',
   show: '/reviews/:id',
   decision: '/reviews/:id/decision',
+  rerun: '/reviews/:id/rerun',
 } as const;
 
 /** Decision bodies are a few hundred bytes; anything much larger is not one. */
@@ -59,6 +62,7 @@ const listQuery = z.strictObject({
   entity: z.string().min(1).optional(),
   verdict: z.string().min(1).optional(),
   decision: z.string().min(1).optional(),
+  source: z.string().min(1).optional(),
   status: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_REVIEWS_LISTED).default(20),
 });
@@ -75,8 +79,10 @@ function registerDisabled(app: FastifyInstance, { fail }: Replies): void {
   };
   const unreachable = async () => undefined;
   app.get(REVIEW_PATHS.list, { onRequest: disabled }, unreachable);
+  app.get(REVIEW_PATHS.stuck, { onRequest: disabled }, unreachable);
   app.get(REVIEW_PATHS.show, { onRequest: disabled }, unreachable);
   app.post(REVIEW_PATHS.decision, { onRequest: disabled }, unreachable);
+  app.post(REVIEW_PATHS.rerun, { onRequest: disabled }, unreachable);
 }
 
 /** Fastify's own body errors on a decision, answered with the review API's codes. */
@@ -150,6 +156,8 @@ export async function reviewApi(
       return answerError(request, reply, error);
     }
   });
+
+  reviewRunRoutes(app, { control, replies, authenticate, answerError });
 
   app.get<{ Params: { id: string } }>(
     REVIEW_PATHS.show,

@@ -5,8 +5,7 @@
 import {
   ApplicationFailure,
   type Client,
-  isGrpcServiceError,
-  ServiceError,
+  type WorkflowExecutionDescription,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -20,37 +19,22 @@ import {
   REVIEW_WORKFLOW_TYPE,
   type ReviewProgress,
   type ReviewReport,
+  type ReviewSource,
   reviewWorkflowId,
 } from '../../workflows/contract';
-import { isQueryableLiteral, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { errorMessage } from '../error-message';
+import { GRPC_INVALID_ARGUMENT, grpcCode, message, ReviewError, unavailable } from './errors';
+import { explainFailure, type ReviewFailure } from './failure';
+import {
+  FILTER_ATTRIBUTES,
+  type ReviewFilter,
+  reviewsQuery,
+  type SearchAttributeKey,
+} from './query';
+import { type RerunInput, type RerunStarted, rerunReview } from './rerun';
+import { findStuck, type StuckReviews } from './stuck';
 
-/** Stable codes with their HTTP status; the CLI maps them to exit codes. */
-export const REVIEW_ERRORS = {
-  REVIEW_NOT_FOUND: 404,
-  REVIEW_ALREADY_DECIDED: 409,
-  REVIEW_ALREADY_ACTED: 409,
-  REVIEW_NOT_RUNNING: 409,
-  REVIEW_DECISION_INVALID: 400,
-  REVIEW_FILTER_INVALID: 400,
-  REVIEW_DECISION_TIMEOUT: 503,
-  TEMPORAL_UNAVAILABLE: 503,
-} as const;
-
-export type ReviewErrorCode = keyof typeof REVIEW_ERRORS;
-
-export class ReviewError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ReviewErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ReviewError';
-    this.status = REVIEW_ERRORS[code];
-  }
-}
+export { REVIEW_ERRORS, ReviewError, type ReviewErrorCode } from './errors';
+export { type ReviewFilter, reviewsQuery } from './query';
 
 /** A person's decision as the CLI and the review API accept it; the workflow validates it again. */
 export const decisionSchema = z.strictObject({
@@ -77,6 +61,8 @@ export interface ReviewSummary {
   verdict?: string;
   /** pending, waiting (for a person), approved, aborted, disabled, none or superseded. */
   decision?: string;
+  /** Who started it: webhook, catch-up or rerun (absent on reviews from before that was kept). */
+  source?: string;
   /** The review in the Temporal UI, when its base URL is known. */
   uiUrl?: string;
 }
@@ -89,17 +75,8 @@ export interface ReviewDetails {
   progressUnavailable?: string;
   /** What the review decided, once it completed. */
   report?: ReviewReport;
-}
-
-export interface ReviewFilter {
-  pipelineID?: string;
-  triggerID?: string;
-  phaseID?: string;
-  entity?: string;
-  verdict?: string;
-  decision?: string;
-  /** Temporal execution status, e.g. Running or Completed. */
-  status?: string;
+  /** Why it ended without deciding (failed, cancelled, terminated, timed out), from its history. */
+  failure?: ReviewFailure;
 }
 
 export interface ReviewControlOptions {
@@ -111,6 +88,10 @@ export interface ReviewControlOptions {
   queryTimeoutMs?: number;
   /** How long a worker gets to take a decision; default 10 s. */
   decideTimeoutMs?: number;
+  /** The workers' task queue: its catch-up runs say which waiting phases have no review. */
+  taskQueue?: string;
+  /** Told of every review this control starts (a re-run), e.g. for metrics. */
+  onStarted?: (source: ReviewSource) => void;
 }
 
 export interface DecisionAccepted {
@@ -125,6 +106,10 @@ export interface ReviewControl {
   show(workflowId: string): Promise<ReviewDetails>;
   decide(workflowId: string, input: DecideInput): Promise<DecisionAccepted>;
   list(filter: ReviewFilter, limit: number): Promise<ReviewSummary[]>;
+  /** Starts a new run of a review that failed or ended inconclusive without acting. */
+  rerun(workflowId: string, input: RerunInput): Promise<RerunStarted>;
+  /** Reviews needing a person: waiting, retrying Statsig for long, and waiting phases without one. */
+  stuck(options: { retryingOverMs: number }): Promise<StuckReviews>;
 }
 
 /** Most reviews one list answers, from the CLI or the review API: one page of Temporal's list. */
@@ -139,79 +124,6 @@ export function reviewIdOf(
     : reviewWorkflowId(input.triggerID, input.phaseID);
 }
 
-// gRPC status codes (from the gRPC spec) the answers depend on.
-const GRPC_INVALID_ARGUMENT = 3;
-
-type SearchAttributeKey = (typeof SEARCH_ATTRIBUTES)[keyof typeof SEARCH_ATTRIBUTES];
-
-/** The review fields kept in search attributes: a filter can name them, a summary shows them. */
-const FILTER_ATTRIBUTES: Record<Exclude<keyof ReviewFilter, 'status'>, SearchAttributeKey> = {
-  pipelineID: SEARCH_ATTRIBUTES.pipelineID,
-  triggerID: SEARCH_ATTRIBUTES.triggerID,
-  phaseID: SEARCH_ATTRIBUTES.phaseID,
-  entity: SEARCH_ATTRIBUTES.entity,
-  verdict: SEARCH_ATTRIBUTES.verdict,
-  decision: SEARCH_ATTRIBUTES.decision,
-};
-
-const EXECUTION_STATUSES = [
-  'Running',
-  'Completed',
-  'Failed',
-  'Canceled',
-  'Terminated',
-  'TimedOut',
-  'ContinuedAsNew',
-];
-
-/** The visibility query for a filter; throws REVIEW_FILTER_INVALID for a value it cannot carry. */
-export function reviewsQuery(filter: ReviewFilter): string {
-  const clauses = [`WorkflowType = "${REVIEW_WORKFLOW_TYPE}"`];
-  for (const [field, attribute] of Object.entries(FILTER_ATTRIBUTES)) {
-    const value = filter[field as keyof typeof FILTER_ATTRIBUTES];
-    if (value === undefined) continue;
-    // A value a query literal cannot carry as it is gets refused rather than guessed at.
-    if (!isQueryableLiteral(value)) {
-      throw new ReviewError(
-        'REVIEW_FILTER_INVALID',
-        `${field} may hold letters, digits and . : / @ + - _ and spaces only`,
-        { field },
-      );
-    }
-    clauses.push(`${attribute.name} = "${value}"`);
-  }
-  if (filter.status !== undefined) {
-    const status = EXECUTION_STATUSES.find(
-      (known) => known.toLowerCase() === filter.status?.toLowerCase(),
-    );
-    if (!status) {
-      throw new ReviewError(
-        'REVIEW_FILTER_INVALID',
-        `status must be one of ${EXECUTION_STATUSES.join(', ')}`,
-        { field: 'status' },
-      );
-    }
-    clauses.push(`ExecutionStatus = "${status}"`);
-  }
-  return clauses.join(' AND ');
-}
-
-/** Temporal's ServiceError wraps the gRPC error that says what went wrong. */
-function message(error: unknown): string {
-  if (error instanceof ServiceError && error.cause) return message(error.cause);
-  return errorMessage(error);
-}
-
-function unavailable(error: unknown): ReviewError {
-  return new ReviewError('TEMPORAL_UNAVAILABLE', `Temporal did not answer: ${message(error)}`);
-}
-
-function grpcCode(error: unknown): number | undefined {
-  if (isGrpcServiceError(error)) return error.code;
-  if (error instanceof ServiceError && isGrpcServiceError(error.cause)) return error.cause.code;
-  return undefined;
-}
-
 interface DescribedExecution {
   workflowId: string;
   type: string;
@@ -223,7 +135,11 @@ interface DescribedExecution {
   };
 }
 
-function summarize(execution: DescribedExecution, uiUrl: string | undefined, namespace: string) {
+export function summarize(
+  execution: DescribedExecution,
+  uiUrl: string | undefined,
+  namespace: string,
+) {
   const summary: ReviewSummary = {
     workflowId: execution.workflowId,
     status: execution.status.name,
@@ -291,13 +207,14 @@ export function createReviewControl(
   const within = <T>(ms: number, fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + ms, fn);
 
-  async function describe(workflowId: string): Promise<ReviewSummary> {
+  /** The review's execution as Temporal describes it; REVIEW_NOT_FOUND for anything else. */
+  async function describeExecution(workflowId: string): Promise<WorkflowExecutionDescription> {
     if (workflowId.trim() === '' || workflowId.length > 1000) {
       throw new ReviewError('REVIEW_NOT_FOUND', 'a review ID is 1 to 1000 characters long', {
         workflowId,
       });
     }
-    let execution: DescribedExecution;
+    let execution: WorkflowExecutionDescription;
     try {
       execution = await within(readTimeoutMs, () =>
         client.workflow.getHandle(workflowId).describe(),
@@ -312,7 +229,11 @@ export function createReviewControl(
     if (execution.type !== REVIEW_WORKFLOW_TYPE) {
       throw new ReviewError('REVIEW_NOT_FOUND', `no review ${workflowId}`, { workflowId });
     }
-    return summarize(execution, options.uiUrl, namespace);
+    return execution;
+  }
+
+  async function describe(workflowId: string): Promise<ReviewSummary> {
+    return summarize(await describeExecution(workflowId), options.uiUrl, namespace);
   }
 
   return {
@@ -336,6 +257,12 @@ export function createReviewControl(
         } catch (error) {
           throw unavailable(error);
         }
+      } else {
+        details.failure = await within(readTimeoutMs, () =>
+          explainFailure(client.workflow.getHandle(workflowId), review.status),
+        ).catch((error: unknown) => {
+          throw unavailable(error);
+        });
       }
       return details;
     },
@@ -379,5 +306,34 @@ export function createReviewControl(
       }
       return reviews;
     },
+
+    ...runControls(client, options, describeExecution),
+  };
+}
+
+/** Re-running a review and finding the stuck ones (src/reviews/rerun.ts, stuck.ts). */
+function runControls(
+  client: Client,
+  options: ReviewControlOptions,
+  describeExecution: (workflowId: string) => Promise<WorkflowExecutionDescription>,
+): Pick<ReviewControl, 'rerun' | 'stuck'> {
+  const readTimeoutMs = options.readTimeoutMs ?? 5_000;
+  const within = <T>(ms: number, fn: () => Promise<T>) =>
+    client.connection.withDeadline(Date.now() + ms, fn);
+  return {
+    rerun: (workflowId, input) =>
+      rerunReview(client, workflowId, input, {
+        describe: describeExecution,
+        within: (fn) => within(readTimeoutMs, fn),
+        ...(options.onStarted ? { onStarted: options.onStarted } : {}),
+      }),
+    // Each running review costs a describe: more time than one read.
+    stuck: ({ retryingOverMs }) =>
+      findStuck(client, {
+        retryingOverMs,
+        summarize: (execution) => summarize(execution, options.uiUrl, client.options.namespace),
+        within: (fn) => within(readTimeoutMs * 6, fn),
+        ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+      }),
   };
 }

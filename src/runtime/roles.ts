@@ -1,18 +1,24 @@
 // The two roles a process can run: the workers (reviews, benchmarks, rate-limited Statsig writes,
-// and their metrics listener) and the receiver (webhooks on the public listener; review API and
-// operations routes on the internal one). Each role is handed only the secret it needs.
+// notifications, the catch-up Schedule, and their metrics listener) and the receiver (webhooks on the
+// public listener; review API and operations routes on the internal one). Each role is handed only
+// the secret it needs.
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ActivityDependencies } from '../../activities';
 import { type Config, roleSecret, statsigWriteRate } from '../config';
+import { GateConfigError } from '../gate/define';
 import { loadGateConfig } from '../gate/load';
 import { createReceiverMetrics } from '../metrics/receiver';
 import { startMetricsServer } from '../metrics/server';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker';
+import { routesWithoutSecret } from '../notify/routing';
+import type { NotifyTargets } from '../notify/types';
 import { buildReceiver, buildReceivers, type ReceiverOptions, WEBHOOK_PATH } from '../receiver/app';
 import { createPreCommitStarter } from '../receiver/pre-commit-starter';
 import { createReviewStarter } from '../receiver/review-starter';
 import { createRunningReviews } from '../receiver/running-reviews';
+import { catchUpScheduleId, ensureCatchUpSchedule } from '../reviews/catch-up-schedule';
 import { createReviewControl } from '../reviews/control';
 import { StatsigConsoleClient } from '../statsig/console-client';
 import { StatsigEventsClient } from '../statsig/events-client';
@@ -72,7 +78,8 @@ function statsigDependencies(
 }
 
 /** The worker's own secrets, redacted from what benchmark runs report (activities/redaction.ts). */
-function workerSecrets(config: Config): string[] {
+/** Every credential the worker holds: masked in benchmark output and logs wherever it shows up. */
+export function workerSecrets(config: Config): string[] {
   return [
     ...(config.STATSIG_WEBHOOK_SECRET ?? []),
     config.STATSIG_CONSOLE_API_KEY,
@@ -80,6 +87,9 @@ function workerSecrets(config: Config): string[] {
     config.TEMPORAL_API_KEY,
     ...(config.REVIEW_API_TOKEN ?? []),
     ...(config.STATSIG_PRECOMMIT_WEBHOOK_KEY ?? []),
+    // A Slack incoming-webhook URL is a credential by itself; keep it out of benchmark logs too.
+    config.NOTIFY_SLACK_WEBHOOK_URL,
+    config.NOTIFY_WEBHOOK_SECRET,
   ].filter((secret): secret is string => secret !== undefined);
 }
 
@@ -92,16 +102,24 @@ export async function startWorkerRole(
   progress(`Loading the gate config ${config.GATE_CONFIG}…`);
   const gate = await loadGateConfig(config.GATE_CONFIG);
   log.info({ gateConfig: config.GATE_CONFIG, suites: gate.suites.length }, 'gate config loaded');
+  const unsigned = routesWithoutSecret(gate.notifications, notifyTargets(config));
+  if (unsigned.length > 0) {
+    throw new GateConfigError(
+      config.GATE_CONFIG,
+      unsigned.map(
+        (index) =>
+          `notifications.routes[${index}].webhook: give it a secret, or set NOTIFY_WEBHOOK_SECRET`,
+      ),
+    );
+  }
   progress(`Connecting the workers to Temporal at ${target.address}…`);
   const connection = await connectWorker(target);
+  // The workers' own client: the catch-up starts reviews with it and keeps its Schedule.
+  const client = createClient(target);
+  stops.last(() => client.connection.close());
   if (!context.embedded) {
-    const client = createClient(target);
-    try {
-      const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
-      if (added.length > 0) log.info({ added }, 'registered review search attributes');
-    } finally {
-      await client.connection.close();
-    }
+    const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+    if (added.length > 0) log.info({ added }, 'registered review search attributes');
   }
   const metrics = createWorkerMetrics(registry);
   progress('Building the workflow bundle and starting the workers…');
@@ -119,6 +137,13 @@ export async function startWorkerRole(
         namespace: config.TEMPORAL_NAMESPACE,
         reportsUrl: config.GATE_REPORTS_URL,
       },
+      notify: {
+        ...notifyTargets(config),
+        ...(context.uiUrl ? { temporalUiUrl: context.uiUrl } : {}),
+        namespace: config.TEMPORAL_NAMESPACE,
+        ...(config.GATE_REPORTS_URL ? { reportsUrl: config.GATE_REPORTS_URL } : {}),
+      },
+      stuckAfterMs: config.REVIEW_STUCK_AFTER,
     },
     workflows: { workflowsPath: require.resolve('../../workflows') },
     statsigWritesPerSecond: statsigWriteRate(config),
@@ -130,6 +155,7 @@ export async function startWorkerRole(
       },
       intervalMs: config.GATE_REPORTS_PRUNE_INTERVAL,
     },
+    client,
   });
   if (workers.retentionSchedule !== 'off') {
     log.info(
@@ -146,6 +172,7 @@ export async function startWorkerRole(
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'workers polling');
   progress(`Workers polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
+  await keepCatchUpSchedule(context, client);
 
   if (metricsListener === undefined) return undefined;
   const server = await startMetricsServer({
@@ -162,6 +189,38 @@ export async function startWorkerRole(
   return url;
 }
 
+/** The NOTIFY_* destinations every review without a matching gate-config route goes to. */
+function notifyTargets(config: Config): NotifyTargets {
+  return {
+    ...(config.NOTIFY_SLACK_WEBHOOK_URL
+      ? { slackWebhookUrl: config.NOTIFY_SLACK_WEBHOOK_URL }
+      : {}),
+    ...(config.NOTIFY_WEBHOOK_URL ? { webhookUrl: config.NOTIFY_WEBHOOK_URL } : {}),
+    ...(config.NOTIFY_WEBHOOK_SECRET ? { webhookSecret: config.NOTIFY_WEBHOOK_SECRET } : {}),
+  };
+}
+
+/** The catch-up Schedule, as STATSIG_CATCHUP_INTERVAL says; reviews run on without it if it fails. */
+async function keepCatchUpSchedule(context: RoleContext, client: Client): Promise<void> {
+  const { config, log } = context;
+  const intervalMs = config.STATSIG_CATCHUP_INTERVAL;
+  try {
+    const { change } = await ensureCatchUpSchedule(client, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      intervalMs,
+    });
+    log.info(
+      { scheduleId: catchUpScheduleId(config.TEMPORAL_TASK_QUEUE), change, intervalMs },
+      intervalMs === undefined ? 'catch-up off' : 'catch-up scheduled',
+    );
+  } catch (error) {
+    log.warn(
+      { err: error, code: 'CATCH_UP_SCHEDULE_FAILED' },
+      'could not create or update the catch-up schedule; lost webhooks are not caught up',
+    );
+  }
+}
+
 /** Where the receiver listens: the public URL, and the internal one when it has its own. */
 export interface ReceiverUrls {
   url: string;
@@ -174,6 +233,7 @@ const reachable = (address: string) => address.replace('0.0.0.0', 'localhost');
 export async function startReceiverRole(context: RoleContext): Promise<ReceiverUrls> {
   const { config, log, progress, registry, target, stops } = context;
   const client = createClient(target);
+  const metrics = createReceiverMetrics(registry);
   const options: ReceiverOptions = {
     webhookSecrets: roleSecret(config, 'receiver'),
     toleranceMs: config.WEBHOOK_TOLERANCE_MS,
@@ -184,10 +244,14 @@ export async function startReceiverRole(context: RoleContext): Promise<ReceiverU
     rateLimitPerMinute: config.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     unverifiedPerMinute: config.WEBHOOK_UNVERIFIED_PER_MINUTE,
     trustProxy: config.TRUST_PROXY,
-    metrics: createReceiverMetrics(registry),
+    metrics,
     reviewApi: {
       tokens: config.REVIEW_API_TOKEN,
-      control: createReviewControl(client, context.uiUrl ? { uiUrl: context.uiUrl } : {}),
+      control: createReviewControl(client, {
+        ...(context.uiUrl ? { uiUrl: context.uiUrl } : {}),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        onStarted: (source) => metrics.reviewStarted(source),
+      }),
     },
     preCommit: {
       keys: config.STATSIG_PRECOMMIT_WEBHOOK_KEY,

@@ -24,6 +24,7 @@ import type { PulseResultsInput } from './pulse';
 import { adminRoutes } from './routes/admin';
 import { consoleApi } from './routes/console';
 import { eventsApi } from './routes/events';
+import { notifySink, type ReceivedNotification } from './routes/notify';
 import { type SandboxSeed, type StartReleaseInput, startReleaseInputSchema } from './seed';
 import { SandboxStore } from './store';
 import { installTraffic, type RecordedCall } from './traffic';
@@ -36,6 +37,7 @@ export { SandboxError, type SandboxErrorCode } from './errors';
 export type { CorruptMode, FaultRule } from './faults';
 export { ADMIN_PREFIX, CONSOLE_PREFIX, EVENTS_PREFIX } from './http';
 export type { PulseResultsInput } from './pulse';
+export type { ReceivedNotification } from './routes/notify';
 export type { ReleaseEntityChange, SandboxSeed, StartReleaseInput } from './seed';
 export type { RecordedCall } from './traffic';
 export type { PhaseReading } from './trigger-record';
@@ -69,6 +71,8 @@ export interface Sandbox {
   loggedEvents: LoggedEvent[];
   /** Every change_validation answer received (POST and PATCH …/message), in order. */
   changeValidations: ChangeValidationRecord[];
+  /** What reached the notification sink (/_sandbox/notify/slack and /webhook), in order. */
+  notifications: ReceivedNotification[];
   getTrigger(id: string): SandboxTrigger | undefined;
   getGate(id: string): SandboxGate | undefined;
   getDynamicConfig(id: string): SandboxDynamicConfig | undefined;
@@ -102,6 +106,7 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
   store.load(options.seed ?? {});
   const faults = new FaultInjector(options.random ?? Math.random, now);
   const calls: RecordedCall[] = [];
+  const notifications: ReceivedNotification[] = [];
   const context: SandboxContext = {
     store,
     now,
@@ -127,6 +132,7 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
     calls.length = 0;
     context.loggedEvents.length = 0;
     context.changeValidations.length = 0;
+    notifications.length = 0;
     faults.clear();
   };
   const handle = {
@@ -134,6 +140,7 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
     successfulWrites,
     loggedEvents: context.loggedEvents,
     changeValidations: context.changeValidations,
+    notifications,
     addFault: (rule: FaultRule): FaultRule => faults.add(rule),
     clearFaults: () => faults.clear(),
     startRelease,
@@ -156,6 +163,7 @@ export function buildSandbox(options: SandboxOptions): Sandbox {
   app.register(consoleApi(context), { prefix: CONSOLE_PREFIX });
   app.register(eventsApi(context), { prefix: EVENTS_PREFIX });
   app.register(adminRoutes(handle), { prefix: ADMIN_PREFIX });
+  app.register(notifySink(notifications, now), { prefix: `${ADMIN_PREFIX}/notify` });
 
   return {
     ...handle,

@@ -76,6 +76,7 @@ const EDGES = PRODUCT.flatMap(importsOf);
 const FOUNDATION = [
   /^src\/gate\//,
   /^src\/statsig\//,
+  /^src\/notify\//,
   /^src\/error-message\.ts$/,
   /^src\/zod-issues\.ts$/,
   /^src\/redact\.ts$/,

@@ -1,5 +1,5 @@
 // `npm run demo` as a new user runs it: its own embedded dev server, its own sandbox, one approve and
-// one abort, and Temporal UI links that open.
+// one abort, the notifications each sent, and Temporal UI links that open.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output:
   });
 }
 
-it('shows one approve, one abort and one pre-commit refusal, with their evidence and Temporal UI links', async () => {
+it('shows one approve, one abort and one pre-commit refusal, with their evidence, notifications and Temporal UI links', async () => {
   const [grpc, ui, receiver, sandbox] = [
     await getFreePort(),
     await getFreePort(),
@@ -69,6 +69,15 @@ it('shows one approve, one abort and one pre-commit refusal, with their evidence
     expect(output).toMatch(new RegExp(`FAIL suite ${suite}: `));
   }
   const reports = [...output.matchAll(/report: (\S+report\.md)/g)].map((match) => match[1] ?? '');
+  // Each decision reached the sandbox's Slack and signed webhook sink.
+  expect(output).toMatch(/notified Slack: "chat_assistant_prompt: ✅ approved"/);
+  expect(output).toMatch(/notified Slack: "search_summary_prompt: 🛑 rollout aborted"/);
+  expect(output).toMatch(
+    /notified webhook: rollout_gate\.review\.decided \(signature verified\): every criterion passed/,
+  );
+  expect(
+    output.match(/notified webhook: rollout_gate\.review\.decided \(signature verified\)/g),
+  ).toHaveLength(2);
   expect(reports).toHaveLength(3);
   expect(reports.every((file) => file.startsWith(reportsDir))).toBe(true);
   expect(await readFile(reports[1] ?? '', 'utf8')).toMatch(

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { NotifyDependencies } from '../../activities/notify';
 import type { PreCommitLinks } from '../../activities/pre-commit';
 import type { GateDefinition } from '../../src/gate/types';
 import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
@@ -55,6 +56,8 @@ export interface Stack {
   startWorker(gate?: GateDefinition, options?: { consoleApiUrl?: string }): Promise<WorkerHandle>;
   /** Closes the receiver and starts a fresh one on the same port (a redeploy or a crash). */
   restartReceiver(): Promise<void>;
+  /** Closes the receiver: deliveries fail until restartReceiver() (an outage). */
+  stopReceiver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +81,8 @@ export interface StackOptions {
   sandbox?: Partial<SandboxOptions>;
   /** Activity slots of each worker's review task queue (50 by default). */
   maxConcurrentActivities?: number;
+  /** Notification targets and links for the workers; the sandbox's URL is given to build them. */
+  notify?: (sandboxUrl: string) => NotifyDependencies;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -105,6 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       runningReviews: createRunningReviews(client),
     });
   let app = receiver();
+  let receiverUp = true;
   const receiverUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const receiverPort = Number(new URL(receiverUrl).port);
   const webhookUrl = `${receiverUrl}/webhooks/statsig`;
@@ -126,6 +132,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       : undefined;
     // The worker's secrets, as production passes them: redacted from benchmark failures.
     const secrets = [webhookSecret, consoleApiKey, serverSecret];
+    const notify = options.notify?.(sandbox.url);
     const reviewWorkers: ReviewWorkers = await createReviewWorkers({
       connection,
       namespace,
@@ -137,8 +144,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         reportsDir,
         secrets,
         ...(options.links ? { links: options.links } : {}),
+        ...(notify ? { notify } : {}),
       },
       workflows: workflowBundleOption(),
+      client,
       ...(options.maxConcurrentActivities === undefined
         ? {}
         : { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }),
@@ -180,12 +189,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }),
     startWorker,
     async restartReceiver() {
-      await app.close();
+      if (receiverUp) await app.close();
       app = receiver();
       await app.listen({ host: '127.0.0.1', port: receiverPort });
+      receiverUp = true;
+    },
+    async stopReceiver() {
+      receiverUp = false;
+      await app.close();
     },
     async stop() {
-      await app.close();
+      if (receiverUp) await app.close();
       await Promise.all(workers.map((worker) => worker.stop()));
       await client.connection.close();
       await sandbox.close();

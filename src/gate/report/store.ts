@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { errorCode } from '../../error-message';
 import { contentHash } from '../hash';
 import type { BenchmarkOutput, Target } from '../types';
@@ -77,6 +78,18 @@ async function writeAtomically(file: string, content: string): Promise<void> {
   const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temporary, content);
   await rename(temporary, file);
+}
+
+/**
+ * The address a person follows to a stored report file: under `reportsUrl` when GATE_REPORTS_DIR is
+ * served over HTTP, else the file's own `file://` URL. A file outside the store gets its file URL.
+ */
+export function reportLink(file: string, dir: string, reportsUrl: string | undefined): string {
+  const relative = path.relative(dir, file);
+  if (!reportsUrl || relative.startsWith('..') || path.isAbsolute(relative)) {
+    return pathToFileURL(file).href;
+  }
+  return `${reportsUrl.replace(/\/+$/, '')}/${relative.split(path.sep).map(encodeURIComponent).join('/')}`;
 }
 
 export class ReportStore {

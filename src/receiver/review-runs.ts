@@ -1,0 +1,70 @@
+// The review API's routes beyond reading and deciding one review: POST /reviews/:id/rerun starts a
+// fresh run of a review that failed or ended inconclusive without acting, and GET /reviews/stuck
+// lists what needs a person. Authenticated like the rest of the API (review-api.ts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ReviewControl } from '../reviews/control';
+import { firstIssue } from '../zod-issues';
+import type { Replies } from './errors';
+
+const rerunBody = z
+  .strictObject({
+    actor: z.string().trim().min(1).max(200, 'must be at most 200 characters').optional(),
+    reason: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
+  })
+  .optional();
+
+const stuckQuery = z.strictObject({
+  retryingMinutes: z.coerce.number().positive().max(10_000).default(10),
+});
+
+/** Bodies of a re-run are a few hundred bytes at most. */
+const RERUN_BODY_LIMIT = 16 * 1024;
+
+export function reviewRunRoutes(
+  app: FastifyInstance,
+  options: {
+    control: ReviewControl;
+    replies: Replies;
+    authenticate: (request: FastifyRequest, reply: FastifyReply, done: () => void) => void;
+    answerError: (request: FastifyRequest, reply: FastifyReply, error: unknown) => unknown;
+  },
+): void {
+  const { control, replies, authenticate, answerError } = options;
+
+  app.get('/reviews/stuck', { onRequest: authenticate }, async (request, reply) => {
+    const query = stuckQuery.safeParse(request.query);
+    if (!query.success) {
+      const issue = firstIssue(query.error, '(query)');
+      return replies.fail(reply, 'REVIEW_FILTER_INVALID', issue.message, { path: issue.path });
+    }
+    try {
+      return await control.stuck({ retryingOverMs: query.data.retryingMinutes * 60_000 });
+    } catch (error) {
+      return answerError(request, reply, error);
+    }
+  });
+
+  app.post<{ Params: { id: string } }>(
+    '/reviews/:id/rerun',
+    { onRequest: authenticate, bodyLimit: RERUN_BODY_LIMIT },
+    async (request, reply) => {
+      const body = rerunBody.safeParse(request.body ?? undefined);
+      if (!body.success) {
+        const issue = firstIssue(body.error, '(body)');
+        return replies.fail(reply, 'REVIEW_DECISION_INVALID', issue.message, { path: issue.path });
+      }
+      try {
+        const started = await control.rerun(request.params.id, body.data ?? {});
+        // Who asked is in the new run's memo; the log keeps no names.
+        request.log.info(
+          { workflowId: started.workflowId, runId: started.runId, previous: started.previous },
+          'review re-run started',
+        );
+        return { rerun: true, ...started };
+      } catch (error) {
+        return answerError(request, reply, error);
+      }
+    },
+  );
+}
