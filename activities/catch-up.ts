@@ -5,12 +5,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { ReleasePipelineTrigger } from '../src/statsig/schemas';
-import type {
-  CatchUpFindings,
-  ReviewRequest,
-  ReviewSource,
-  SideActivities,
-} from '../workflows/contract';
+import type { ReviewRequest, ReviewSource } from '../workflows/contract';
+import type { CatchUpFindings, SideActivities } from '../workflows/side-contract';
 import { cancellation } from './context';
 import { toFailure } from './failures';
 import type { TriggerReader } from './statsig-reads';

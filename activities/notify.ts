@@ -16,7 +16,7 @@ import type {
   ReviewNotification,
 } from '../src/notify/types';
 import { signedHeaders } from '../src/statsig/webhook-signature';
-import type { SideActivities } from '../workflows/contract';
+import type { SideActivities } from '../workflows/side-contract';
 import { cancellation } from './context';
 
 export const NOTIFICATION_FAILED = 'NotificationFailed';

@@ -6,7 +6,8 @@
 import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDependencies, createActivities } from '../activities';
-import { NOTIFY_QUEUE_SUFFIX, STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/contract';
+import { STATSIG_WRITES_QUEUE_SUFFIX } from '../workflows/contract';
+import { NOTIFY_QUEUE_SUFFIX } from '../workflows/side-contract';
 import { DEFAULT_STATSIG_WRITES_PER_SECOND } from './config';
 import type { WorkerMetrics } from './metrics/worker';
 import { createReviewDirectory } from './reviews/directory';

@@ -3,7 +3,8 @@
 // Statsig and starts the reviews that are missing. Its result (CatchUpFindings) is what `rollout-gate
 // review list --stuck` reads for waiting phases without a review.
 import { proxyActivities } from '@temporalio/workflow';
-import { type CatchUpFindings, FAILURE, type SideActivities } from './contract';
+import { FAILURE } from './contract';
+import type { CatchUpFindings, SideActivities } from './side-contract';
 
 const catchUp = proxyActivities<SideActivities>({
   startToCloseTimeout: '10m',

@@ -18,7 +18,6 @@ import type {
   TargetRef,
   Verdict,
 } from '../src/gate/wire';
-import type { ReviewNotification } from '../src/notify/types';
 import type { EntityKind } from '../src/statsig/schemas';
 
 /** The review workflow's type name: callers start and find it by name, never importing its code. */
@@ -57,11 +56,6 @@ export function waitsForReview(
 
 /** The suffix of the task queue whose worker rate-limits every write to Statsig. */
 export const STATSIG_WRITES_QUEUE_SUFFIX = '-statsig-writes';
-/** The suffix of the task queue whose worker sends notifications (activities/notify.ts). */
-export const NOTIFY_QUEUE_SUFFIX = '-notify';
-/** The catch-up workflow (a Schedule starts it) and the notification workflow a review starts. */
-export const CATCH_UP_WORKFLOW_TYPE = 'catchUpReviews';
-export const NOTIFY_WORKFLOW_TYPE = 'deliverReviewNotification';
 
 /**
  * Failure types activities raise and the workflow's retry policies key on. A plain object, so the
@@ -400,24 +394,4 @@ export interface ReviewActivities {
   abortRollout(input: ReviewedPhase): Promise<WriteResult>;
   disableEntity(input: ReviewedPhase & EntityRef): Promise<WriteResult>;
   recordReviewResult(report: ReviewReport): Promise<'recorded' | 'skipped'>;
-}
-
-/** What one catch-up run found in Statsig and did about it (activities/catch-up.ts). */
-export interface CatchUpFindings {
-  ranAtMs: number;
-  /** Phases waiting for review in Statsig, one per waiting trigger. */
-  waiting: number;
-  /** Reviews this run started, by workflow ID. */
-  started: string[];
-  /** Waiting phases whose review ended without deciding them: a person's turn (rerun, or Statsig). */
-  withoutReview: Array<{ triggerID: string; phaseID: string; workflowId: string; status: string }>;
-  /** Running reviews waiting for a person, and retrying a Statsig call longer than the bound. */
-  waitingForPerson: number;
-  retryingStatsig: number;
-}
-
-/** Activities beside the review's own: the catch-up's, and sending a review's notification. */
-export interface SideActivities {
-  catchUpWaitingReviews(): Promise<CatchUpFindings>;
-  sendReviewNotification(notification: ReviewNotification): Promise<{ sent: string[] }>;
 }

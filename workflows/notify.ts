@@ -23,13 +23,8 @@ import {
 } from '@temporalio/workflow';
 import type { NotificationEvent, ReviewNotification } from '../src/notify/types';
 import { failureMessage } from './activity-options';
-import {
-  NOTIFY_QUEUE_SUFFIX,
-  NOTIFY_WORKFLOW_TYPE,
-  type PlannedPolicy,
-  type ReviewReport,
-  type SideActivities,
-} from './contract';
+import type { PlannedPolicy, ReviewReport } from './contract';
+import { NOTIFY_QUEUE_SUFFIX, NOTIFY_WORKFLOW_TYPE, type SideActivities } from './side-contract';
 import type { ReviewState } from './state';
 
 /**

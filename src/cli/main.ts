@@ -154,6 +154,27 @@ async function runRoles(
   return EXIT.ok;
 }
 
+/** `rollout-gate sandbox`: the Statsig stand-in alone, seeded like the demo, until Ctrl-C. */
+async function sandboxCommand(
+  keyOption: string | undefined,
+  portValue: string | undefined,
+  context: CliContext,
+): Promise<number> {
+  const { env } = context;
+  const key = keyOption ?? env.SANDBOX_CONSOLE_API_KEY ?? 'console-sandbox-key';
+  const started = await startSandbox({
+    port: portOption(portValue ?? env.SANDBOX_PORT ?? '4100', 'sandbox'),
+    consoleApiKey: key,
+    serverSecret: env.SANDBOX_SERVER_SECRET ?? 'secret-sandbox-key',
+    seed: demoSeed(),
+    logger: true,
+  });
+  context.err(`Statsig sandbox: Console API ${started.consoleApiUrl} (STATSIG-API-KEY: ${key})`);
+  await context.waitForStop();
+  await started.close();
+  return EXIT.ok;
+}
+
 export async function runCli(rawArgv: string[], context: CliContext): Promise<number> {
   const { argv, envFile } = extractEnvFile(rawArgv);
   const [command, ...rest] = argv;
@@ -200,22 +221,8 @@ export async function runCli(rawArgv: string[], context: CliContext): Promise<nu
         sandboxPort: portOption(option('port') ?? env.SANDBOX_PORT ?? '4100', command),
       });
       return EXIT.ok;
-    case 'sandbox': {
-      const key = option('key') ?? env.SANDBOX_CONSOLE_API_KEY ?? 'console-sandbox-key';
-      const started = await startSandbox({
-        port: portOption(option('port') ?? env.SANDBOX_PORT ?? '4100', command),
-        consoleApiKey: key,
-        serverSecret: env.SANDBOX_SERVER_SECRET ?? 'secret-sandbox-key',
-        seed: demoSeed(),
-        logger: true,
-      });
-      context.err(
-        `Statsig sandbox: Console API ${started.consoleApiUrl} (STATSIG-API-KEY: ${key})`,
-      );
-      await context.waitForStop();
-      await started.close();
-      return EXIT.ok;
-    }
+    case 'sandbox':
+      return sandboxCommand(option('key'), option('port'), context);
     case 'ensure-temporal': {
       const cli = await locateTemporalCli({
         projectRoot: PROJECT_ROOT,

@@ -2,7 +2,7 @@
 // (take max() across workers: each shows the catch-up it ran last, with its time), and the reviews
 // it started, counted by source with the receiver's.
 import { Gauge, type Registry } from 'prom-client';
-import type { CatchUpFindings } from '../../workflows/contract';
+import type { CatchUpFindings } from '../../workflows/side-contract';
 import { METRIC_PREFIX } from './registry';
 import { countStarts } from './starts';
 

@@ -4,7 +4,8 @@
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { CatchUpFindings, ReviewReport } from '../../workflows/contract';
+import type { ReviewReport } from '../../workflows/contract';
+import type { CatchUpFindings } from '../../workflows/side-contract';
 import { operationOf, type StatsigCall } from '../statsig/http';
 import type { StatsigSurprise } from '../statsig/surprises';
 import { catchUpMetrics } from './catch-up';

@@ -9,7 +9,7 @@ import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
 } from '@temporalio/client';
-import { CATCH_UP_WORKFLOW_TYPE } from '../../workflows/contract';
+import { CATCH_UP_WORKFLOW_TYPE } from '../../workflows/side-contract';
 
 export function catchUpScheduleId(taskQueue: string): string {
   return `rollout-gate-catch-up-${taskQueue}`;

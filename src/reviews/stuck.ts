@@ -4,12 +4,9 @@
 // which only the workers' catch-up reads). `review list --stuck` and the worker's metrics use it.
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import {
-  CATCH_UP_WORKFLOW_TYPE,
-  type CatchUpFindings,
-  REVIEW_WORKFLOW_TYPE,
-} from '../../workflows/contract';
+import { REVIEW_WORKFLOW_TYPE } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { CATCH_UP_WORKFLOW_TYPE, type CatchUpFindings } from '../../workflows/side-contract';
 import type { ReviewSummary } from './control';
 import { unavailable } from './errors';
 import { STATSIG_ACTIVITIES } from './failure';

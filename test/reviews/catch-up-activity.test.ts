@@ -7,11 +7,8 @@ import { createCatchUp } from '../../activities/catch-up';
 import { createTriggerReader } from '../../activities/statsig-reads';
 import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import { StatsigConsoleClient } from '../../src/statsig/console-client';
-import {
-  type CatchUpFindings,
-  type ReviewRequest,
-  reviewWorkflowId,
-} from '../../workflows/contract';
+import { type ReviewRequest, reviewWorkflowId } from '../../workflows/contract';
+import type { CatchUpFindings } from '../../workflows/side-contract';
 import { releaseConfig, testSeed } from '../helpers/seed';
 
 let sandbox: StartedSandbox;

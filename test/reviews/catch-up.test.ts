@@ -9,13 +9,9 @@ import { type Client, type ScheduleHandle, ScheduleNotFoundError } from '@tempor
 import { catchUpScheduleId, ensureCatchUpSchedule } from '../../src/reviews/catch-up-schedule';
 import type { SandboxTrigger } from '../../src/sandbox';
 import { sendWebhook } from '../../src/sandbox/webhook-sender';
-import {
-  CATCH_UP_WORKFLOW_TYPE,
-  type CatchUpFindings,
-  type ReviewReport,
-  reviewWorkflowId,
-} from '../../workflows/contract';
+import { type ReviewReport, reviewWorkflowId } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { CATCH_UP_WORKFLOW_TYPE, type CatchUpFindings } from '../../workflows/side-contract';
 import { ROOT, runBin } from '../helpers/cli';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
 import { startRole } from '../helpers/processes';
