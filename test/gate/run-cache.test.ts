@@ -5,9 +5,11 @@
 // another benchmark definition, or once older than the max age.
 import { readFile } from 'node:fs/promises';
 import type { WorkflowHandle } from '@temporalio/client';
+import { Registry } from 'prom-client';
 import { defineGate } from '../../src/gate/define';
 import type { StoredReport } from '../../src/gate/report/document';
 import type { BenchmarkContext, BenchmarkOutput, GateDefinition } from '../../src/gate/types';
+import { createWorkerMetrics } from '../../src/metrics/worker';
 import type { SandboxTrigger } from '../../src/sandbox';
 import type { ReviewReport } from '../../workflows/contract';
 import { inConsole, startReview } from '../helpers/review';
@@ -72,9 +74,36 @@ const gate = gateWith(measureQuality);
 let stack: Stack;
 let worker: WorkerHandle | undefined;
 
+const registry = new Registry();
+
 beforeAll(async () => {
-  stack = await startStack({ gate, seed: testSeed(), worker: false, runCache: { maxAgeMs: HOUR } });
+  stack = await startStack({
+    gate,
+    seed: testSeed(),
+    worker: false,
+    runCache: { maxAgeMs: HOUR },
+    workerMetrics: createWorkerMetrics(registry),
+  });
 });
+
+/** Benchmark runs the worker metrics counted, by status, for one suite. */
+async function runsCounted(suite: string, status: string): Promise<number> {
+  const metric = await registry.getSingleMetric('rollout_gate_benchmark_duration_seconds')?.get();
+  // A histogram's values carry the name of the series each belongs to (_bucket, _sum, _count).
+  const values = (metric?.values ?? []) as Array<{
+    metricName?: string;
+    labels: Record<string, string | number>;
+    value: number;
+  }>;
+  return values
+    .filter(
+      (value) =>
+        value.metricName === 'rollout_gate_benchmark_duration_seconds_count' &&
+        value.labels.suite === suite &&
+        value.labels.status === status,
+    )
+    .reduce((sum, value) => sum + value.value, 0);
+}
 afterAll(async () => {
   await stack?.stop();
 });
@@ -144,6 +173,11 @@ it('reuses an unchanged candidate and its baseline at the next phase, across a w
     expect.objectContaining({ suite: 'live', status: 'completed' }),
   ]);
   expect(second.report.benchmarks[1]).not.toHaveProperty('runs');
+  // The worker's metrics count the reused runs apart from the measured ones and their durations.
+  expect([
+    await runsCounted('quality', 'completed'),
+    await runsCounted('quality', 'reused'),
+  ]).toEqual([4, 4]);
 
   // report.json, run by run; report.md, in a fact and a column.
   const stored = JSON.parse(

@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { NotifyDependencies } from '../../activities/notify';
 import type { PreCommitLinks } from '../../activities/pre-commit';
 import type { GateDefinition } from '../../src/gate/types';
+import type { WorkerMetrics } from '../../src/metrics/worker';
 import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
 import { createRunningReviews } from '../../src/receiver/running-reviews';
@@ -91,6 +92,8 @@ export interface StackOptions {
   notify?: (sandboxUrl: string) => NotifyDependencies;
   /** The workers' run cache (GATE_CACHE_MAX_AGE); off unless given, so runs are measured. */
   runCache?: { maxAgeMs: number; now?: () => number };
+  /** Prometheus metrics around the workers' activities, as the worker process keeps them. */
+  workerMetrics?: WorkerMetrics;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -160,6 +163,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       workflows: workflowBundleOption(),
       client,
+      ...(options.workerMetrics ? { metrics: options.workerMetrics } : {}),
       ...(options.maxConcurrentActivities === undefined
         ? {}
         : { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }),
