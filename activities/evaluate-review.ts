@@ -10,7 +10,7 @@ import {
   type StoredReport,
 } from '../src/gate/report/document';
 import { type ReportStore, ReportStoreError } from '../src/gate/report/store';
-import type { RunRecord } from '../src/gate/wire';
+import type { ReusedRunsSummary, RunRecord } from '../src/gate/wire';
 import {
   type CaseListSummary,
   type EvaluateReviewInput,
@@ -34,6 +34,22 @@ function caseList(
     })),
   );
   return { count: all.length, cases: all.slice(0, CASES_IN_SUMMARY) };
+}
+
+/** The runs taken from the run cache, counted by the review that measured them. */
+function reusedRuns(records: readonly RunRecord[]): ReusedRunsSummary | undefined {
+  const from = new Map<string, ReusedRunsSummary['from'][number]>();
+  for (const run of records) {
+    if (run.status !== 'completed' || !run.reused) continue;
+    const { workflowId, runId } = run.reused;
+    const key = `${workflowId}\u0000${runId}`;
+    const entry = from.get(key) ?? { workflowId, runId, runs: 0 };
+    entry.runs += 1;
+    from.set(key, entry);
+  }
+  if (from.size === 0) return undefined;
+  const sources = [...from.values()];
+  return { runs: sources.reduce((sum, source) => sum + source.runs, 0), from: sources };
 }
 
 /** Store reads fail as ReportStoreMissing: a retry may land on a worker that shares the store. */
@@ -131,6 +147,7 @@ async function evaluateAndStore(
     skippedSuites: input.plan.skippedSuites,
   };
   const files = await reports.writeReport(key, report);
+  const reused = reusedRuns(records);
   // Only a round that may be followed by another needs its runs kept for it.
   const judgedRuns =
     result.moreSamples.length > 0 ? await reports.writeJudgedRuns(key, records) : undefined;
@@ -145,6 +162,7 @@ async function evaluateAndStore(
       baseline: report.baseline,
       samplingRounds: input.samplingRounds,
       runs: records.length,
+      ...(reused ? { reused } : {}),
       skippedSuites: input.plan.skippedSuites,
       flaky: caseList(result.datasets, 'flaky'),
       regressions: caseList(result.datasets, 'regressions'),
@@ -158,7 +176,8 @@ export function createEvaluateReview(reports: ReportStore): ReviewActivities['ev
     const context = Context.current();
     // Beats between the reads and writes. The judging itself is synchronous (no beats meanwhile);
     // at the sizes tested (5,000 cases, two runs a side) it takes well under the 1 min timeout.
-    const beat = setInterval(() => context.heartbeat(), 5_000);
+    // A local activity (a review that fits in memory) has no heartbeat: its workflow task is its pulse.
+    const beat = context.info.isLocal ? undefined : setInterval(() => context.heartbeat(), 5_000);
     try {
       return await evaluateAndStore(reports, input);
     } finally {

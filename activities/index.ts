@@ -3,6 +3,7 @@
 // Statsig reads, Statsig writes (made at most once), benchmark runs, judging, recording.
 import { DEFAULT_REPORTS_DIR } from '../src/config';
 import { planReview } from '../src/gate/plan';
+import { RunCache } from '../src/gate/report/run-cache';
 import { ReportStore } from '../src/gate/report/store';
 import type { GateDefinition } from '../src/gate/types';
 import { notifiesAny } from '../src/notify/routing';
@@ -44,6 +45,11 @@ export interface ActivityDependencies {
   notify?: NotifyDependencies;
   /** How long a Statsig call may keep retrying before the review counts as stuck (default 10 min). */
   stuckAfterMs?: number;
+  /**
+   * The run cache (GATE_CACHE_MAX_AGE): benchmark runs measured within `maxAgeMs` are reused
+   * instead of measured again. Absent, every run is measured and none is kept.
+   */
+  runCache?: { maxAgeMs: number; now?: () => number };
 }
 
 export function createActivities(
@@ -71,7 +77,12 @@ export function createActivities(
       };
     },
     runBenchmark: withRedactedFailures(
-      createRunBenchmark(gate, reports, statsig),
+      createRunBenchmark(
+        gate,
+        reports,
+        statsig,
+        deps.runCache && { ...deps.runCache, cache: new RunCache(reports) },
+      ),
       deps.secrets ?? [],
     ),
     evaluateReview: createEvaluateReview(reports),

@@ -23,10 +23,14 @@ const PIPELINE_CACHE_MS = 5 * 60 * 1000;
 export interface TriggerReader {
   /** The trigger's state as the workflow decides on it, with the phase that waits for review. */
   triggerState(triggerID: string, announcedPhaseID?: string): Promise<TriggerState>;
-  /** The trigger as Statsig answered, and its state. */
+  /**
+   * The trigger as Statsig answered, and its state. `pipelineID`, the pipeline the webhook named,
+   * is read beside the trigger instead of after it when it is not cached.
+   */
   readTrigger(
     triggerID: string,
     announcedPhaseID?: string,
+    pipelineID?: string,
   ): Promise<{ trigger: ReleasePipelineTrigger; state: TriggerState }>;
   /** The phase waiting for review in a trigger already read (a listed one); null when none waits. */
   waitingPhaseOf(trigger: ReleasePipelineTrigger): Promise<string | null>;
@@ -45,6 +49,15 @@ function summarize(trigger: ReleasePipelineTrigger, waitingPhaseID: string | nul
   };
 }
 
+/** A read started early, whose failure waits to be looked at (no unhandled rejection meanwhile). */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
 /** Reads triggers with their waiting phase; each pipeline is read once per few minutes. */
 export function createTriggerReader(statsig: StatsigConsoleClient, now = Date.now): TriggerReader {
   const pipelines = new Map<string, { pipeline: ReleasePipeline; readAtMs: number }>();
@@ -57,13 +70,19 @@ export function createTriggerReader(statsig: StatsigConsoleClient, now = Date.no
     return pipeline;
   }
 
-  async function readTrigger(triggerID: string, announcedPhaseID?: string) {
+  async function readTrigger(triggerID: string, announcedPhaseID?: string, pipelineID?: string) {
+    const early = pipelineID === undefined ? undefined : settled(pipelineOf(pipelineID));
     const trigger = await statsig.getTrigger(triggerID, cancellation());
     // Only a waiting trigger needs the pipeline: whatever else it is, no phase waits.
-    const waiting =
-      trigger.status === 'WAITING_FOR_REVIEW'
-        ? waitingPhase(trigger, await pipelineOf(trigger.releasePipelineID), announcedPhaseID)
-        : { phaseID: null };
+    let waiting: { phaseID: string | null } = { phaseID: null };
+    if (trigger.status === 'WAITING_FOR_REVIEW') {
+      const read =
+        early && trigger.releasePipelineID === pipelineID
+          ? await early
+          : await settled(pipelineOf(trigger.releasePipelineID));
+      if (!read.ok) throw read.error;
+      waiting = waitingPhase(trigger, read.value, announcedPhaseID);
+    }
     return { trigger, state: summarize(trigger, waiting.phaseID) };
   }
 
@@ -77,6 +96,14 @@ export function createTriggerReader(statsig: StatsigConsoleClient, now = Date.no
       return (await readTrigger(triggerID, announcedPhaseID)).state;
     },
   };
+}
+
+function entityOf(
+  gateID: string | null | undefined,
+  configID: string | null | undefined,
+): { kind: 'gate' | 'dynamic_config'; id: string } | undefined {
+  if (gateID) return { kind: 'gate', id: gateID };
+  return configID ? { kind: 'dynamic_config', id: configID } : undefined;
 }
 
 /**
@@ -100,25 +127,31 @@ export function createStatsigReads(
 
     async loadReviewTarget(request: ReviewRequest) {
       try {
-        const { trigger, state } = await triggers.readTrigger(request.triggerID, request.phaseID);
-        // The trigger is the source of truth for what it releases; the webhook's IDs are hints.
-        const gateID = trigger.gateID || request.gateID;
-        const configID = trigger.dynamicConfigID || request.dynamicConfigID;
-        const entity = gateID
-          ? { kind: 'gate' as const, id: gateID }
-          : configID
-            ? { kind: 'dynamic_config' as const, id: configID }
-            : undefined;
+        // The webhook names the entity: its read starts beside the trigger's, and is used when the
+        // trigger (the source of truth for what it releases) names the same one.
+        const hinted = entityOf(request.gateID, request.dynamicConfigID);
+        const early = hinted && settled(statsig.getEntity(hinted.kind, hinted.id, cancellation()));
+        const { trigger, state } = await triggers.readTrigger(
+          request.triggerID,
+          request.phaseID,
+          request.releasePipelineID,
+        );
+        const entity = entityOf(
+          trigger.gateID || request.gateID,
+          trigger.dynamicConfigID || request.dynamicConfigID,
+        );
         if (!entity) {
           throw ApplicationFailure.nonRetryable(
             `Trigger ${trigger.id} names neither a gate nor a dynamic config`,
             FAILURE.triggerHasNoEntity,
           );
         }
-        const target = entityTarget(
-          entity.kind,
-          await statsig.getEntity(entity.kind, entity.id, cancellation()),
-        );
+        const read =
+          early && hinted?.kind === entity.kind && hinted.id === entity.id
+            ? await early
+            : await settled(statsig.getEntity(entity.kind, entity.id, cancellation()));
+        if (!read.ok) throw read.error;
+        const target = entityTarget(entity.kind, read.value);
         const hash = configHash(target);
         return {
           trigger: state,
@@ -132,13 +165,14 @@ export function createStatsigReads(
 
     async reconcileReview(input) {
       try {
+        // Both at once: the entity's read is wasted only when the trigger no longer waits.
+        const entity = settled(statsig.getEntity(input.kind, input.id, cancellation()));
         const trigger = await triggers.triggerState(input.triggerID, input.phaseID);
         if (trigger.status !== 'WAITING_FOR_REVIEW') return { trigger, version: null };
-        const entity = entityTarget(
-          input.kind,
-          await statsig.getEntity(input.kind, input.id, cancellation()),
-        );
-        return { trigger, version: entity.version, configHash: configHash(entity) };
+        const read = await entity;
+        if (!read.ok) throw read.error;
+        const target = entityTarget(input.kind, read.value);
+        return { trigger, version: target.version, configHash: configHash(target) };
       } catch (error) {
         return toFailure(error);
       }

@@ -1,7 +1,7 @@
 // `npm run bench:load`: rollout-gate under a burst of reviews, against plain Temporal doing the same
 // amount of workflow work, on one embedded dev server (SQLite, as `npm start` runs it).
 //   1. Sequential: 20 reviews one after another (no-op benchmark): webhook-to-approve latency,
-//      against 20 baseline workflows executed one after another.
+//      against 20 plain workflows of read, measure and write, alternating (bench/sequential.ts).
 //   2. Burst, Statsig write limit lifted: N review webhooks at a fixed concurrency, against N
 //      baseline workflows started directly by a client at the same concurrency. This isolates what
 //      rollout-gate costs on top of Temporal.
@@ -9,7 +9,8 @@
 //      a real project sees, where Statsig's write limits, not rollout-gate, set the pace. Its writes
 //      are counted in the busiest 10 s and 15 min, against Statsig's ~100 and 900 (or 1,800).
 // Flags: --reviews N (default 1000), --concurrency C (default 50), --sequential K (default 20),
-// --shipped-reviews M (default 200: at 0.8 writes a second, 1,000 would take 21 minutes).
+// --shipped-reviews M (default 200: at 0.8 writes a second, 1,000 would take 21 minutes),
+// --only sequential (the first comparison alone).
 // Each phase uses fresh receiver and worker processes (bench/stack.ts), so peak RSS is per phase.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,7 +19,8 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { RecordedCall } from '../src/sandbox/app';
 import { createClient } from '../src/temporal/connection';
-import { fmt, machine, median, quantile, table, writeResults } from './report';
+import { fmt, machine, quantile, table, writeResults } from './report';
+import { sequentialComparison, sequentialSection } from './sequential';
 import {
   type BenchStack,
   type Delivery,
@@ -299,12 +301,16 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '50' },
       sequential: { type: 'string', default: '20' },
       'shipped-reviews': { type: 'string', default: '200' },
+      only: { type: 'string' },
     },
   });
   const shippedReviews = Number(values['shipped-reviews']);
   const reviews = Number(values.reviews);
   const concurrency = Number(values.concurrency);
   const sequential = Number(values.sequential);
+  // `--only sequential` runs the one-at-a-time comparison alone (a minute, not half an hour).
+  const only = values.only;
+  if (only !== undefined && only !== 'sequential') throw new Error('--only takes: sequential');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollout-gate-bench-'));
   const devServer = await startBenchDevServer(path.join(dataDir, 'temporal.sqlite'));
   const address = devServer.address;
@@ -320,43 +326,34 @@ async function main(): Promise<void> {
   const client = createClient({ address, namespace: 'default' });
   const stacks: BenchStack[] = [];
   try {
-    // 1. Sequential, at the shipped write limit.
-    const sequentialStack = await startBenchStack({
-      temporalAddress: address,
-      entities: sequential,
+    // 1. Sequential: webhook → approve against the plain workflow of the irreducible activities.
+    const sequentialResult = await sequentialComparison({
+      address,
+      client,
+      plainQueue: baselineQueue,
+      count: sequential,
+      say,
     });
-    stacks.push(sequentialStack);
-    const { client: reviewClient } = sequentialStack;
-    const reviewLatencies: number[] = [];
-    let activityCount = 0;
-    for (const trigger of sequentialStack.release(sequential)) {
-      const delivery = await sequentialStack.deliver(trigger);
-      await reviewClient.workflow.getHandle(delivery.workflowId).result();
-      const approve = sequentialStack.sandbox.sandbox.calls.find(
-        (call) => isApprove(call) && triggerOf(call) === trigger.id,
-      );
-      reviewLatencies.push((approve?.timeMs ?? Number.NaN) - delivery.sentAtMs);
-      if (activityCount === 0) {
-        const history = await reviewClient.workflow.getHandle(delivery.workflowId).fetchHistory();
-        activityCount = (history.events ?? []).filter(
-          (event) => event.activityTaskScheduledEventAttributes != null,
-        ).length;
-      }
+    await writeResults(
+      'load-sequential',
+      [
+        '## Load, one review at a time (`npm run bench:load`)',
+        '',
+        `- Date: ${new Date().toISOString()}`,
+        `- Machine: ${machine()}`,
+        `- Command: \`npm run bench:load\` (\`tsx bench/load.ts --sequential ${sequential}${only ? ` --only ${only}` : ''}\`)`,
+        '- Setup: as below (SQLite dev server, receiver and worker processes, no-op gate); the plain workflow (bench/baseline/) runs read, measure and write as three no-op activities on its own worker process against the same server. "webhook → approve": from sending the signed webhook to the sandbox receiving the approve call; "start → write": from the start call to the third activity running.',
+        '',
+        sequentialSection(sequentialResult),
+      ].join('\n'),
+    );
+    if (only === 'sequential') {
+      say('results written to bench/RESULTS.md');
+      return;
     }
-    await sequentialStack.stop();
-    stacks.pop();
-    const baselineLatencies: number[] = [];
-    for (let index = 0; index < sequential; index += 1) {
-      const at = performance.now();
-      await client.workflow.execute('baselineReview', {
-        taskQueue: baselineQueue,
-        workflowId: `baseline-seq-${baselineQueue}-${index}`,
-        args: [activityCount],
-      });
-      baselineLatencies.push(performance.now() - at);
-    }
-    say(
-      `sequential: review median ${fmt(median(reviewLatencies), 0)} ms, baseline ${fmt(median(baselineLatencies), 0)} ms`,
+    const activityCount = Object.values(sequentialResult.history.activities).reduce(
+      (sum, n) => sum + n,
+      0,
     );
 
     // 2. Bursts with the write limit lifted (one worker, then two), against the baseline burst.
@@ -407,7 +404,7 @@ async function main(): Promise<void> {
       `- Setup: one \`temporal server start-dev\` with SQLite (as \`npm start\` runs it); rollout-gate's receiver and worker each in its own process (\`rollout-gate receiver\`, \`rollout-gate worker\`, fresh for each run), the Statsig sandbox and the load in the bench process; gate: one no-op benchmark (bench/fixtures/noop-gate.mjs). A review runs ${activityCount} activities; the baseline workflow (bench/baseline/) runs as many no-op activities, started directly with \`client.workflow.start\` from the same process at the same concurrency, on a worker process with the same activity concurrency (50).`,
       `- "decision": for rollout-gate, from sending the webhook to Statsig receiving the approve call; for the baseline, from the start call to the workflow's close. "decided/s": reviews from the first send to the last workflow close. "ack": the receiver's 2xx answer (baseline: the start call). RSS: peak resident set (VmHWM) of the process.`,
       '',
-      `Sequential (issue #2's figure): webhook → approve, median of ${sequential}: **${fmt(median(reviewLatencies), 0)} ms** (min ${fmt(Math.min(...reviewLatencies), 0)}, max ${fmt(Math.max(...reviewLatencies), 0)}); the baseline workflow one at a time: median ${fmt(median(baselineLatencies), 0)} ms.`,
+      'One review at a time: see the section above.',
       '',
       `Burst of ${reviews}, ${concurrency} webhooks in flight:`,
       '',

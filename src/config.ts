@@ -197,6 +197,11 @@ export const configSchema = z.object({
       }
       return ms;
     }),
+  /**
+   * Benchmark runs measured this recently are reused by later reviews of the same snapshot, benchmark
+   * and gate version (the run cache, in GATE_REPORTS_DIR); `off` measures every run.
+   */
+  GATE_CACHE_MAX_AGE: durationSetting('7d', { off: true, minMs: 1_000 }),
   /** Where GATE_REPORTS_DIR is served over HTTP: pre-commit answers and notifications link reports under it. */
   GATE_REPORTS_URL: optionalString.pipe(z.url().optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

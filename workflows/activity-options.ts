@@ -1,6 +1,11 @@
 // Every way the review calls activities, in one place: timeouts, retries and task queues per kind of
 // work. Changing one changes what running reviews do on their next attempt, so each says why.
-import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { errorMessage } from '../src/error-message';
 import type { RunRole } from '../src/gate/types';
 import type { PlannedBenchmark } from '../src/gate/wire';
@@ -26,8 +31,9 @@ export const statsigReads = proxyActivities<ReviewActivities>({
 });
 
 /**
- * Planning is quick and in memory, but it is an ordinary activity (the gate config lives on the
- * worker, not in the workflow): a short timeout lets a dead worker's attempt be retried soon.
+ * Planning is quick and in memory (the gate config lives on the worker, not in the workflow). Reviews
+ * recorded before local steps plan, and judge, with these ordinary activities: a short timeout lets a
+ * dead worker's attempt be retried soon.
  */
 export const planning = proxyActivities<ReviewActivities>({
   startToCloseTimeout: '10s',
@@ -42,6 +48,27 @@ export const judging = proxyActivities<ReviewActivities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '1m',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * The same steps as local activities, run by the worker that runs the review's workflow task: no
+ * server round trip each (workflows/local-steps.ts says when). One attempt each: a local step that
+ * fails hands over to its ordinary activity above, which retries where the Temporal UI, the stuck
+ * reviews and the failure notifications see it, as before.
+ */
+const localAttempt = { maximumAttempts: 1 };
+export const localPlanning = proxyLocalActivities<ReviewActivities>({
+  startToCloseTimeout: '10s',
+  retry: localAttempt,
+});
+export const localJudging = proxyLocalActivities<ReviewActivities>({
+  startToCloseTimeout: '1m',
+  retry: localAttempt,
+});
+/** Two Statsig reads at once, each bounded by STATSIG_TIMEOUT_MS (10 s by default). */
+export const localReads = proxyLocalActivities<ReviewActivities>({
+  startToCloseTimeout: '30s',
+  retry: localAttempt,
 });
 
 const writeRetry = {

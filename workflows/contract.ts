@@ -11,6 +11,8 @@ import type {
   CriterionResult,
   Judgement,
   ResolvedPolicy,
+  ReusedRun,
+  ReviewEvaluation,
   ReviewPlan,
   RunCounts,
   RunRecord,
@@ -111,34 +113,7 @@ export interface TargetSummary {
   configHash?: string;
 }
 
-/** Some cases of a kind (flaky, regressed, improved) across a review's datasets; the report has all. */
-export interface CaseListSummary {
-  count: number;
-  cases: Array<{
-    suite: string;
-    benchmark: string;
-    id: string;
-    candidate: { runs: number; passed: number };
-    baseline: { runs: number; passed: number };
-  }>;
-}
-
-/** Where the review's evidence is stored and what identifies it; kept small for the workflow result. */
-export interface ReviewEvaluation {
-  /** report.json (every measurement) and report.md (the readable summary). */
-  report: { json: string; markdown: string };
-  gateVersion: string;
-  /** sha256 of the value and rules under review. */
-  configHash: string;
-  baseline: BaselineStatus & { configHash?: string };
-  /** 1, plus each time more runs were added to settle an inconclusive verdict. */
-  samplingRounds: number;
-  runs: number;
-  skippedSuites: string[];
-  flaky: CaseListSummary;
-  regressions: CaseListSummary;
-  improvements: CaseListSummary;
-}
+export type { CaseListSummary, ReviewEvaluation } from '../src/gate/wire'; // beside RunRecord
 
 export interface ReviewReport {
   request: ReviewRequest;
@@ -323,6 +298,8 @@ export interface RunBenchmarkResult {
   ref: string;
   sampleCount: number;
   caseCount: number;
+  /** Set when the run came from the run cache: where and when it was measured. */
+  reused?: ReusedRun;
 }
 
 export interface EvaluateReviewInput extends VersionFields {

@@ -6,9 +6,10 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
 } from '@temporalio/workflow';
 import type { PlannedBenchmark, ReviewPlan, RunRecord } from '../src/gate/wire';
-import { benchmarkRunActivities, failureMessage, judging } from './activity-options';
+import { benchmarkRunActivities, failureMessage } from './activity-options';
 import {
   type BaselineResult,
   type EvaluateReviewResult,
@@ -18,6 +19,7 @@ import {
   type VersionFields,
   versionOf,
 } from './contract';
+import { evaluateReview, judgedInMemory, LOCAL_STEPS_PATCH, type Reconciled } from './local-steps';
 import { outcomeOf, type RunRequest, runRequests } from './runs';
 import type { MeasuringState } from './state';
 
@@ -61,7 +63,8 @@ export async function measureAndEvaluate(
   plan: ReviewPlan,
   baseline: BaselineResult,
   current: Pick<LoadedTarget, 'target'>,
-): Promise<Evaluated | 'decided'> {
+  reconcile?: () => Promise<Reconciled>,
+): Promise<(Evaluated & { reconciled?: Reconciled }) | 'decided'> {
   const { progress } = state;
   const withBaseline = versionOf(baseline) !== undefined;
   const measurement: Measurement = { state, plan, baseline, target: passOn(current), runs: [] };
@@ -80,7 +83,14 @@ export async function measureAndEvaluate(
     if (finished === 'decided') return 'decided';
 
     progress.stage = 'evaluate';
-    const evaluated = await evaluateRuns(measurement, samplingRounds);
+    // A judging no round can follow is the last: the reads that reconcile with Statsig go beside
+    // it (local steps, new histories only), not after it.
+    const last = reconcile && atLastLook(plan, runs) && patched(LOCAL_STEPS_PATCH);
+    const [evaluated, reconciled] = await Promise.all([
+      evaluateRuns(measurement, samplingRounds),
+      last ? reconcile() : undefined,
+    ]);
+    if (reconciled) return { ...evaluated, reconciled };
     if (evaluated.judgement.verdict !== 'inconclusive' || state.override) return evaluated;
     requests = evaluated.moreSamples.flatMap(({ suite, benchmark }) => {
       const planned = plan.benchmarks.find(
@@ -97,21 +107,37 @@ export async function measureAndEvaluate(
   }
 }
 
+/** Whether every benchmark has had its last repeat: no sampling round can follow this judging. */
+function atLastLook(plan: ReviewPlan, runs: readonly RunRecord[]): boolean {
+  return plan.benchmarks.every(
+    (planned) =>
+      runs.filter(
+        (run) =>
+          run.suite === planned.suite &&
+          run.benchmark === planned.benchmark &&
+          run.role === 'candidate',
+      ).length >= planned.maxRepeats,
+  );
+}
+
 /** Judging failed after its retries: the review cannot pass, so a person decides. */
 async function evaluateRuns(measurement: Measurement, samplingRounds: number): Promise<Evaluated> {
   const { state, plan, baseline, target, runs, judged } = measurement;
   try {
     // Histories recorded before judged runs were stored have no reference: all runs are sent.
-    const { judgedRuns, ...evaluated } = await judging.evaluateReview({
-      request: state.request,
-      plan,
-      ...target,
-      baseline,
-      runs: judged ? runs.slice(judged.count) : runs,
-      ...(judged ? { earlierRuns: judged.ref } : {}),
-      onError: plan.policy.onError,
-      samplingRounds,
-    });
+    const { judgedRuns, ...evaluated } = await evaluateReview(
+      {
+        request: state.request,
+        plan,
+        ...target,
+        baseline,
+        runs: judged ? runs.slice(judged.count) : runs,
+        ...(judged ? { earlierRuns: judged.ref } : {}),
+        onError: plan.policy.onError,
+        samplingRounds,
+      },
+      judgedInMemory(runs),
+    );
     measurement.judged = judgedRuns ? { ref: judgedRuns, count: runs.length } : undefined;
     return evaluated;
   } catch (error) {

@@ -14,7 +14,6 @@ import {
 import type { ResolvedPolicy, ReviewPlan } from '../src/gate/wire';
 import {
   failureMessage,
-  planning,
   recording,
   statsigReads,
   statsigWriteActivities,
@@ -36,6 +35,7 @@ import {
   waitsForReview,
 } from './contract';
 import { actionOf, changing, type Decision, decide, supersededReason } from './decide';
+import { planReview, reconcileReview } from './local-steps';
 import { measureAndEvaluate, passOn } from './measure';
 import { notify, notifyFailure } from './notify';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
@@ -81,7 +81,7 @@ async function review(
   if (!waitsForReview(loaded.trigger, request.phaseID)) return superseded(state, loaded.trigger);
 
   state.progress.stage = 'plan';
-  const plan: ReviewPlan = await planning.planReview({
+  const plan: ReviewPlan = await planReview({
     ...passOn(loaded),
     releasePipelineID: loaded.trigger.releasePipelineID,
   });
@@ -102,19 +102,21 @@ async function review(
     state.progress.stage = 'run benchmarks';
     state.progress.judgement = undefined;
     state.progress.evaluation = undefined;
-    const evaluated = await measureAndEvaluate(state, plan, baseline, loaded);
+    const target = state.target as TargetSummary;
+    const reconcile = () =>
+      reconcileReview({
+        triggerID: request.triggerID,
+        phaseID: request.phaseID,
+        kind: target.kind,
+        id: target.id,
+      });
+    const evaluated = await measureAndEvaluate(state, plan, baseline, loaded, reconcile);
     if (evaluated === 'decided') break;
     state.progress.judgement = evaluated.judgement;
     state.progress.evaluation = evaluated.evaluation;
 
     state.progress.stage = 'reconcile';
-    const target = state.target as TargetSummary;
-    const { trigger, version, configHash } = await statsigReads.reconcileReview({
-      triggerID: request.triggerID,
-      phaseID: request.phaseID,
-      kind: target.kind,
-      id: target.id,
-    });
+    const { trigger, version, configHash } = evaluated.reconciled ?? (await reconcile());
     if (!waitsForReview(trigger, request.phaseID)) return superseded(state, trigger);
     // Statsig's version number tells a new save apart; without one, the content hash does.
     const unchanged =

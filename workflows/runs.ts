@@ -18,16 +18,25 @@ export function outcomeOf(planned: PlannedBenchmark, runs: readonly RunRecord[])
   );
   const count = (role: RunRole, status: RunRecord['status']) =>
     own.filter((run) => run.role === role && run.status === status).length;
-  const counts: RunCounts = {
-    candidate: { completed: count('candidate', 'completed'), errored: count('candidate', 'error') },
-    baseline: { completed: count('baseline', 'completed'), errored: count('baseline', 'error') },
+  const side = (role: RunRole): RunCounts['candidate'] => {
+    const reused = own.filter(
+      (run) => run.role === role && run.status === 'completed' && run.reused,
+    ).length;
+    return {
+      completed: count(role, 'completed'),
+      errored: count(role, 'error'),
+      ...(reused > 0 ? { reused } : {}),
+    };
   };
+  const counts: RunCounts = { candidate: side('candidate'), baseline: side('baseline') };
   const completed = own.filter(
     (run): run is Extract<RunRecord, { status: 'completed' }> =>
       run.role === 'candidate' && run.status === 'completed',
   );
   const { suite, benchmark } = planned;
-  const extra = runsMoreThanOnce(planned) ? { runs: counts } : {};
+  // A benchmark run once shows counts too when that run was reused: people see it was not measured.
+  const anyReused = own.some((run) => run.status === 'completed' && run.reused);
+  const extra = runsMoreThanOnce(planned) || anyReused ? { runs: counts } : {};
   if (completed.length === 0) {
     const failed = own.find((run) => run.role === 'candidate' && run.status === 'error');
     const error = failed?.status === 'error' ? failed.error : 'no run completed';

@@ -1,6 +1,7 @@
 export const baselineActivities = {
-  async noop(index: number): Promise<number> {
-    return index;
+  /** Does nothing; answers when it ran (ms), so a run can be timed to its last activity. */
+  async noop(_index: number): Promise<number> {
+    return Date.now();
   },
 };
 

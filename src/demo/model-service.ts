@@ -7,6 +7,8 @@ import { complete, type PromptConfig } from './local-model';
 
 export interface ModelService {
   url: string;
+  /** Completions answered so far (bench:pipeline counts model calls with it). */
+  completions(): number;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ function configFrom(query: URLSearchParams): PromptConfig {
 export async function startModelService(
   options: { port?: number; host?: string } = {},
 ): Promise<ModelService> {
+  let completions = 0;
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const answer = (status: number, body: unknown) => {
@@ -40,6 +43,7 @@ export async function startModelService(
       answer(400, { error: (error as Error).message });
       return;
     }
+    completions += 1;
     void sleep(completion.latencyMs).then(() => answer(200, completion));
   });
   await new Promise<void>((resolve) =>
@@ -49,6 +53,7 @@ export async function startModelService(
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    completions: () => completions,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -37,9 +37,17 @@ function describeReport(report: ReviewReport): string[] {
   const lines: string[] = [];
   const baseline = report.evaluation?.baseline;
   if (baseline) {
+    // Its runs may come from the run cache: an earlier review measured the same released version.
+    const reused = report.benchmarks.some((outcome) => (outcome.runs?.baseline.reused ?? 0) > 0);
+    const where = reused ? 'runs reused from an earlier review' : 'measured in the same review';
     lines.push(
-      `   baseline: ${baseline.reason !== undefined ? `none (${baseline.reason})` : `${versionText(baseline.version)}, measured in the same review`}`,
+      `   baseline: ${baseline.reason !== undefined ? `none (${baseline.reason})` : `${versionText(baseline.version)}, ${where}`}`,
     );
+  }
+  const reused = report.evaluation?.reused;
+  if (reused) {
+    const from = reused.from.map((source) => source.workflowId).join(', ');
+    lines.push(`   reused: ${reused.runs} run(s) from the run cache, measured by ${from}`);
   }
   for (const suite of report.suites ?? []) {
     lines.push(`   ${MARK[suite.verdict]} suite ${suite.suite}: ${suite.reason}`);

@@ -45,6 +45,21 @@ export function gateVersionOf(gate: GateDefinition): string {
   return version;
 }
 
+const hashedBenchmarks = new WeakMap<BenchmarkDefinition, string>();
+
+/**
+ * A benchmark's own version for the run cache: the hash of its definition (its `run` code, its
+ * kind's options, its limits). Code it imports from elsewhere is not in it: the gate's version is.
+ */
+export function benchmarkVersionOf(benchmark: BenchmarkDefinition): string {
+  let version = hashedBenchmarks.get(benchmark);
+  if (version === undefined) {
+    version = contentHash(benchmark);
+    hashedBenchmarks.set(benchmark, version);
+  }
+  return version;
+}
+
 /** Whether a suite's `targets` select this review. */
 function selects(
   suite: SuiteDefinition,
@@ -123,7 +138,11 @@ export function findBenchmark(
   suiteName: string,
   benchmarkName: string,
 ): BenchmarkDefinition | undefined {
-  return gate.suites
-    .find((suite) => suite.name === suiteName)
-    ?.benchmarks.find((benchmark) => benchmark.name === benchmarkName);
+  return findSuite(gate, suiteName)?.benchmarks.find(
+    (benchmark) => benchmark.name === benchmarkName,
+  );
+}
+
+export function findSuite(gate: GateDefinition, suiteName: string): SuiteDefinition | undefined {
+  return gate.suites.find((suite) => suite.name === suiteName);
 }

@@ -198,6 +198,7 @@ const suiteSchema = z.object({
     .optional(),
   passScore: z.number().min(0).max(100).optional(),
   onFail: killSwitchSchema.optional(),
+  fresh: z.boolean().optional(),
 });
 
 export const gateConfigSchema = z.object({

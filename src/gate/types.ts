@@ -198,7 +198,11 @@ export interface BenchmarkContext {
   role: RunRole;
   /** 0-based repeat index; the candidate and baseline runs of one repeat share it. */
   repeat: number;
-  /** A seed for any randomness, the same for the candidate and baseline runs of one repeat. */
+  /**
+   * A seed for any randomness: the same for the candidate and baseline runs of one repeat, and in
+   * every review (it follows the suite, benchmark and repeat), so a run taken from the run cache
+   * drew what this review's own run would have.
+   */
   seed: number;
   /** Tells Temporal the benchmark is alive; progress shows in the UI's pending activity. */
   heartbeat(progress?: unknown): void;
@@ -296,6 +300,11 @@ export interface SuiteDefinition {
   passScore?: number;
   /** Overrides the policy's onFail when this suite fails; the strongest action among failing suites wins. */
   onFail?: KillSwitch;
+  /**
+   * Measure every run anew: never take one from the run cache (GATE_CACHE_MAX_AGE), e.g. latency
+   * of a live service whose speed drifts over hours. Default false.
+   */
+  fresh?: boolean;
 }
 
 export interface PolicyOverride {

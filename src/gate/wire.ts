@@ -78,6 +78,17 @@ export interface RunKey {
 /** A run that threw or timed out: the same in the workflow's record and in the judge's input. */
 export type FailedRun = RunKey & { status: 'error'; error: string };
 
+/**
+ * Where a run served from the run cache was measured: the review that ran the benchmark (its
+ * workflow ID names the trigger and phase) and when. Reused, a run is not measured again.
+ */
+export interface ReusedRun {
+  workflowId: string;
+  runId: string;
+  /** When the run that measured it ended (ISO 8601). */
+  measuredAt: string;
+}
+
 /** What the workflow keeps of one run: small numbers and a reference to the stored output. */
 export type RunRecord =
   | (RunKey & {
@@ -88,6 +99,8 @@ export type RunRecord =
       ref: string;
       sampleCount: number;
       caseCount: number;
+      /** Set when the run came from the run cache instead of being measured by this review. */
+      reused?: ReusedRun;
     })
   | FailedRun;
 
@@ -103,9 +116,10 @@ export type BenchmarkOutcome =
     }
   | { suite: string; benchmark: string; status: 'error'; error: string; runs?: RunCounts };
 
+/** Runs per side; `reused` (when any) counts the completed ones served from the run cache. */
 export interface RunCounts {
-  candidate: { completed: number; errored: number };
-  baseline: { completed: number; errored: number };
+  candidate: { completed: number; errored: number; reused?: number };
+  baseline: { completed: number; errored: number; reused?: number };
 }
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
@@ -210,4 +224,41 @@ export type BaselineStatus =
 /** Whether a baseline was found (a versionless one included). */
 export function hasBaseline(status: BaselineStatus): boolean {
   return status.reason === undefined;
+}
+
+/** Some cases of a kind (flaky, regressed, improved) across a review's datasets; the report has all. */
+export interface CaseListSummary {
+  count: number;
+  cases: Array<{
+    suite: string;
+    benchmark: string;
+    id: string;
+    candidate: { runs: number; passed: number };
+    baseline: { runs: number; passed: number };
+  }>;
+}
+
+/** The runs a review took from the run cache, by the review that measured them. */
+export interface ReusedRunsSummary {
+  runs: number;
+  from: Array<{ workflowId: string; runId: string; runs: number }>;
+}
+
+/** Where the review's evidence is stored and what identifies it; kept small for the workflow result. */
+export interface ReviewEvaluation {
+  /** report.json (every measurement) and report.md (the readable summary). */
+  report: { json: string; markdown: string };
+  gateVersion: string;
+  /** sha256 of the value and rules under review. */
+  configHash: string;
+  baseline: BaselineStatus & { configHash?: string };
+  /** 1, plus each time more runs were added to settle an inconclusive verdict. */
+  samplingRounds: number;
+  runs: number;
+  /** Present when some runs came from the run cache (report.json says which, run by run). */
+  reused?: ReusedRunsSummary;
+  skippedSuites: string[];
+  flaky: CaseListSummary;
+  regressions: CaseListSummary;
+  improvements: CaseListSummary;
 }

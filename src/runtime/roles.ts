@@ -144,6 +144,9 @@ export async function startWorkerRole(
         ...(config.GATE_REPORTS_URL ? { reportsUrl: config.GATE_REPORTS_URL } : {}),
       },
       stuckAfterMs: config.REVIEW_STUCK_AFTER,
+      ...(config.GATE_CACHE_MAX_AGE === undefined
+        ? {}
+        : { runCache: { maxAgeMs: config.GATE_CACHE_MAX_AGE } }),
     },
     workflows: { workflowsPath: require.resolve('../../workflows') },
     statsigWritesPerSecond: statsigWriteRate(config),

@@ -122,6 +122,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...valid, TRUST_PROXY: 'the proxy' })).toThrow(/TRUST_PROXY/);
   });
 
+  it('reuses benchmark runs for 7 days unless GATE_CACHE_MAX_AGE says otherwise or off', () => {
+    expect(loadConfig(valid).GATE_CACHE_MAX_AGE).toBe(7 * 86_400_000);
+    expect(loadConfig({ ...valid, GATE_CACHE_MAX_AGE: '12h' }).GATE_CACHE_MAX_AGE).toBe(43_200_000);
+    expect(loadConfig({ ...valid, GATE_CACHE_MAX_AGE: 'off' }).GATE_CACHE_MAX_AGE).toBeUndefined();
+    expect(() => loadConfig({ ...valid, GATE_CACHE_MAX_AGE: 'a week' })).toThrow(
+      /GATE_CACHE_MAX_AGE must be a duration/,
+    );
+  });
+
   it('reads retention as durations and sizes, off when unset', () => {
     const config = loadConfig({
       ...valid,

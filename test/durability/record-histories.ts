@@ -3,6 +3,9 @@
 // test/fixtures/histories/. test/durability/replay.test.ts replays them against the current workflow
 // code, so a change that would break reviews already running in production fails the suite.
 // Re-record (and commit the files) when a change to the workflow is meant to alter its histories.
+// `npx tsx test/durability/record-histories.ts <name> …` (then `npx biome format --write
+// test/fixtures/histories`) records only the named scenarios and keeps the other files: a change
+// behind patched() adds histories of its new path beside those recorded before it.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -81,6 +84,17 @@ const SCENARIOS: Record<string, Scenario> = {
     });
     return startReview(stack, trigger);
   },
+  // Recorded after local steps (patched 'local-steps'): planning, judging and reconciling locally.
+  async 'local-steps-approve'(stack) {
+    return startReview(stack, releaseConfig(stack.sandbox.sandbox, { quality: 0.9 }));
+  },
+  // The second phase of a release whose first was reviewed: every run taken from the run cache.
+  async 'next-phase-from-cache'(stack) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    await (await startReview(stack, trigger)).result();
+    stack.sandbox.sandbox.advanceTrigger(trigger.id);
+    return startReview(stack, trigger);
+  },
   async 'decision-deadline'(stack, gate) {
     const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
     const configID = trigger.dynamicConfigID ?? '';
@@ -108,11 +122,22 @@ async function main(): Promise<void> {
   }
   // Workers bundle the workflow sources themselves (helpers/temporal.ts) unless a bundle is given.
   const gate = controllableGate({ maxReruns: 1 });
-  const stack = await startStack({ gate: gate.gate, seed: testSeed(), recordResults: true });
+  const stack = await startStack({
+    gate: gate.gate,
+    seed: testSeed(),
+    recordResults: true,
+    runCache: { maxAgeMs: 3_600_000 },
+  });
+  const named = process.argv.slice(2);
+  const unknown = named.filter((name) => !(name in SCENARIOS));
+  if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')}`);
   try {
-    rmSync(HISTORIES_DIR, { recursive: true, force: true });
+    if (named.length === 0) rmSync(HISTORIES_DIR, { recursive: true, force: true });
     mkdirSync(HISTORIES_DIR, { recursive: true });
-    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+    const chosen = Object.entries(SCENARIOS).filter(
+      ([name]) => named.length === 0 || named.includes(name),
+    );
+    for (const [name, scenario] of chosen) {
       const handle = await scenario(stack, gate);
       const report = (await handle.result()) as { outcome: string; action: string };
       const history = await handle.fetchHistory();

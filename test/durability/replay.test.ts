@@ -17,6 +17,10 @@ const SCENARIOS = [
   'decide-reject-mid-run',
   'decision-deadline',
   'inconclusive-then-approve',
+  // Recorded after local steps: planning, judging and reconciling as local activities.
+  'local-steps-approve',
+  // Its runs all taken from the run cache (the first phase's review measured them).
+  'next-phase-from-cache',
   'rerun-on-change',
   'superseded',
 ];

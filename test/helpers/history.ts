@@ -38,3 +38,26 @@ export async function activityAttempts<T = unknown>(
   });
   return { scheduled: scheduled.size, started, results };
 }
+
+/** The local activities a history recorded (their markers), in order, and whether each failed. */
+export async function localActivities(
+  handle: WorkflowHandle,
+): Promise<Array<{ type: string; failed: boolean }>> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return events.flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    const data = marker?.details?.data?.payloads?.[0];
+    if (marker?.markerName !== 'core_local_activity' || !data) return [];
+    const { activity_type } = defaultPayloadConverter.fromPayload<{ activity_type: string }>(data);
+    return [{ type: activity_type, failed: marker.failure != null }];
+  });
+}
+
+/** The activity types a history scheduled on the server, in order. */
+export async function scheduledActivities(handle: WorkflowHandle): Promise<string[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return events.flatMap((event) => {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}

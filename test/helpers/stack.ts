@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { NotifyDependencies } from '../../activities/notify';
 import type { PreCommitLinks } from '../../activities/pre-commit';
 import type { GateDefinition } from '../../src/gate/types';
+import type { WorkerMetrics } from '../../src/metrics/worker';
 import { buildReceiver, type ReceiverOptions } from '../../src/receiver/app';
 import { createReviewStarter } from '../../src/receiver/review-starter';
 import { createRunningReviews } from '../../src/receiver/running-reviews';
@@ -52,8 +53,14 @@ export interface Stack {
     payload: unknown,
     options?: { secret?: string; headers?: Record<string, string> },
   ): Promise<WebhookResponse>;
-  /** Starts a worker; `consoleApiUrl` sends its Statsig calls elsewhere (a proxy in outage tests). */
-  startWorker(gate?: GateDefinition, options?: { consoleApiUrl?: string }): Promise<WorkerHandle>;
+  /**
+   * Starts a worker; `consoleApiUrl` sends its Statsig calls elsewhere (a proxy in outage tests),
+   * `runCache` replaces the stack's run cache setting for this worker.
+   */
+  startWorker(
+    gate?: GateDefinition,
+    options?: { consoleApiUrl?: string; runCache?: StackOptions['runCache'] },
+  ): Promise<WorkerHandle>;
   /** Closes the receiver and starts a fresh one on the same port (a redeploy or a crash). */
   restartReceiver(): Promise<void>;
   /** Closes the receiver: deliveries fail until restartReceiver() (an outage). */
@@ -83,6 +90,10 @@ export interface StackOptions {
   maxConcurrentActivities?: number;
   /** Notification targets and links for the workers; the sandbox's URL is given to build them. */
   notify?: (sandboxUrl: string) => NotifyDependencies;
+  /** The workers' run cache (GATE_CACHE_MAX_AGE); off unless given, so runs are measured. */
+  runCache?: { maxAgeMs: number; now?: () => number };
+  /** Prometheus metrics around the workers' activities, as the worker process keeps them. */
+  workerMetrics?: WorkerMetrics;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -119,7 +130,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   async function startWorker(
     gate: GateDefinition = options.gate,
-    { consoleApiUrl = sandbox.consoleApiUrl }: { consoleApiUrl?: string } = {},
+    {
+      consoleApiUrl = sandbox.consoleApiUrl,
+      runCache = options.runCache,
+    }: { consoleApiUrl?: string; runCache?: StackOptions['runCache'] } = {},
   ): Promise<WorkerHandle> {
     const connection = await NativeConnection.connect({ address });
     const statsig = new StatsigConsoleClient({
@@ -145,9 +159,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         secrets,
         ...(options.links ? { links: options.links } : {}),
         ...(notify ? { notify } : {}),
+        ...(runCache ? { runCache } : {}),
       },
       workflows: workflowBundleOption(),
       client,
+      ...(options.workerMetrics ? { metrics: options.workerMetrics } : {}),
       ...(options.maxConcurrentActivities === undefined
         ? {}
         : { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }),

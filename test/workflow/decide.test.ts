@@ -1,7 +1,13 @@
 // The review's decision and its run bookkeeping as pure functions, without a Temporal server: what a
 // person or a verdict leads to, and what a benchmark's runs add up to in the report.
 import { DEFAULT_POLICY } from '../../src/gate/policy';
-import type { CriterionResult, Judgement, PlannedBenchmark, RunRecord } from '../../src/gate/wire';
+import type {
+  CriterionResult,
+  Judgement,
+  PlannedBenchmark,
+  ReusedRun,
+  RunRecord,
+} from '../../src/gate/wire';
 import { actionOf, decide, killSwitchFor, supersededReason } from '../../workflows/decide';
 import { outcomeOf, runRequests } from '../../workflows/runs';
 
@@ -148,7 +154,12 @@ describe('runs', () => {
     parallelRuns: 2,
     baseline: true,
   };
-  const completed = (role: 'candidate' | 'baseline', repeat: number, score: number): RunRecord => ({
+  const completed = (
+    role: 'candidate' | 'baseline',
+    repeat: number,
+    score: number,
+    extra: { reused?: ReusedRun } = {},
+  ): RunRecord => ({
     suite: 's',
     benchmark: 'b',
     role,
@@ -159,6 +170,7 @@ describe('runs', () => {
     ref: 'r',
     sampleCount: 0,
     caseCount: 0,
+    ...extra,
   });
 
   it('schedules each repeat on both sides when a baseline is measured', () => {
@@ -188,6 +200,25 @@ describe('runs', () => {
       metrics: { score: 0.7 },
       durationMs: 150,
       runs: { candidate: { completed: 2, errored: 0 }, baseline: { completed: 1, errored: 1 } },
+    });
+  });
+
+  it('counts the runs taken from the run cache, even of a benchmark run once', () => {
+    const reused = { workflowId: 'review-t-p10', runId: 'r1', measuredAt: '2026-01-01T00:00:00Z' };
+    const runs: RunRecord[] = [
+      completed('candidate', 0, 0.6, { reused }),
+      completed('candidate', 1, 0.8),
+      completed('baseline', 0, 0.1, { reused }),
+    ];
+    expect(outcomeOf(planned, runs).runs).toEqual({
+      candidate: { completed: 2, errored: 0, reused: 1 },
+      baseline: { completed: 1, errored: 0, reused: 1 },
+    });
+    const once = { ...planned, maxRepeats: 1, repeats: 1, baseline: false };
+    expect(outcomeOf(once, [completed('candidate', 0, 0.6)])).not.toHaveProperty('runs');
+    expect(outcomeOf(once, [completed('candidate', 0, 0.6, { reused })]).runs).toEqual({
+      candidate: { completed: 1, errored: 0, reused: 1 },
+      baseline: { completed: 0, errored: 0 },
     });
   });
 

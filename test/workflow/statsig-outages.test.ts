@@ -6,7 +6,7 @@ import { ActivityFailure } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { controllableGate } from '../helpers/controllable-gate';
 import { qualityGate } from '../helpers/gates';
-import { activityAttempts } from '../helpers/history';
+import { activityAttempts, localActivities } from '../helpers/history';
 import { type OutageProxy, startOutageProxy } from '../helpers/outage-proxy';
 import { eventually, resultOf, startReview, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
@@ -56,9 +56,15 @@ describe('refusals fail at once, clearly, and write nothing', () => {
       details: [{ code: 'STATSIG_UNAUTHORIZED', status: 401 }],
     });
     expect(failure.message).not.toContain('console-revoked-key');
-    // One call, not retried; nothing written; the phase still waits for review in Statsig.
-    expect(stack.sandbox.sandbox.calls.map((call) => `${call.method} ${call.status}`)).toEqual([
-      'GET 401',
+    // One read of the trigger, and of the entity and pipeline the webhook named (read beside it),
+    // none retried; nothing written; the phase still waits for review in Statsig.
+    const calls = stack.sandbox.sandbox.calls.map(
+      (call) => `${call.method} ${call.path.replace('/console/v1', '')} ${call.status}`,
+    );
+    expect(calls.sort()).toEqual([
+      `GET /dynamic_configs/${trigger.dynamicConfigID} 401`,
+      `GET /release_pipeline_triggers/${trigger.id} 401`,
+      `GET /release_pipelines/${trigger.releasePipelineID} 401`,
     ]);
     expect(writesFor(stack, trigger)).toEqual([]);
     expect(stack.sandbox.sandbox.getTrigger(trigger.id)?.status).toBe('WAITING_FOR_REVIEW');
@@ -117,6 +123,8 @@ describe('outages are retried until Statsig answers', () => {
       return activity ?? undefined;
     });
     expect(pending.activityType?.name).toBe('reconcileReview');
+    // Its local attempt failed first, and handed over to the ordinary activity the UI shows.
+    expect(await localActivities(handle)).toContainEqual({ type: 'reconcileReview', failed: true });
     expect(pending.lastFailure?.message).toMatch(
       new RegExp(`Statsig GET /release_pipeline_triggers/${trigger.id} failed: `),
     );

@@ -68,6 +68,20 @@ function caseList(title: string, cases: DatasetAnalysis['flaky'], benchmark: str
   return lines;
 }
 
+/** How many runs came from the run cache, and from which reviews (none: undefined). */
+function reusedFact(runs: readonly RunRecord[]): string | undefined {
+  const sources = new Map<string, number>();
+  for (const run of runs) {
+    if (run.status !== 'completed' || !run.reused) continue;
+    const source = `${run.reused.workflowId} (run ${run.reused.runId})`;
+    sources.set(source, (sources.get(source) ?? 0) + 1);
+  }
+  if (sources.size === 0) return undefined;
+  const count = [...sources.values()].reduce((sum, n) => sum + n, 0);
+  const from = [...sources].map(([source, n]) => `${n} from ${source}`).join('; ');
+  return `${count} of ${runs.length}, taken from the run cache instead of measured: ${from}`;
+}
+
 /** The review's subject, baseline, hashes and decision, as a list of facts. */
 function factLines(report: StoredReport): string[] {
   const { subject } = report;
@@ -91,8 +105,10 @@ function factLines(report: StoredReport): string[] {
     ['Config snapshot hash', report.configHash],
     ['Gate config version', report.gateVersion],
     ['Sampling rounds', String(report.samplingRounds)],
-    ['Generated', report.generatedAt],
   );
+  const reused = reusedFact(report.runs);
+  if (reused) facts.push(['Reused runs', reused]);
+  facts.push(['Generated', report.generatedAt]);
   if (report.decision) {
     const by = report.decision.override
       ? `, ${report.decision.override.decision} by ${report.decision.override.actor}`
@@ -147,11 +163,13 @@ export function suiteAndCriteriaLines({ judgement }: StoredReport): string[] {
 
 /** Every run and what it measured, as a table. */
 export function runLines(report: StoredReport): string[] {
+  // When runs came from the run cache, a column names the review that measured each.
+  const reused = report.runs.some((run) => run.status === 'completed' && run.reused);
   const lines = [
     '## Runs',
     '',
-    '| suite | benchmark | side | repeat | result |',
-    '| --- | --- | --- | --- | --- |',
+    `| suite | benchmark | side | repeat | result |${reused ? ' measured by |' : ''}`,
+    `| --- | --- | --- | --- | --- |${reused ? ' --- |' : ''}`,
   ];
   const order = (run: RunRecord) =>
     `${run.suite}\u0000${run.benchmark}\u0000${run.role === 'candidate' ? 0 : 1}\u0000${String(run.repeat).padStart(6, '0')}`;
@@ -163,8 +181,12 @@ export function runLines(report: StoredReport): string[] {
             .map(([name, value]) => `${name}=${formatNumber(value)}`)
             .join(', ')} (${run.durationMs} ms)`
         : `error: ${run.error}`;
+    const measuredBy =
+      run.status === 'completed' && run.reused
+        ? `${run.reused.workflowId} at ${run.reused.measuredAt} (reused)`
+        : 'this review';
     lines.push(
-      `| ${cell(run.suite)} | ${cell(run.benchmark)} | ${run.role} | ${run.repeat} | ${cell(result)} |`,
+      `| ${cell(run.suite)} | ${cell(run.benchmark)} | ${run.role} | ${run.repeat} | ${cell(result)} |${reused ? ` ${cell(measuredBy)} |` : ''}`,
     );
   }
   return lines;

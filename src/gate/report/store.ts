@@ -4,7 +4,7 @@
 // reads, runs and evaluation may land on different workers.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorCode } from '../../error-message';
@@ -73,7 +73,7 @@ export function segment(name: string): string {
 }
 
 /** Written whole or not at all: a worker killed mid-write leaves no half file for a retry to read. */
-async function writeAtomically(file: string, content: string): Promise<void> {
+export async function writeAtomically(file: string, content: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temporary, content);
@@ -104,16 +104,42 @@ export class ReportStore {
     return path.join(this.dir, segment(key.workflowId), segment(key.runId));
   }
 
-  /** Stores one run's full output; returns the reference the workflow keeps (relative to the store). */
-  async writeRun(key: StoredRunKey, output: BenchmarkOutput): Promise<string> {
-    const file = path.join(
+  private runFile(key: StoredRunKey): string {
+    return path.join(
       this.reviewDir(key),
       `round-${key.round}`,
       segment(key.suite),
       segment(key.benchmark),
       `${key.role}-${key.repeat}.json`,
     );
+  }
+
+  /** Stores one run's full output; returns the reference the workflow keeps (relative to the store). */
+  async writeRun(key: StoredRunKey, output: BenchmarkOutput): Promise<string> {
+    const file = this.runFile(key);
     await writeAtomically(file, JSON.stringify(output));
+    return path.relative(this.dir, file);
+  }
+
+  /**
+   * Files another review's stored run output as this review's run `key` (a run reused from the run
+   * cache): a hard link, or a copy where the store cannot link, so the review keeps its evidence
+   * when the review that measured it is pruned. Returns the new reference.
+   */
+  async adoptRun(ref: string, key: StoredRunKey): Promise<string> {
+    const source = this.inside(ref, 'run output');
+    const file = this.runFile(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await link(source, temporary).catch(() => copyFile(source, temporary));
+      await rename(temporary, file);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw new ReportStoreError(
+        `run output ${ref} is not in ${this.dir} (${errorCode(error)}); it may have been pruned`,
+      );
+    }
     return path.relative(this.dir, file);
   }
 
@@ -139,12 +165,17 @@ export class ReportStore {
     return (await this.readStored(ref, 'judged run list')) as RunRecord[];
   }
 
-  /** A file a reference names, which must lie inside the store. */
-  private async readStored(ref: string, what: string): Promise<unknown> {
+  /** The file a reference names, which must lie inside the store. */
+  private inside(ref: string, what: string): string {
     const file = path.resolve(this.dir, ref);
     if (!file.startsWith(`${this.dir}${path.sep}`)) {
       throw new ReportStoreError(`${what} reference ${ref} points outside the report store`);
     }
+    return file;
+  }
+
+  private async readStored(ref: string, what: string): Promise<unknown> {
+    const file = this.inside(ref, what);
     try {
       return JSON.parse(await readFile(file, 'utf8'));
     } catch (error) {

@@ -1,0 +1,94 @@
+// The review's steps that need no server round trip of their own: planning, judging a review that
+// fits in memory, and reconciling run as local activities, one after another inside the workflow
+// task that follows the load or the last benchmark run. A no-op review then waits on the server for
+// only the work no review can skip: read, measure, write.
+// A local step has one attempt; when it fails, its ordinary activity takes over and retries in view
+// (pending in the Temporal UI, counted by the stuck reviews, named by a failure notification).
+// Histories recorded before ran these steps as ordinary activities; `patched(LOCAL_STEPS_PATCH)`
+// keeps those replaying as they were, each step asking at its own point.
+import { isCancellation, patched, TemporalFailure } from '@temporalio/workflow';
+import type { ReviewPlan, RunRecord } from '../src/gate/wire';
+import {
+  judging,
+  localJudging,
+  localPlanning,
+  localReads,
+  planning,
+  statsigReads,
+} from './activity-options';
+import type {
+  EvaluateReviewInput,
+  EvaluateReviewResult,
+  PlannedPolicy,
+  PlanReviewInput,
+  ReviewActivities,
+} from './contract';
+
+export const LOCAL_STEPS_PATCH = 'local-steps';
+
+/**
+ * Judging runs locally while it reads at most this many runs holding this many measurements
+ * (samples and cases): a few hundred milliseconds at most. A larger review is judged by an ordinary
+ * activity, with a heartbeat, on any worker, instead of holding its workflow task for seconds.
+ */
+export const LOCAL_JUDGING_MAX_RUNS = 100;
+export const LOCAL_JUDGING_MAX_MEASUREMENTS = 20_000;
+
+/** Whether judging these runs (every round's) fits in a local activity. */
+export function judgedInMemory(runs: readonly RunRecord[]): boolean {
+  const measurements = runs.reduce(
+    (total, run) =>
+      total + (run.status === 'completed' ? Math.max(1, run.sampleCount + run.caseCount) : 1),
+    0,
+  );
+  return runs.length <= LOCAL_JUDGING_MAX_RUNS && measurements <= LOCAL_JUDGING_MAX_MEASUREMENTS;
+}
+
+/**
+ * The local attempt, then (after a failure, never a cancellation) the ordinary activity. A local
+ * activity's failure arrives as the failure itself (an ApplicationFailure, a TimeoutFailure), not
+ * wrapped in an ActivityFailure as an ordinary activity's is.
+ */
+async function locallyFirst<T>(local: () => Promise<T>, ordinary: () => Promise<T>): Promise<T> {
+  try {
+    return await local();
+  } catch (error) {
+    if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
+    return ordinary();
+  }
+}
+
+export function planReview(
+  input: PlanReviewInput,
+): Promise<ReviewPlan & { policy: PlannedPolicy }> {
+  if (!patched(LOCAL_STEPS_PATCH)) return planning.planReview(input);
+  return locallyFirst(
+    () => localPlanning.planReview(input),
+    () => planning.planReview(input),
+  );
+}
+
+/** Judges locally when `inMemory` (judgedInMemory of every round's runs). */
+export function evaluateReview(
+  input: EvaluateReviewInput,
+  inMemory: boolean,
+): Promise<EvaluateReviewResult> {
+  if (!patched(LOCAL_STEPS_PATCH) || !inMemory) return judging.evaluateReview(input);
+  return locallyFirst(
+    () => localJudging.evaluateReview(input),
+    () => judging.evaluateReview(input),
+  );
+}
+
+/** What reconciling read: the trigger, and the entity's version while the trigger still waits. */
+export type Reconciled = Awaited<ReturnType<ReviewActivities['reconcileReview']>>;
+
+export function reconcileReview(
+  input: Parameters<ReviewActivities['reconcileReview']>[0],
+): Promise<Reconciled> {
+  if (!patched(LOCAL_STEPS_PATCH)) return statsigReads.reconcileReview(input);
+  return locallyFirst(
+    () => localReads.reconcileReview(input),
+    () => statsigReads.reconcileReview(input),
+  );
+}
