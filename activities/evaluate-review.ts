@@ -116,6 +116,7 @@ async function evaluateAndStore(
           }
         : {}),
       target: { kind: target.kind, id: target.id, name: target.name, version: target.version },
+      ...(input.phase ? { phase: input.phase } : {}),
     },
     generatedAt: new Date().toISOString(),
     gateVersion: input.plan.gateVersion,

@@ -11,6 +11,7 @@ import type { StatsigEventsClient } from '../src/statsig/events-client';
 import type { ReviewActivities, SideActivities } from '../workflows/contract';
 import type { PreCommitActivities } from '../workflows/pre-commit-contract';
 import type { RetentionActivities } from '../workflows/retention-contract';
+import type { RollbackActivities, UndoActivities } from '../workflows/rollback-contract';
 import { createCatchUp, type ReviewDirectory } from './catch-up';
 import { createEvaluateReview } from './evaluate-review';
 import { createNotify, type NotifyDependencies } from './notify';
@@ -18,6 +19,7 @@ import { createPreCommitActivities, type PreCommitLinks } from './pre-commit';
 import { createRecordResult } from './record-result';
 import { withRedactedFailures } from './redaction';
 import { createReportRetention } from './report-retention';
+import { createRollbackActivities, createUndoActivities } from './rollback';
 import { createRunBenchmark } from './run-benchmark';
 import { resolveTarget } from './snapshots';
 import { createStatsigReads, createTriggerReader } from './statsig-reads';
@@ -47,7 +49,12 @@ export interface ActivityDependencies {
 
 export function createActivities(
   deps: ActivityDependencies,
-): ReviewActivities & SideActivities & RetentionActivities & PreCommitActivities {
+): ReviewActivities &
+  RollbackActivities &
+  UndoActivities &
+  SideActivities &
+  RetentionActivities &
+  PreCommitActivities {
   const { statsig, events, gate } = deps;
   const reportsDir = deps.reportsDir ?? DEFAULT_REPORTS_DIR;
   const reports = new ReportStore(reportsDir);
@@ -58,7 +65,7 @@ export function createActivities(
     async planReview(input) {
       // Suites select targets by tag: the tags are in the snapshot, not in the reference.
       const target = await resolveTarget(reports, input, 'planReview');
-      const plan = planReview(gate, target, input.releasePipelineID);
+      const plan = planReview(gate, target, input.releasePipelineID, 'phase', input.phase ?? null);
       const review = {
         request: { releasePipelineID: input.releasePipelineID },
         suites: plan.suites.map((suite) => suite.name),
@@ -75,6 +82,8 @@ export function createActivities(
     ),
     evaluateReview: createEvaluateReview(reports),
     ...createStatsigWrites(statsig, triggers),
+    ...createRollbackActivities(statsig, triggers, reports),
+    ...createUndoActivities(statsig, triggers),
     recordReviewResult: createRecordResult(reports, events),
     // The report store's retention pass, run by its own Schedule (workflows/report-retention.ts).
     ...createReportRetention(reports),

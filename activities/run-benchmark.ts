@@ -9,7 +9,16 @@ import { InvalidBenchmarkOutputError } from '../src/gate/kinds/kind';
 import { findBenchmark } from '../src/gate/plan';
 import type { ReportStore } from '../src/gate/report/store';
 import { hashSeed } from '../src/gate/stats';
-import type { BenchmarkOutput, GateDefinition, StatsigReader } from '../src/gate/types';
+import type {
+  BenchmarkContext,
+  BenchmarkOutput,
+  GateDefinition,
+  ReviewScope,
+  RunRole,
+  StatsigReader,
+  Target,
+} from '../src/gate/types';
+import { phaseView } from '../src/statsig/phase-rules';
 import { FAILURE, type ReviewActivities, type RunBenchmarkInput } from '../workflows/contract';
 import { reviewKey } from './context';
 import { abandonedRunFailure, RunIgnoredCancellation, runDeadline } from './run-deadline';
@@ -50,6 +59,40 @@ export function outputProblem(output: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * What a run measures, resolved from the history's references, as the phase under review (and the
+ * run's scope) serve it: the phase's rules and the value they serve, with the phase and the scope
+ * for the benchmark's context. Without a phase (older histories), the versions as they were read.
+ */
+async function versionsFor(
+  reports: ReportStore,
+  input: RunBenchmarkInput,
+  role: RunRole,
+): Promise<{ target: Target; baseline: Target | null; extra: Partial<BenchmarkContext> }> {
+  const { phase, scope } = input;
+  const versions = await resolveRunVersions(reports, input);
+  const reviewScope: ReviewScope | undefined = scope && {
+    kind: scope.kind,
+    name: scope.name,
+    ruleIDs: scope.ruleIDs,
+  };
+  const view = (version: Target) => (phase ? phaseView(version, phase, reviewScope) : undefined);
+  const candidate = view(versions.target);
+  const baseline = versions.baseline && view(versions.baseline);
+  const measured = role === 'baseline' && versions.baseline ? baseline : candidate;
+  return {
+    target:
+      role === 'baseline' && versions.baseline
+        ? (baseline?.target ?? versions.baseline)
+        : (candidate?.target ?? versions.target),
+    baseline: versions.baseline ? (baseline?.target ?? versions.baseline) : null,
+    extra: {
+      ...(measured ? { phase: measured.phase } : {}),
+      ...(reviewScope ? { scope: reviewScope } : {}),
+    },
+  };
+}
+
 /** Builds the activity; `statsig` is handed to benchmarks that read Statsig (the `pulse` kind). */
 export function createRunBenchmark(
   gate: GateDefinition,
@@ -57,7 +100,8 @@ export function createRunBenchmark(
   statsig?: StatsigReader,
 ): ReviewActivities['runBenchmark'] {
   return async function runBenchmark(input: RunBenchmarkInput) {
-    const definition = findBenchmark(gate, input.suite, input.benchmark);
+    // A `forEach` suite's copy runs its suite's benchmark.
+    const definition = findBenchmark(gate, input.scope?.suite ?? input.suite, input.benchmark);
     if (!definition) {
       throw ApplicationFailure.nonRetryable(
         `Benchmark ${input.suite}/${input.benchmark} is not registered on this worker`,
@@ -69,8 +113,7 @@ export function createRunBenchmark(
     const role = input.role ?? 'candidate';
     const repeat = input.repeat ?? 0;
     // The history carries references; the benchmark sees both versions whole, from the store.
-    const versions = await resolveRunVersions(reports, input);
-    const target = role === 'baseline' && versions.baseline ? versions.baseline : versions.target;
+    const { target, baseline, extra } = await versionsFor(reports, input, role);
     const where = `${input.suite}/${input.benchmark} (${role}, repeat ${repeat})`;
     // Heartbeat on a timer as well as on request: a benchmark that never calls heartbeat() still
     // proves its worker is alive, and a dead worker is noticed within the heartbeat timeout.
@@ -88,7 +131,7 @@ export function createRunBenchmark(
     try {
       const running = definition.run({
         target,
-        baseline: versions.baseline,
+        baseline,
         role,
         repeat,
         seed: hashSeed(`${workflowId}|${input.suite}|${input.benchmark}|${repeat}`),
@@ -104,6 +147,7 @@ export function createRunBenchmark(
         },
         scratchDir,
         ...(statsig ? { statsig } : {}),
+        ...extra,
       });
       const output = await deadline.settle(running, (outcome) =>
         context.log.warn('an abandoned benchmark run settled at last', { where, outcome }),

@@ -10,16 +10,22 @@ import type {
   BenchmarkOutcome,
   CriterionResult,
   Judgement,
+  PhaseSummary,
+  PlannedScope,
   ResolvedPolicy,
   ReviewPlan,
+  RollbackRecord,
   RunCounts,
   RunRecord,
   SuiteResult,
   TargetRef,
   Verdict,
 } from '../src/gate/wire';
-import type { ReviewNotification } from '../src/notify/types';
 import type { EntityKind } from '../src/statsig/schemas';
+import type { ReviewEvaluation } from './evidence-contract';
+
+export type { CaseListSummary, ReviewEvaluation } from './evidence-contract';
+export type { CatchUpFindings, SideActivities } from './side-contract';
 
 /** The review workflow's type name: callers start and find it by name, never importing its code. */
 export const REVIEW_WORKFLOW_TYPE = 'releasePipelineReview';
@@ -99,7 +105,8 @@ export interface ReviewRequest {
   receivedAtMs: number;
 }
 
-export type ReviewAction = 'approved' | 'aborted' | 'disabled' | 'none';
+/** `paused`: the trigger held at its phase; `rolled-back`: the phase's failing rules undone. */
+export type ReviewAction = 'approved' | 'aborted' | 'disabled' | 'paused' | 'rolled-back' | 'none';
 
 export type ReviewOutcome =
   /** The verdict was acted on (or deliberately not acted on, for inconclusive verdicts). */
@@ -115,35 +122,6 @@ export interface TargetSummary {
   version: number | null;
   /** sha256 of the value and rules under review: identifies the candidate when there is no version. */
   configHash?: string;
-}
-
-/** Some cases of a kind (flaky, regressed, improved) across a review's datasets; the report has all. */
-export interface CaseListSummary {
-  count: number;
-  cases: Array<{
-    suite: string;
-    benchmark: string;
-    id: string;
-    candidate: { runs: number; passed: number };
-    baseline: { runs: number; passed: number };
-  }>;
-}
-
-/** Where the review's evidence is stored and what identifies it; kept small for the workflow result. */
-export interface ReviewEvaluation {
-  /** report.json (every measurement) and report.md (the readable summary). */
-  report: { json: string; markdown: string };
-  gateVersion: string;
-  /** sha256 of the value and rules under review. */
-  configHash: string;
-  baseline: BaselineStatus & { configHash?: string };
-  /** 1, plus each time more runs were added to settle an inconclusive verdict. */
-  samplingRounds: number;
-  runs: number;
-  skippedSuites: string[];
-  flaky: CaseListSummary;
-  regressions: CaseListSummary;
-  improvements: CaseListSummary;
 }
 
 export interface ReviewReport {
@@ -168,6 +146,8 @@ export interface ReviewReport {
   decidedAtMs: number;
   /** Whether the report reached Statsig through log_event; set once the review has recorded it. */
   recording?: RecordingOutcome;
+  /** The rules a rollback changed (before and after) and what followed; `review undo` reads it. */
+  rollback?: RollbackRecord;
 }
 
 /** `skipped` without STATSIG_SERVER_SECRET; a failure to record never undoes the decision. */
@@ -287,6 +267,8 @@ export interface LoadedTarget extends VersionFields {
   trigger: TriggerState;
   /** sha256 of what the target serves (its value and rules). */
   configHash?: string;
+  /** The phase under review and the rules it rolls out; absent in histories from before it was read. */
+  phase?: PhaseSummary;
 }
 
 /** A gate or dynamic config, by kind and ID. */
@@ -308,6 +290,7 @@ export type PlannedPolicy = ResolvedPolicy & { notify?: boolean };
 
 export interface PlanReviewInput extends VersionFields {
   releasePipelineID: string;
+  phase?: PhaseSummary;
 }
 
 /** The version a run measures (VersionFields), and the baseline the same two ways. */
@@ -320,6 +303,10 @@ export interface RunBenchmarkInput extends VersionFields {
   repeat?: number;
   /** The review's rerun number (0 for the first version judged). */
   round?: number;
+  /** The phase under review: the run sees the version as its rules serve it. */
+  phase?: PhaseSummary;
+  /** For a `forEach` suite's copy: the environment or rule it measures. */
+  scope?: PlannedScope;
 }
 
 export interface RunBenchmarkResult {
@@ -351,6 +338,8 @@ export interface EvaluateReviewInput extends VersionFields {
   earlierRuns?: string;
   onError: 'inconclusive' | 'fail';
   samplingRounds: number;
+  /** The phase under review, kept in the stored report (re-judging resolves thresholds with it). */
+  phase?: PhaseSummary;
 }
 
 export interface EvaluateReviewResult {
@@ -400,24 +389,4 @@ export interface ReviewActivities {
   abortRollout(input: ReviewedPhase): Promise<WriteResult>;
   disableEntity(input: ReviewedPhase & EntityRef): Promise<WriteResult>;
   recordReviewResult(report: ReviewReport): Promise<'recorded' | 'skipped'>;
-}
-
-/** What one catch-up run found in Statsig and did about it (activities/catch-up.ts). */
-export interface CatchUpFindings {
-  ranAtMs: number;
-  /** Phases waiting for review in Statsig, one per waiting trigger. */
-  waiting: number;
-  /** Reviews this run started, by workflow ID. */
-  started: string[];
-  /** Waiting phases whose review ended without deciding them: a person's turn (rerun, or Statsig). */
-  withoutReview: Array<{ triggerID: string; phaseID: string; workflowId: string; status: string }>;
-  /** Running reviews waiting for a person, and retrying a Statsig call longer than the bound. */
-  waitingForPerson: number;
-  retryingStatsig: number;
-}
-
-/** Activities beside the review's own: the catch-up's, and sending a review's notification. */
-export interface SideActivities {
-  catchUpWaitingReviews(): Promise<CatchUpFindings>;
-  sendReviewNotification(notification: ReviewNotification): Promise<{ sent: string[] }>;
 }

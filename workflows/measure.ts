@@ -7,7 +7,7 @@ import {
   condition,
   isCancellation,
 } from '@temporalio/workflow';
-import type { PlannedBenchmark, ReviewPlan, RunRecord } from '../src/gate/wire';
+import type { PhaseSummary, PlannedBenchmark, ReviewPlan, RunRecord } from '../src/gate/wire';
 import { benchmarkRunActivities, failureMessage, judging } from './activity-options';
 import {
   type BaselineResult,
@@ -47,6 +47,8 @@ interface Measurement {
   baseline: BaselineResult;
   /** The version under review in this round (a rerun measures the newly saved one). */
   target: VersionFields;
+  /** The phase under review, when the review read it: runs see the version as its rules serve it. */
+  phase?: PhaseSummary;
   runs: RunRecord[];
   /** The runs the last evaluation stored (and how many), so the next one is sent only the rest. */
   judged?: { ref: string; count: number };
@@ -60,11 +62,18 @@ export async function measureAndEvaluate(
   state: MeasuringState,
   plan: ReviewPlan,
   baseline: BaselineResult,
-  current: Pick<LoadedTarget, 'target'>,
+  current: Pick<LoadedTarget, 'target' | 'phase'>,
 ): Promise<Evaluated | 'decided'> {
   const { progress } = state;
   const withBaseline = versionOf(baseline) !== undefined;
-  const measurement: Measurement = { state, plan, baseline, target: passOn(current), runs: [] };
+  const measurement: Measurement = {
+    state,
+    plan,
+    baseline,
+    target: passOn(current),
+    runs: [],
+    ...(current.phase ? { phase: current.phase } : {}),
+  };
   const { runs } = measurement;
   progress.benchmarks = plan.benchmarks.map(({ suite, benchmark }) => ({
     suite,
@@ -99,7 +108,7 @@ export async function measureAndEvaluate(
 
 /** Judging failed after its retries: the review cannot pass, so a person decides. */
 async function evaluateRuns(measurement: Measurement, samplingRounds: number): Promise<Evaluated> {
-  const { state, plan, baseline, target, runs, judged } = measurement;
+  const { state, plan, baseline, target, runs, judged, phase } = measurement;
   try {
     // Histories recorded before judged runs were stored have no reference: all runs are sent.
     const { judgedRuns, ...evaluated } = await judging.evaluateReview({
@@ -111,6 +120,7 @@ async function evaluateRuns(measurement: Measurement, samplingRounds: number): P
       ...(judged ? { earlierRuns: judged.ref } : {}),
       onError: plan.policy.onError,
       samplingRounds,
+      ...(phase ? { phase } : {}),
     });
     measurement.judged = judgedRuns ? { ref: judgedRuns, count: runs.length } : undefined;
     return evaluated;
@@ -206,7 +216,7 @@ async function runQueue(
 }
 
 async function runOnce(
-  { state, baseline, target }: Measurement,
+  { state, baseline, target, phase }: Measurement,
   { planned, role, repeat }: RunRequest,
 ): Promise<RunRecord> {
   const { suite, benchmark } = planned;
@@ -219,6 +229,8 @@ async function runOnce(
       role,
       repeat,
       round: state.progress.reruns,
+      ...(phase ? { phase } : {}),
+      ...(planned.scope ? { scope: planned.scope } : {}),
     });
     return { suite, benchmark, role, repeat, status: 'completed', ...result };
   } catch (error) {

@@ -30,6 +30,7 @@ import {
   type ReviewReport,
   type SideActivities,
 } from './contract';
+import { actionOfSetting } from './decide';
 import type { ReviewState } from './state';
 
 /**
@@ -95,7 +96,10 @@ function notificationOf(
     criteria,
     suites: [...suites],
     ...(waiting
-      ? { decisionDeadlineMs: progress.decisionDeadlineMs, onDeadline: policy?.onDecisionTimeout }
+      ? {
+          decisionDeadlineMs: progress.decisionDeadlineMs,
+          ...(policy ? { onDeadline: actionOfSetting(policy.onDecisionTimeout) } : {}),
+        }
       : {}),
     ...(progress.evaluation ? { report: progress.evaluation.report } : {}),
     ...(ending.failure ? { failure: ending.failure } : {}),

@@ -2,7 +2,9 @@
 // server and the Statsig sandbox, and saves each review's history as JSON under
 // test/fixtures/histories/. test/durability/replay.test.ts replays them against the current workflow
 // code, so a change that would break reviews already running in production fails the suite.
-// Re-record (and commit the files) when a change to the workflow is meant to alter its histories.
+// Re-record (and commit the files) when a change to the workflow is meant to alter its histories;
+// `npm run histories:record -- <name>…` records only the named scenarios (new ones), keeping the
+// others as older code recorded them.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -94,9 +96,32 @@ const SCENARIOS: Record<string, Scenario> = {
     gate.control(configID, { error: 'eval service unreachable' });
     return startReview(stack, trigger);
   },
+  async rollback(stack, gate) {
+    // The phase rolls out both rules: a failing review turns `everyone` to 0%, then approves.
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.3 }, [
+      { id: 'everyone', name: 'everyone', passPercentage: 100, conditions: [] },
+      { id: 'staff', name: 'staff', passPercentage: 100, conditions: [] },
+    ]);
+    const configID = trigger.dynamicConfigID ?? '';
+    gate.gate.policies = [
+      {
+        match: { entity: configID },
+        policy: { onFail: { action: 'rollback', rules: ['everyone'] } },
+      },
+    ];
+    return startReview(stack, trigger);
+  },
+  async pause(stack, gate) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.3 });
+    const configID = trigger.dynamicConfigID ?? '';
+    gate.gate.policies = [{ match: { entity: configID }, policy: { onFail: 'pause' } }];
+    return startReview(stack, trigger);
+  },
 };
 
-async function main(): Promise<void> {
+async function main(only: readonly string[]): Promise<void> {
+  const unknown = only.filter((name) => !(name in SCENARIOS));
+  if (unknown.length > 0) throw new Error(`no scenario ${unknown.join(', ')}`);
   let devServer: DevServer | undefined;
   if (!process.env.TEMPORAL_TEST_ADDRESS) {
     devServer = await startDevServer({
@@ -110,9 +135,10 @@ async function main(): Promise<void> {
   const gate = controllableGate({ maxReruns: 1 });
   const stack = await startStack({ gate: gate.gate, seed: testSeed(), recordResults: true });
   try {
-    rmSync(HISTORIES_DIR, { recursive: true, force: true });
+    if (only.length === 0) rmSync(HISTORIES_DIR, { recursive: true, force: true });
     mkdirSync(HISTORIES_DIR, { recursive: true });
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      if (only.length > 0 && !only.includes(name)) continue;
       const handle = await scenario(stack, gate);
       const report = (await handle.result()) as { outcome: string; action: string };
       const history = await handle.fetchHistory();
@@ -131,7 +157,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
+  main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     process.exitCode = 1;
   });

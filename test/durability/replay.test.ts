@@ -17,7 +17,9 @@ const SCENARIOS = [
   'decide-reject-mid-run',
   'decision-deadline',
   'inconclusive-then-approve',
+  'pause',
   'rerun-on-change',
+  'rollback',
   'superseded',
 ];
 
