@@ -10,7 +10,8 @@ import {
   type StoredReport,
 } from '../src/gate/report/document';
 import { type ReportStore, ReportStoreError } from '../src/gate/report/store';
-import type { ReusedRunsSummary, RunRecord } from '../src/gate/wire';
+import type { RunRecord } from '../src/gate/wire';
+import type { ReusedRunsSummary } from '../workflows/contract';
 import {
   type CaseListSummary,
   type EvaluateReviewInput,
@@ -132,6 +133,7 @@ async function evaluateAndStore(
           }
         : {}),
       target: { kind: target.kind, id: target.id, name: target.name, version: target.version },
+      ...(input.phase ? { phase: input.phase } : {}),
     },
     generatedAt: new Date().toISOString(),
     gateVersion: input.plan.gateVersion,

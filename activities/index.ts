@@ -12,6 +12,7 @@ import type { StatsigEventsClient } from '../src/statsig/events-client';
 import type { ReviewActivities } from '../workflows/contract';
 import type { PreCommitActivities } from '../workflows/pre-commit-contract';
 import type { RetentionActivities } from '../workflows/retention-contract';
+import type { RollbackActivities, UndoActivities } from '../workflows/rollback-contract';
 import type { SideActivities } from '../workflows/side-contract';
 import { createCatchUp, type ReviewDirectory } from './catch-up';
 import { createEvaluateReview } from './evaluate-review';
@@ -20,6 +21,7 @@ import { createPreCommitActivities, type PreCommitLinks } from './pre-commit';
 import { createRecordResult } from './record-result';
 import { withRedactedFailures } from './redaction';
 import { createReportRetention } from './report-retention';
+import { createRollbackActivities, createUndoActivities } from './rollback';
 import { createRunBenchmark } from './run-benchmark';
 import { resolveTarget } from './snapshots';
 import { createStatsigReads, createTriggerReader } from './statsig-reads';
@@ -54,7 +56,12 @@ export interface ActivityDependencies {
 
 export function createActivities(
   deps: ActivityDependencies,
-): ReviewActivities & SideActivities & RetentionActivities & PreCommitActivities {
+): ReviewActivities &
+  RollbackActivities &
+  UndoActivities &
+  SideActivities &
+  RetentionActivities &
+  PreCommitActivities {
   const { statsig, events, gate } = deps;
   const reportsDir = deps.reportsDir ?? DEFAULT_REPORTS_DIR;
   const reports = new ReportStore(reportsDir);
@@ -65,7 +72,7 @@ export function createActivities(
     async planReview(input) {
       // Suites select targets by tag: the tags are in the snapshot, not in the reference.
       const target = await resolveTarget(reports, input, 'planReview');
-      const plan = planReview(gate, target, input.releasePipelineID);
+      const plan = planReview(gate, target, input.releasePipelineID, 'phase', input.phase ?? null);
       const review = {
         request: { releasePipelineID: input.releasePipelineID },
         suites: plan.suites.map((suite) => suite.name),
@@ -87,6 +94,8 @@ export function createActivities(
     ),
     evaluateReview: createEvaluateReview(reports),
     ...createStatsigWrites(statsig, triggers),
+    ...createRollbackActivities(statsig, triggers, reports),
+    ...createUndoActivities(statsig, triggers),
     recordReviewResult: createRecordResult(reports, events),
     // The report store's retention pass, run by its own Schedule (workflows/report-retention.ts).
     ...createReportRetention(reports),

@@ -42,6 +42,7 @@ async function addDecisionToReport(reports: ReportStore, report: ReviewReport): 
             }
           : {}),
         decidedAt: new Date(report.decidedAtMs).toISOString(),
+        ...(report.rollback ? { rollback: report.rollback } : {}),
       },
     });
   } catch (error) {

@@ -10,13 +10,16 @@ import { InvalidBenchmarkOutputError } from '../src/gate/kinds/kind';
 import { findBenchmark, findSuite } from '../src/gate/plan';
 import type { ReportStore, StoredRunKey } from '../src/gate/report/store';
 import type {
+  BenchmarkContext,
   BenchmarkDefinition,
   BenchmarkOutput,
   GateDefinition,
+  ReviewScope,
   RunRole,
   StatsigReader,
   Target,
 } from '../src/gate/types';
+import { phaseView } from '../src/statsig/phase-rules';
 import {
   FAILURE,
   type ReviewActivities,
@@ -68,10 +71,40 @@ interface RunToMeasure {
   definition: BenchmarkDefinition;
   input: RunBenchmarkInput;
   versions: { target: Target; baseline: Target | null };
+  /** The phase and scope the benchmark's context names, when the review gates a phase. */
+  extra: Partial<BenchmarkContext>;
   role: RunRole;
   repeat: number;
   seed: number;
   stored: StoredRunKey;
+}
+
+/**
+ * What a run measures, resolved from the history's references, as the phase under review (and the
+ * run's scope) serve it: the phase's rules and the value they serve, with the phase and the scope
+ * for the benchmark's context. Without a phase (older histories, pre-commit), the versions as read.
+ */
+async function versionsFor(
+  reports: ReportStore,
+  input: RunBenchmarkInput,
+  role: RunRole,
+): Promise<Pick<RunToMeasure, 'versions' | 'extra'>> {
+  const { phase, scope } = input;
+  const versions = await resolveRunVersions(reports, input);
+  const reviewScope: ReviewScope | undefined = scope && {
+    kind: scope.kind,
+    name: scope.name,
+    ruleIDs: scope.ruleIDs,
+  };
+  const scoped = reviewScope ? { scope: reviewScope } : {};
+  if (!phase) return { versions, extra: scoped };
+  const candidate = phaseView(versions.target, phase, reviewScope);
+  const baseline = versions.baseline && phaseView(versions.baseline, phase, reviewScope);
+  const measured = role === 'baseline' && baseline ? baseline : candidate;
+  return {
+    versions: { target: candidate.target, baseline: baseline ? baseline.target : null },
+    extra: { phase: measured.phase, ...scoped },
+  };
 }
 
 /**
@@ -86,7 +119,8 @@ export function createRunBenchmark(
   caching?: RunCaching,
 ): ReviewActivities['runBenchmark'] {
   return async function runBenchmark(input: RunBenchmarkInput) {
-    const definition = findBenchmark(gate, input.suite, input.benchmark);
+    // A `forEach` suite's copy runs its suite's benchmark.
+    const definition = findBenchmark(gate, input.scope?.suite ?? input.suite, input.benchmark);
     if (!definition) {
       throw ApplicationFailure.nonRetryable(
         `Benchmark ${input.suite}/${input.benchmark} is not registered on this worker`,
@@ -97,12 +131,12 @@ export function createRunBenchmark(
     const role = input.role ?? 'candidate';
     const repeat = input.repeat ?? 0;
     // The history carries references; the benchmark sees both versions whole, from the store.
-    const versions = await resolveRunVersions(reports, input);
+    const { versions, extra } = await versionsFor(reports, input, role);
     const { suite, benchmark } = input;
     const stored = { workflowId, runId, round: input.round ?? 0, suite, benchmark, role, repeat };
     const seed = runSeed(suite, benchmark, repeat);
     const key = caching && runCacheKey({ gate, definition, input, versions, role, repeat, seed });
-    if (caching && key && !findSuite(gate, suite)?.fresh) {
+    if (caching && key && !findSuite(gate, input.scope?.suite ?? suite)?.fresh) {
       const cached = await takeCachedRun(caching, reports, key, stored);
       if (cached) return cached;
     }
@@ -110,6 +144,7 @@ export function createRunBenchmark(
       definition,
       input,
       versions,
+      extra,
       role,
       repeat,
       seed,
@@ -124,7 +159,7 @@ export function createRunBenchmark(
 async function measure(
   reports: ReportStore,
   statsig: StatsigReader | undefined,
-  { definition, input, versions, role, repeat, seed, stored }: RunToMeasure,
+  { definition, input, versions, extra, role, repeat, seed, stored }: RunToMeasure,
 ): Promise<RunBenchmarkResult> {
   const context = Context.current();
   const target = role === 'baseline' && versions.baseline ? versions.baseline : versions.target;
@@ -160,6 +195,7 @@ async function measure(
       },
       scratchDir,
       ...(statsig ? { statsig } : {}),
+      ...extra,
     });
     const output = await deadline.settle(running, (outcome) =>
       context.log.warn('an abandoned benchmark run settled at last', { where, outcome }),

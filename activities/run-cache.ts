@@ -60,6 +60,19 @@ export function runCacheKey(run: {
     seed: run.seed,
     measured,
     baseline,
+    // versions are the phase's view of both (activities/run-benchmark.ts): the rules it serves.
+    ...(input.phase || input.scope
+      ? {
+          served: contentHash({
+            target: { value: versions.target.value, rules: versions.target.rules },
+            baseline: versions.baseline && {
+              value: versions.baseline.value,
+              rules: versions.baseline.rules,
+            },
+            scope: input.scope?.name ?? null,
+          }),
+        }
+      : {}),
   };
 }
 

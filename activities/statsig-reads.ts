@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ReportStore } from '../src/gate/report/store';
 import { chooseBaseline } from '../src/statsig/baseline';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
+import { phaseSummary } from '../src/statsig/phase-rules';
 import { waitingPhase } from '../src/statsig/phases';
 import type { ReleasePipeline, ReleasePipelineTrigger } from '../src/statsig/schemas';
 import { configHash, entityTarget } from '../src/statsig/targets';
@@ -34,6 +35,8 @@ export interface TriggerReader {
   ): Promise<{ trigger: ReleasePipelineTrigger; state: TriggerState }>;
   /** The phase waiting for review in a trigger already read (a listed one); null when none waits. */
   waitingPhaseOf(trigger: ReleasePipelineTrigger): Promise<string | null>;
+  /** The release pipeline, read at most once per few minutes. */
+  pipeline(pipelineID: string): Promise<ReleasePipeline>;
 }
 
 function summarize(trigger: ReleasePipelineTrigger, waitingPhaseID: string | null): TriggerState {
@@ -88,6 +91,7 @@ export function createTriggerReader(statsig: StatsigConsoleClient, now = Date.no
 
   return {
     readTrigger,
+    pipeline: pipelineOf,
     async waitingPhaseOf(trigger) {
       if (trigger.status !== 'WAITING_FOR_REVIEW') return null;
       return waitingPhase(trigger, await pipelineOf(trigger.releasePipelineID)).phaseID;
@@ -153,10 +157,20 @@ export function createStatsigReads(
         if (!read.ok) throw read.error;
         const target = entityTarget(entity.kind, read.value);
         const hash = configHash(target);
+        // The phase and the rules it rolls out; a trigger no longer waiting is superseded anyway.
+        const phase =
+          trigger.status === 'WAITING_FOR_REVIEW'
+            ? phaseSummary(
+                await triggers.pipeline(trigger.releasePipelineID),
+                request.phaseID,
+                target.rules,
+              )
+            : null;
         return {
           trigger: state,
           targetRef: await snapshots.writeSnapshot(target, hash),
           configHash: hash,
+          ...(phase ? { phase } : {}),
         };
       } catch (error) {
         return toFailure(error);

@@ -1,4 +1,4 @@
-// The review's writes to Statsig (approve, abort, disable), each made at most once across attempts:
+// The review's writes to Statsig (approve, abort, disable, pause), each made at most once across attempts:
 // the trigger is read just before the call, so a retry finds an earlier attempt's effect and a
 // trigger a person moved on meanwhile is left alone. A write whose answer was unreadable or lost
 // has an unknown outcome, which reading the trigger back settles: never a permanent failure.
@@ -13,6 +13,7 @@ import {
   type WriteResult,
   waitsForReview,
 } from '../workflows/contract';
+import type { RollbackActivities } from '../workflows/rollback-contract';
 import { cancellation } from './context';
 import { toFailure } from './failures';
 import type { TriggerReader } from './statsig-reads';
@@ -35,7 +36,8 @@ interface Write {
 export function createStatsigWrites(
   statsig: StatsigConsoleClient,
   triggers: TriggerReader,
-): Pick<ReviewActivities, 'approvePhase' | 'abortRollout' | 'disableEntity'> {
+): Pick<ReviewActivities, 'approvePhase' | 'abortRollout' | 'disableEntity'> &
+  Pick<RollbackActivities, 'pauseRollout'> {
   /** What the trigger shows after a call whose outcome is unknown; undefined when it cannot tell. */
   async function settle(
     { triggerID, phaseID }: ReviewedPhase,
@@ -95,6 +97,17 @@ export function createStatsigWrites(
       return writeOnce(input, {
         landed: (trigger) => trigger.status === 'ABORTED',
         call: () => statsig.abortTrigger(input.triggerID, cancellation()),
+      });
+    },
+
+    /**
+     * Holds the trigger at its phase (reversible: unpausing resumes it). A paused trigger after our
+     * call counts as done.
+     */
+    pauseRollout(input) {
+      return writeOnce(input, {
+        landed: (trigger) => trigger.status === 'PAUSED',
+        call: () => statsig.pauseTrigger(input.triggerID, input.phaseID, cancellation()),
       });
     },
 

@@ -10,6 +10,7 @@ import { errorMessage } from '../src/error-message';
 import type { RunRole } from '../src/gate/types';
 import type { PlannedBenchmark } from '../src/gate/wire';
 import { FAILURE, type ReviewActivities, STATSIG_WRITES_QUEUE_SUFFIX } from './contract';
+import type { RollbackActivities } from './rollback-contract';
 
 /** Failures no retry can mend: Statsig refused the request, or the gate config has no such benchmark. */
 const NON_RETRYABLE: string[] = [
@@ -18,8 +19,7 @@ const NON_RETRYABLE: string[] = [
   FAILURE.benchmarkNotFound,
 ];
 
-/** Reads ride out a Statsig outage for a while with capped backoff; 4xx answers fail at once. */
-export const statsigReads = proxyActivities<ReviewActivities>({
+const readOptions = {
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '30m',
   retry: {
@@ -28,7 +28,13 @@ export const statsigReads = proxyActivities<ReviewActivities>({
     maximumInterval: '1m',
     nonRetryableErrorTypes: NON_RETRYABLE,
   },
-});
+} as const;
+
+/** Reads ride out a Statsig outage for a while with capped backoff; 4xx answers fail at once. */
+export const statsigReads = proxyActivities<ReviewActivities>(readOptions);
+
+/** Planning a rollback reads the phase's rules and the baseline: a read like the others. */
+export const rollbackReads = proxyActivities<RollbackActivities>(readOptions);
 
 /**
  * Planning is quick and in memory (the gate config lives on the worker, not in the workflow). Reviews
@@ -84,8 +90,8 @@ const writeRetry = {
  * decision is worse than a late one. Built per review because the queue's name follows the review's
  * own task queue.
  */
-export function statsigWriteActivities() {
-  return proxyActivities<ReviewActivities>({
+export function statsigWriteActivities<Activities extends object = ReviewActivities>() {
+  return proxyActivities<Activities>({
     taskQueue: `${workflowInfo().taskQueue}${STATSIG_WRITES_QUEUE_SUFFIX}`,
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '6h',

@@ -10,10 +10,12 @@ import type {
   BenchmarkOutcome,
   CriterionResult,
   Judgement,
+  PhaseSummary,
+  PlannedScope,
   ResolvedPolicy,
   ReusedRun,
-  ReviewEvaluation,
   ReviewPlan,
+  RollbackRecord,
   RunCounts,
   RunRecord,
   SuiteResult,
@@ -21,6 +23,9 @@ import type {
   Verdict,
 } from '../src/gate/wire';
 import type { EntityKind } from '../src/statsig/schemas';
+import type { ReviewEvaluation } from './evidence-contract';
+
+export type { CaseListSummary, ReusedRunsSummary, ReviewEvaluation } from './evidence-contract';
 
 /** The review workflow's type name: callers start and find it by name, never importing its code. */
 export const REVIEW_WORKFLOW_TYPE = 'releasePipelineReview';
@@ -95,7 +100,8 @@ export interface ReviewRequest {
   receivedAtMs: number;
 }
 
-export type ReviewAction = 'approved' | 'aborted' | 'disabled' | 'none';
+/** `paused`: the trigger held at its phase; `rolled-back`: the phase's failing rules undone. */
+export type ReviewAction = 'approved' | 'aborted' | 'disabled' | 'paused' | 'rolled-back' | 'none';
 
 export type ReviewOutcome =
   /** The verdict was acted on (or deliberately not acted on, for inconclusive verdicts). */
@@ -112,8 +118,6 @@ export interface TargetSummary {
   /** sha256 of the value and rules under review: identifies the candidate when there is no version. */
   configHash?: string;
 }
-
-export type { CaseListSummary, ReviewEvaluation } from '../src/gate/wire'; // beside RunRecord
 
 export interface ReviewReport {
   request: ReviewRequest;
@@ -137,6 +141,8 @@ export interface ReviewReport {
   decidedAtMs: number;
   /** Whether the report reached Statsig through log_event; set once the review has recorded it. */
   recording?: RecordingOutcome;
+  /** The rules a rollback changed (before and after) and what followed; `review undo` reads it. */
+  rollback?: RollbackRecord;
 }
 
 /** `skipped` without STATSIG_SERVER_SECRET; a failure to record never undoes the decision. */
@@ -256,6 +262,8 @@ export interface LoadedTarget extends VersionFields {
   trigger: TriggerState;
   /** sha256 of what the target serves (its value and rules). */
   configHash?: string;
+  /** The phase under review and the rules it rolls out; absent in histories from before it was read. */
+  phase?: PhaseSummary;
 }
 
 /** A gate or dynamic config, by kind and ID. */
@@ -277,6 +285,7 @@ export type PlannedPolicy = ResolvedPolicy & { notify?: boolean };
 
 export interface PlanReviewInput extends VersionFields {
   releasePipelineID: string;
+  phase?: PhaseSummary;
 }
 
 /** The version a run measures (VersionFields), and the baseline the same two ways. */
@@ -289,6 +298,10 @@ export interface RunBenchmarkInput extends VersionFields {
   repeat?: number;
   /** The review's rerun number (0 for the first version judged). */
   round?: number;
+  /** The phase under review: the run sees the version as its rules serve it. */
+  phase?: PhaseSummary;
+  /** For a `forEach` suite's copy: the environment or rule it measures. */
+  scope?: PlannedScope;
 }
 
 export interface RunBenchmarkResult {
@@ -322,6 +335,8 @@ export interface EvaluateReviewInput extends VersionFields {
   earlierRuns?: string;
   onError: 'inconclusive' | 'fail';
   samplingRounds: number;
+  /** The phase under review, kept in the stored report (re-judging resolves thresholds with it). */
+  phase?: PhaseSummary;
 }
 
 export interface EvaluateReviewResult {

@@ -1,16 +1,21 @@
 // The review's decision as a pure function: judgement, a person's override and the policy in; what
 // to do to Statsig and why out. The workflow calls it, so every decision is in the review's history,
 // and test/workflow/decide.test.ts checks it without a server.
-import type { KillSwitch } from '../src/gate/types';
-import type { Judgement, ResolvedPolicy } from '../src/gate/wire';
+import type {
+  AfterRollback,
+  KillSwitch,
+  KillSwitchSetting,
+  RollbackScope,
+} from '../src/gate/types';
+import type { Judgement, ResolvedPolicy, RollbackRequest } from '../src/gate/wire';
 import type { Override, ReviewAction, TriggerState } from './contract';
 
 export interface DecisionInput {
   judgement: Judgement | undefined;
   override: Override | undefined;
   policy: ResolvedPolicy;
-  /** Per-suite onFail overrides from the plan. */
-  suiteOnFail: Readonly<Record<string, KillSwitch>>;
+  /** Per-suite onFail overrides from the plan (a `forEach` copy's narrowed to its scope). */
+  suiteOnFail: Readonly<Record<string, KillSwitchSetting>>;
   /** An inconclusive review that nobody decided within the policy's decision timeout. */
   timedOut?: boolean;
   /** The entity kept changing under review beyond maxReruns. */
@@ -20,36 +25,106 @@ export interface DecisionInput {
 export interface Decision {
   approve: boolean;
   killSwitch: KillSwitch;
+  /**
+   * With killSwitch `rollback`: what each failing suite rolls back, and what the review does once
+   * every one of them found rules to change (`afterwards`).
+   */
+  rollback?: { scopes: RollbackRequest[]; afterwards: AfterRollback };
   reason: string;
 }
 
-const STRENGTH: Record<KillSwitch, number> = { none: 0, abort: 1, disable: 2 };
+const STRENGTH: Record<KillSwitch, number> = {
+  none: 0,
+  rollback: 1,
+  pause: 2,
+  abort: 3,
+  disable: 4,
+};
 
 export const ACTION_OF: Record<KillSwitch, ReviewAction> = {
   abort: 'aborted',
   disable: 'disabled',
+  pause: 'paused',
+  rollback: 'rolled-back',
   none: 'none',
 };
+
+/** The action a gate config's kill switch names. */
+export function actionOfSetting(setting: KillSwitchSetting): KillSwitch {
+  return typeof setting === 'string' ? setting : 'rollback';
+}
+
+/** A rollback setting's narrowing; the plain `rollback` narrows nothing (the phase's rules). */
+function scopeOfSetting(setting: KillSwitchSetting): RollbackScope {
+  if (typeof setting === 'string') return {};
+  const { action: _action, ...scope } = setting;
+  return scope;
+}
+
+/** Suites that failed: by their verdicts when known (a suite can pass with a failing criterion). */
+function failingSuitesOf(judgement: Judgement): Set<string> {
+  return new Set(
+    judgement.suites
+      ? judgement.suites.filter((suite) => suite.verdict === 'fail').map((suite) => suite.suite)
+      : judgement.criteria.filter((criterion) => criterion.verdict === 'fail').map((c) => c.suite),
+  );
+}
+
+/** The kill switch each failing suite asks for (its own onFail, else the policy's). */
+function requests(
+  judgement: Judgement,
+  policy: ResolvedPolicy,
+  suiteOnFail: Readonly<Record<string, KillSwitchSetting>>,
+): Array<{ suite?: string; setting: KillSwitchSetting }> {
+  const failing = [...failingSuitesOf(judgement)];
+  if (failing.length === 0) return [{ setting: policy.onFail }];
+  return failing.map((suite) => ({ suite, setting: suiteOnFail[suite] ?? policy.onFail }));
+}
 
 /** The strongest kill switch among the failing suites (their own onFail, else the policy's). */
 export function killSwitchFor(
   judgement: Judgement,
   policy: ResolvedPolicy,
-  suiteOnFail: Readonly<Record<string, KillSwitch>>,
+  suiteOnFail: Readonly<Record<string, KillSwitchSetting>>,
 ): KillSwitch {
-  // Suite verdicts when known: a suite can pass with a failing criterion (advisory, or above its
-  // passScore), and then its onFail does not apply.
-  const failingSuites = new Set(
-    judgement.suites
-      ? judgement.suites.filter((suite) => suite.verdict === 'fail').map((suite) => suite.suite)
-      : judgement.criteria.filter((criterion) => criterion.verdict === 'fail').map((c) => c.suite),
-  );
   let action: KillSwitch = 'none';
-  for (const suite of failingSuites) {
-    const candidate = suiteOnFail[suite] ?? policy.onFail;
+  for (const { setting } of requests(judgement, policy, suiteOnFail)) {
+    const candidate = actionOfSetting(setting);
     if (STRENGTH[candidate] > STRENGTH[action]) action = candidate;
   }
-  return failingSuites.size === 0 ? policy.onFail : action;
+  return action;
+}
+
+/** What each failing suite that asks for a rollback rolls back. */
+export function rollbackScopesFor(
+  judgement: Judgement,
+  policy: ResolvedPolicy,
+  suiteOnFail: Readonly<Record<string, KillSwitchSetting>>,
+): RollbackRequest[] {
+  return requests(judgement, policy, suiteOnFail)
+    .filter(({ setting }) => actionOfSetting(setting) === 'rollback')
+    .map(({ suite, setting }) => ({ ...(suite ? { suite } : {}), ...scopeOfSetting(setting) }));
+}
+
+/**
+ * What a rollback leads to: the policy's afterRollback when every suite that did not fail passed,
+ * else nothing (a suite still open must not be approved with the rest). A person's rejection and a
+ * timeout never approve.
+ */
+function afterRollback(judgement: Judgement | undefined, policy: ResolvedPolicy): AfterRollback {
+  const configured = policy.afterRollback ?? 'approve';
+  const open = (judgement?.suites ?? []).some((suite) => suite.verdict === 'inconclusive');
+  return open && configured === 'approve' ? 'none' : configured;
+}
+
+/** A kill switch decision, with its rollback when that is the action. */
+function killing(
+  killSwitch: KillSwitch,
+  scopes: () => RollbackRequest[],
+  afterwards: AfterRollback,
+): Pick<Decision, 'approve' | 'killSwitch' | 'rollback'> {
+  if (killSwitch !== 'rollback') return { approve: false, killSwitch };
+  return { approve: false, killSwitch, rollback: { scopes: scopes(), afterwards } };
 }
 
 /** Why a failing review failed: the blocking criteria of the failing suites. */
@@ -72,19 +147,15 @@ export function decide(input: DecisionInput): Decision {
   const { judgement, override, policy, suiteOnFail } = input;
   if (override) {
     const approve = override.decision === 'approve';
-    let killSwitch: KillSwitch = 'none';
-    if (!approve) {
-      killSwitch = killSwitchFor(
-        judgement ?? { verdict: 'fail', criteria: [] },
-        policy,
-        suiteOnFail,
-      );
-      // A person who rejects wants the rollout stopped, whatever the report-only policy says.
-      if (killSwitch === 'none') killSwitch = 'abort';
-    }
     const verb = approve ? 'approved' : 'rejected';
     const reason = `${verb} by ${override.actor}${override.reason ? `: ${override.reason}` : ''}`;
-    return { approve, killSwitch, reason };
+    if (approve) return { approve, killSwitch: 'none', reason };
+    const judged = judgement ?? { verdict: 'fail', criteria: [] };
+    let killSwitch = killSwitchFor(judged, policy, suiteOnFail);
+    // A person who rejects wants the rollout stopped, whatever the report-only policy says.
+    if (killSwitch === 'none') killSwitch = 'abort';
+    const scopes = () => rollbackScopesFor(judged, policy, suiteOnFail);
+    return { ...killing(killSwitch, scopes, 'none'), reason };
   }
   if (judgement?.verdict === 'pass') {
     // Advisory criteria, and failures within a suite's passScore, do not block: name them.
@@ -98,19 +169,20 @@ export function decide(input: DecisionInput): Decision {
     return { approve: true, killSwitch: 'none', reason };
   }
   if (judgement?.verdict === 'fail') {
+    const killSwitch = killSwitchFor(judgement, policy, suiteOnFail);
+    const scopes = () => rollbackScopesFor(judgement, policy, suiteOnFail);
     return {
-      approve: false,
-      killSwitch: killSwitchFor(judgement, policy, suiteOnFail),
+      ...killing(killSwitch, scopes, afterRollback(judgement, policy)),
       reason: failureReason(judgement),
     };
   }
   if (input.timedOut) {
-    const killSwitch = policy.onDecisionTimeout;
+    const setting = policy.onDecisionTimeout;
+    const killSwitch = actionOfSetting(setting);
     const action =
       killSwitch === 'none' ? 'left for review in Statsig' : `default action ${killSwitch}`;
     return {
-      approve: false,
-      killSwitch,
+      ...killing(killSwitch, () => [scopeOfSetting(setting)], 'none'),
       reason: `inconclusive${changing(input)}, and nobody decided within ${policy.decisionTimeoutMs} ms: ${action}`,
     };
   }

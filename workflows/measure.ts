@@ -8,7 +8,7 @@ import {
   isCancellation,
   patched,
 } from '@temporalio/workflow';
-import type { PlannedBenchmark, ReviewPlan, RunRecord } from '../src/gate/wire';
+import type { PhaseSummary, PlannedBenchmark, ReviewPlan, RunRecord } from '../src/gate/wire';
 import { benchmarkRunActivities, failureMessage } from './activity-options';
 import {
   type BaselineResult,
@@ -49,6 +49,8 @@ interface Measurement {
   baseline: BaselineResult;
   /** The version under review in this round (a rerun measures the newly saved one). */
   target: VersionFields;
+  /** The phase under review, when the review read it: runs see the version as its rules serve it. */
+  phase?: PhaseSummary;
   runs: RunRecord[];
   /** The runs the last evaluation stored (and how many), so the next one is sent only the rest. */
   judged?: { ref: string; count: number };
@@ -62,12 +64,19 @@ export async function measureAndEvaluate(
   state: MeasuringState,
   plan: ReviewPlan,
   baseline: BaselineResult,
-  current: Pick<LoadedTarget, 'target'>,
+  current: Pick<LoadedTarget, 'target' | 'phase'>,
   reconcile?: () => Promise<Reconciled>,
 ): Promise<(Evaluated & { reconciled?: Reconciled }) | 'decided'> {
   const { progress } = state;
   const withBaseline = versionOf(baseline) !== undefined;
-  const measurement: Measurement = { state, plan, baseline, target: passOn(current), runs: [] };
+  const measurement: Measurement = {
+    state,
+    plan,
+    baseline,
+    target: passOn(current),
+    runs: [],
+    ...(current.phase ? { phase: current.phase } : {}),
+  };
   const { runs } = measurement;
   progress.benchmarks = plan.benchmarks.map(({ suite, benchmark }) => ({
     suite,
@@ -122,7 +131,7 @@ function atLastLook(plan: ReviewPlan, runs: readonly RunRecord[]): boolean {
 
 /** Judging failed after its retries: the review cannot pass, so a person decides. */
 async function evaluateRuns(measurement: Measurement, samplingRounds: number): Promise<Evaluated> {
-  const { state, plan, baseline, target, runs, judged } = measurement;
+  const { state, plan, baseline, target, runs, judged, phase } = measurement;
   try {
     // Histories recorded before judged runs were stored have no reference: all runs are sent.
     const { judgedRuns, ...evaluated } = await evaluateReview(
@@ -135,6 +144,7 @@ async function evaluateRuns(measurement: Measurement, samplingRounds: number): P
         ...(judged ? { earlierRuns: judged.ref } : {}),
         onError: plan.policy.onError,
         samplingRounds,
+        ...(phase ? { phase } : {}),
       },
       judgedInMemory(runs),
     );
@@ -232,7 +242,7 @@ async function runQueue(
 }
 
 async function runOnce(
-  { state, baseline, target }: Measurement,
+  { state, baseline, target, phase }: Measurement,
   { planned, role, repeat }: RunRequest,
 ): Promise<RunRecord> {
   const { suite, benchmark } = planned;
@@ -245,6 +255,8 @@ async function runOnce(
       role,
       repeat,
       round: state.progress.reruns,
+      ...(phase ? { phase } : {}),
+      ...(planned.scope ? { scope: planned.scope } : {}),
     });
     return { suite, benchmark, role, repeat, status: 'completed', ...result };
   } catch (error) {

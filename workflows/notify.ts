@@ -24,6 +24,7 @@ import {
 import type { NotificationEvent, ReviewNotification } from '../src/notify/types';
 import { failureMessage } from './activity-options';
 import type { PlannedPolicy, ReviewReport } from './contract';
+import { actionOfSetting } from './decide';
 import { NOTIFY_QUEUE_SUFFIX, NOTIFY_WORKFLOW_TYPE, type SideActivities } from './side-contract';
 import type { ReviewState } from './state';
 
@@ -90,7 +91,10 @@ function notificationOf(
     criteria,
     suites: [...suites],
     ...(waiting
-      ? { decisionDeadlineMs: progress.decisionDeadlineMs, onDeadline: policy?.onDecisionTimeout }
+      ? {
+          decisionDeadlineMs: progress.decisionDeadlineMs,
+          ...(policy ? { onDeadline: actionOfSetting(policy.onDecisionTimeout) } : {}),
+        }
       : {}),
     ...(progress.evaluation ? { report: progress.evaluation.report } : {}),
     ...(ending.failure ? { failure: ending.failure } : {}),

@@ -35,9 +35,11 @@ import {
   waitsForReview,
 } from './contract';
 import { actionOf, changing, type Decision, decide, supersededReason } from './decide';
+import { rollBack } from './kill-switch';
 import { planReview, reconcileReview } from './local-steps';
 import { measureAndEvaluate, passOn } from './measure';
 import { notify, notifyFailure } from './notify';
+import type { RollbackActivities } from './rollback-contract';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { ReviewState } from './state';
 
@@ -84,6 +86,7 @@ async function review(
   const plan: ReviewPlan = await planReview({
     ...passOn(loaded),
     releasePipelineID: loaded.trigger.releasePipelineID,
+    ...(loaded.phase ? { phase: loaded.phase } : {}),
   });
   state.policy = plan.policy;
   // The baseline is the version before the one this review started on, and stays so across
@@ -95,6 +98,7 @@ async function review(
   if (plan.needsBaseline) {
     baseline = await loadBaseline(state);
     state.progress.baseline = baseline.status;
+    state.baseline = baseline;
   }
 
   let gaveUpOnChanges = false;
@@ -221,6 +225,7 @@ function setTarget(state: ReviewState, loaded: LoadedTarget): TargetSummary {
   if (!version) throw ApplicationFailure.nonRetryable('loadReviewTarget returned no target');
   const { kind, id, name } = version;
   const { configHash } = loaded;
+  if (loaded.phase) state.phase = loaded.phase;
   state.target = {
     kind,
     id,
@@ -283,12 +288,25 @@ async function act(state: ReviewState, decision: Decision): Promise<ReviewReport
   const writes = statsigWriteActivities();
   const target = state.target as TargetSummary;
   const phase = { triggerID: request.triggerID, phaseID: request.phaseID };
+  if (decision.killSwitch === 'rollback' && !decision.approve) {
+    // Once started, the rules must all be written: the same reason as below, per rule.
+    const rolled = await CancellationScope.nonCancellable(() => rollBack(state, decision));
+    if (rolled.superseded) return superseded(state, rolled.superseded);
+    return finish(state, {
+      outcome: 'decided',
+      action,
+      reason: `${decision.reason}; ${rolled.summary}`,
+    });
+  }
   // Once started, the call must finish: a cancellation now would leave us not knowing what Statsig did.
   const written = await CancellationScope.nonCancellable(async () => {
     if (decision.approve) return writes.approvePhase(phase);
     if (decision.killSwitch === 'abort') return writes.abortRollout(phase);
     if (decision.killSwitch === 'disable') {
       return writes.disableEntity({ ...phase, kind: target.kind, id: target.id });
+    }
+    if (decision.killSwitch === 'pause') {
+      return statsigWriteActivities<RollbackActivities>().pauseRollout(phase);
     }
     return undefined;
   });
@@ -310,7 +328,7 @@ function finalReport(
   state: ReviewState,
   fields: Pick<ReviewReport, 'outcome' | 'action' | 'reason'>,
 ): ReviewReport {
-  const { progress, target, override, policy } = state;
+  const { progress, target, override, policy, rollback } = state;
   return {
     request: state.request,
     criteria: progress.judgement?.criteria ?? [],
@@ -327,6 +345,7 @@ function finalReport(
     ...(progress.judgement ? { verdict: progress.judgement.verdict } : {}),
     ...(override ? { override } : {}),
     ...(policy ? { policy } : {}),
+    ...(rollback ? { rollback } : {}),
     ...fields,
   };
 }

@@ -1,6 +1,12 @@
 // The review's state while it runs: one object that the message handlers and the stages share.
-import type { ResolvedPolicy } from '../src/gate/wire';
-import type { Override, ReviewProgress, ReviewRequest, TargetSummary } from './contract';
+import type { PhaseSummary, ResolvedPolicy, RollbackRecord } from '../src/gate/wire';
+import type {
+  BaselineResult,
+  Override,
+  ReviewProgress,
+  ReviewRequest,
+  TargetSummary,
+} from './contract';
 
 /** Everything the review knows while it runs; handlers and stages read and write this one object. */
 export interface ReviewState {
@@ -16,6 +22,12 @@ export interface ReviewState {
   /** When the release started (Statsig's clock): config changes up to then are the release itself. */
   releaseStartedAtMs: number;
   policy?: ResolvedPolicy;
+  /** The phase under review as last loaded (absent in histories from before it was read). */
+  phase?: PhaseSummary;
+  /** The baseline the review compared with; a rollback gives a dynamic config's rules back to it. */
+  baseline?: BaselineResult;
+  /** What a rollback changed, once it has: the report carries it, and `review undo` reads it. */
+  rollback?: RollbackRecord;
 }
 
 /**

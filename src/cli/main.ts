@@ -175,6 +175,17 @@ async function sandboxCommand(
   return EXIT.ok;
 }
 
+/** `rollout-gate ensure-temporal`: prints the Temporal CLI's path, installing it on first use. */
+async function ensureTemporal(context: CliContext): Promise<number> {
+  const cli = await locateTemporalCli({
+    projectRoot: PROJECT_ROOT,
+    log: (line) => context.err(line),
+  });
+  if (!cli) throw new CliError(TEMPORAL_MISSING_HELP);
+  context.out(cli.path);
+  return EXIT.ok;
+}
+
 export async function runCli(rawArgv: string[], context: CliContext): Promise<number> {
   const { argv, envFile } = extractEnvFile(rawArgv);
   const [command, ...rest] = argv;
@@ -223,15 +234,8 @@ export async function runCli(rawArgv: string[], context: CliContext): Promise<nu
       return EXIT.ok;
     case 'sandbox':
       return sandboxCommand(option('key'), option('port'), context);
-    case 'ensure-temporal': {
-      const cli = await locateTemporalCli({
-        projectRoot: PROJECT_ROOT,
-        log: (line) => context.err(line),
-      });
-      if (!cli) throw new CliError(TEMPORAL_MISSING_HELP);
-      context.out(cli.path);
-      return EXIT.ok;
-    }
+    case 'ensure-temporal':
+      return ensureTemporal(context);
     case 'send-webhook':
       return sendWebhookCommand(
         {

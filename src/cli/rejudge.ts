@@ -3,6 +3,7 @@
 // which the caller reads from the report store.
 import { evaluate, type RunData } from '../gate/judge';
 import { formatNumber } from '../gate/judge/format';
+import { resolveCriterion } from '../gate/plan';
 import { resolvePolicy } from '../gate/policy';
 import type { StoredReport } from '../gate/report/document';
 import type { Criterion, GateDefinition } from '../gate/types';
@@ -64,15 +65,23 @@ export function rejudge(
     ]),
   ];
   const changes: string[] = [];
-  const kept = gate.suites.filter((suite) => judged.includes(suite.name));
-  for (const name of judged.filter((name) => !kept.some((suite) => suite.name === name))) {
+  // A `forEach` suite was judged as copies named `<suite>@<scope>`, each against the same criteria.
+  const definitionOf = (name: string) =>
+    gate.suites.find((suite) => suite.name === name) ??
+    gate.suites.find((suite) => suite.forEach && name.startsWith(`${suite.name}@`));
+  const kept = judged.flatMap((name) => {
+    const suite = definitionOf(name);
+    return suite ? [{ name, suite }] : [];
+  });
+  for (const name of judged.filter((name) => !kept.some((entry) => entry.name === name))) {
     changes.push(`suite ${name}: no longer in the gate config, so no longer judged`);
   }
-  const criteria = kept.flatMap((suite) =>
-    suite.criteria.map((criterion) => ({ ...criterion, suite: suite.name })),
+  const phase = report.subject.phase ?? null;
+  const criteria = kept.flatMap(({ name, suite }) =>
+    suite.criteria.map((criterion) => ({ ...resolveCriterion(criterion, phase), suite: name })),
   );
-  const suites: PlannedSuite[] = kept.map((suite) => ({
-    name: suite.name,
+  const suites: PlannedSuite[] = kept.map(({ name, suite }) => ({
+    name,
     passScore: suite.passScore ?? 100,
   }));
   const target = report.subject.target;

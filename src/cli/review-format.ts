@@ -1,4 +1,6 @@
 // How `rollout-gate review …` prints its answers for people (--json prints them as they are).
+
+import type { UndoOutcome } from '../../workflows/rollback-contract';
 import type { ReviewDetails, ReviewSummary } from '../reviews/control';
 import type { ReviewFailure } from '../reviews/failure';
 import type { RerunStarted } from '../reviews/rerun';
@@ -80,6 +82,10 @@ export function formatDetails({
         `    ${criterion.verdict === 'pass' ? 'ok  ' : 'FAIL'} ${criterion.suite}: ${criterion.reason}`,
       );
     }
+    for (const change of report.rollback?.rules ?? []) {
+      const fields = Object.keys(change.after).join(', ');
+      lines.push(`    rolled back rule ${change.rule.name ?? change.rule.id} (${fields})`);
+    }
   } else {
     field('decision', review.decision);
   }
@@ -88,6 +94,9 @@ export function formatDetails({
   if (review.uiUrl) lines.push(`  Temporal UI: ${review.uiUrl}`);
   if (review.status === 'RUNNING' && progress?.stage !== 'act' && !progress?.override) {
     lines.push(`  Decide: rollout-gate review approve|reject ${review.workflowId} --reason "…"`);
+  }
+  if (report?.rollback?.rules.length || report?.action === 'paused') {
+    lines.push(`  Undo: rollout-gate review undo ${review.workflowId}`);
   }
   if (failure || (report?.verdict === 'inconclusive' && report.action === 'none')) {
     lines.push(`  Re-run: rollout-gate review rerun ${review.workflowId}`);
@@ -145,6 +154,25 @@ export function formatStuck(stuck: StuckReviews, retryingMinutes: number): strin
     lines.push(
       `  trigger ${phase.triggerID} phase ${phase.phaseID}: ${phase.workflowId} ${phase.status}; rollout-gate review rerun ${phase.workflowId}`,
     );
+  }
+  return lines;
+}
+
+/** What an undo put back, and what it left alone and why (reasons are stable: see rollback-contract). */
+export function formatUndo(outcome: UndoOutcome): string[] {
+  const name = (rule: { name: string | null; id: string | null } | undefined) =>
+    rule ? `rule ${rule.name ?? rule.id ?? '?'}` : 'the pause';
+  const lines = [`Undo of ${outcome.review} (${outcome.undoWorkflowId}, by ${outcome.actor}):`];
+  for (const entry of outcome.restored) {
+    const fields = Object.keys(entry.to).join(', ');
+    lines.push(`  restored  ${name(entry.rule)} (${fields})`);
+  }
+  if (outcome.unpaused) lines.push('  unpaused  the trigger');
+  for (const entry of outcome.refused) {
+    lines.push(`  refused   ${name(entry.rule)}: ${entry.reason}: ${entry.detail}`);
+  }
+  if (outcome.restored.length === 0 && !outcome.unpaused && outcome.refused.length === 0) {
+    lines.push('  nothing to put back');
   }
   return lines;
 }

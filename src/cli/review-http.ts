@@ -1,6 +1,8 @@
 // `rollout-gate review … --url https://gate.example.com`: the same commands through a receiver's review
 // API, for people who can reach the receiver but not Temporal's gRPC port. Answers and refusals are
 // the API's, so they map onto the same review error codes and exit codes.
+
+import type { UndoOutcome } from '../../workflows/rollback-contract';
 import { causeMessage } from '../error-message';
 import {
   type DecisionAccepted,
@@ -70,6 +72,8 @@ export function createHttpReviewControl(baseUrl: string, token: string): ReviewC
     },
     rerun: (workflowId, input) =>
       call<RerunStarted>('POST', `/reviews/${encode(workflowId)}/rerun`, input),
+    undo: (workflowId, input) =>
+      call<UndoOutcome>('POST', `/reviews/${encode(workflowId)}/undo`, input),
     stuck: ({ retryingOverMs }) =>
       call<StuckReviews>('GET', `/reviews/stuck?retryingMinutes=${retryingOverMs / 60_000}`),
     async list(filter, limit) {

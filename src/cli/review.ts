@@ -1,4 +1,4 @@
-// `rollout-gate review list|show|approve|reject|rerun`: the people's controls, straight against
+// `rollout-gate review list|show|approve|reject|rerun|undo`: the people's controls, straight against
 // Temporal (the same review control the receiver's review API uses, so answers and refusals match).
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
@@ -16,7 +16,7 @@ import {
 } from '../reviews/control';
 import { connectClient, TemporalConnectionError, temporalTarget } from '../temporal/connection';
 import { CliError, EXIT, type ExitCode, UsageError } from './errors';
-import { formatDetails, formatList, formatRerun, formatStuck } from './review-format';
+import { formatDetails, formatList, formatRerun, formatStuck, formatUndo } from './review-format';
 import { createHttpReviewControl } from './review-http';
 import type { Output } from './webhook';
 
@@ -49,6 +49,8 @@ const EXIT_FOR: Record<ReviewErrorCode, ExitCode> = {
   REVIEW_ALREADY_ACTED: EXIT.refused,
   REVIEW_NOT_RUNNING: EXIT.refused,
   REVIEW_RERUN_REFUSED: EXIT.refused,
+  REVIEW_UNDO_REFUSED: EXIT.refused,
+  REVIEW_UNDO_TIMEOUT: EXIT.unavailable,
   REVIEW_DECISION_INVALID: EXIT.usage,
   REVIEW_FILTER_INVALID: EXIT.usage,
   REVIEW_DECISION_TIMEOUT: EXIT.unavailable,
@@ -139,15 +141,15 @@ function limitFrom(value: string | undefined): number {
   return limit;
 }
 
-const ACTIONS = ['list', 'show', 'approve', 'reject', 'rerun'] as const;
+const ACTIONS = ['list', 'show', 'approve', 'reject', 'rerun', 'undo'] as const;
 type Action = (typeof ACTIONS)[number];
 
 function actionOf(action: string | undefined): Action {
   if (ACTIONS.includes(action as Action)) return action as Action;
   throw new UsageError(
     action === undefined
-      ? 'Say what to do: review list, show, approve, reject or rerun.'
-      : `Unknown review command '${action}': use list, show, approve, reject or rerun.`,
+      ? 'Say what to do: review list, show, approve, reject, rerun or undo.'
+      : `Unknown review command '${action}': use list, show, approve, reject, rerun or undo.`,
     'review',
   );
 }
@@ -218,6 +220,12 @@ async function run(
       ...(args.reason !== undefined ? { reason: args.reason } : {}),
     });
     print(started, () => [formatRerun(started)]);
+  } else if (action === 'undo') {
+    const undone = await control.undo(workflowId, {
+      actor: args.actor ?? defaultActor(env),
+      ...(args.reason !== undefined ? { reason: args.reason } : {}),
+    });
+    print(undone, () => formatUndo(undone));
   } else if (decision !== undefined) {
     const accepted = await control.decide(workflowId, decision);
     const verb = accepted.decision === 'approve' ? 'Approved' : 'Rejected';

@@ -26,6 +26,7 @@ Steer reviews:
   review approve    approve a review's phase now (the benchmarks still running are cancelled)
   review reject     reject it: the review pulls the kill switch its policy names (abort by default)
   review rerun      a fresh run of a review that failed or ended inconclusive without acting
+  review undo       put back the rules a review rolled back (unless changed since), unpause it
 
 Options:
   --dotenv FILE     read variables from FILE (default: ./.env when present; the environment wins)
@@ -145,7 +146,7 @@ STATSIG_WEBHOOK_SECRET (comma-separated) and says which one matched. Exits 0 whe
   --max-age-ms MS  also require the timestamp to be within MS of now, as the receiver does
                    (WEBHOOK_TOLERANCE_MS); by default only the age is reported`,
 
-  review: `Usage: rollout-gate review <list|show|approve|reject|rerun> [options]
+  review: `Usage: rollout-gate review <list|show|approve|reject|rerun|undo> [options]
 
   review list [--pipeline ID] [--trigger ID] [--phase ID] [--entity NAME] [--verdict V]
               [--decision D] [--source S] [--status S] [--limit N] [--json]
@@ -154,6 +155,7 @@ STATSIG_WEBHOOK_SECRET (comma-separated) and says which one matched. Exits 0 whe
   review approve <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
   review reject  <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
   review rerun   <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
+  review undo    <review ID> | --trigger ID --phase ID [--actor NAME] [--reason TEXT] [--json]
 
 A review ID is its workflow ID, review-<triggerID>-<phaseID> (a '-' or '~' inside an ID is written
 '~-' or '~~'). Talks to Temporal directly with the TEMPORAL_* settings (default: the embedded dev
@@ -163,7 +165,8 @@ or with --url to a receiver's review API (token from REVIEW_API_TOKEN).
   --actor NAME   who decides (or asks for a re-run), recorded with it (default ROLLOUT_GATE_ACTOR,
                  else user@host)
   --verdict      pass, fail or inconclusive
-  --decision     pending, waiting, approved, aborted, disabled, none or superseded
+  --decision     pending, waiting, approved, aborted, disabled, paused, rolled-back, none or
+                 superseded
   --source       who started it: webhook, catch-up or rerun
   --status       Running, Completed, Canceled, Terminated, Failed or TimedOut
   --stuck        reviews waiting for a person, retrying a Statsig call for more than
@@ -172,5 +175,8 @@ or with --url to a receiver's review API (token from REVIEW_API_TOKEN).
   --json         print the answer as JSON
 
 rerun starts a new run of a review that failed, was cancelled or ended inconclusive without acting;
-one that approved, aborted or disabled (or was superseded) is refused (exit 4).`,
+one that approved, aborted, disabled, paused or rolled back (or was superseded) is refused (exit 4).
+undo puts each rule a review rolled back to what it was before, if it still shows what the rollback
+set (else it is refused: changed-since, already-restored, rule-not-found), and unpauses a trigger
+the review paused (not-paused when it no longer is); a review with neither is refused (exit 4).`,
 };

@@ -23,7 +23,7 @@ export async function preCommitStory(input: PreCommitStoryInput): Promise<PreCom
   const { sandbox, print } = input;
   print('');
   print(
-    `3. ${CONFIG_ID}: someone commits the regressed prompt straight to Statsig, outside any release`,
+    `4. ${CONFIG_ID}: someone commits the regressed prompt straight to Statsig, outside any release`,
   );
   const current = sandbox.sandbox.getDynamicConfig(CONFIG_ID);
   if (!current) throw new Error(`the sandbox has no dynamic config ${CONFIG_ID}`);

@@ -3,19 +3,28 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ReviewReport } from '../../workflows/contract';
+import { type ReviewReport, reviewWorkflowId } from '../../workflows/contract';
 import { loadConfig } from '../config';
 import { versionText } from '../gate/judge/format';
 import { startService } from '../runtime';
 import { type Sandbox, type StartedSandbox, startSandbox } from '../sandbox/app';
+import type { ReleaseEntityChange } from '../sandbox/seed';
 import { sendWebhook } from '../sandbox/webhook-sender';
 import { verifySignature } from '../statsig/webhook-signature';
 import { createClient } from '../temporal/connection';
 import { startModelService } from './model-service';
 import { preCommitStory } from './pre-commit';
-import { DEMO_PIPELINES, demoSeed, IMPROVED_PROMPT, REGRESSED_PROMPT } from './seed';
+import {
+  DEMO_PIPELINES,
+  demoSeed,
+  IMPROVED_PROMPT,
+  REGIONAL_CONFIG,
+  REGRESSED_PROMPT,
+  RELEASED_PROMPT,
+  regionalRules,
+} from './seed';
 
-/** The three examples together (examples/demo-gate.ts; .js in a compiled build). */
+/** The three examples together, and per region (examples/demo-gate.ts; .js in a compiled build). */
 const DEMO_GATE_CONFIG = path.join(
   __dirname,
   '..',
@@ -25,7 +34,7 @@ const DEMO_GATE_CONFIG = path.join(
 );
 
 export interface DemoOptions {
-  /** Exit after the two reviews instead of staying up for the Temporal UI. */
+  /** Exit after the stories instead of staying up for the Temporal UI. */
   once: boolean;
   sandboxPort: number;
   print?: (line: string) => void;
@@ -62,8 +71,39 @@ function describeReport(report: ReviewReport): string[] {
   lines.push(
     `   verdict: ${report.verdict ?? 'none'}, action: ${report.action} (${took} s after the webhook)`,
   );
+  const { rollback } = report;
+  for (const change of rollback?.rules ?? []) {
+    const what = 'returnValue' in change.after ? 'back to its released prompt' : 'to 0%';
+    lines.push(`   rolled back rule ${change.rule.name ?? change.rule.id}: ${what}`);
+  }
+  if (rollback) {
+    const next =
+      rollback.afterwards === 'approved'
+        ? 'the phase approved for the other regions'
+        : rollback.afterwards === 'paused'
+          ? 'the trigger paused'
+          : (rollback.afterwardsReason ?? 'the phase left waiting for review');
+    const { triggerID, phaseID } = report.request;
+    lines.push(`   then: ${next}`);
+    lines.push(`   undo: rollout-gate review undo ${reviewWorkflowId(triggerID, phaseID)}`);
+  }
   if (report.evaluation) lines.push(`   report: ${report.evaluation.report.markdown}`);
   return lines;
+}
+
+/** What each region's rule serves now, told by its prompt's template. */
+function regionLines(sandbox: Sandbox, configID: string): string[] {
+  const rules = sandbox.getDynamicConfig(configID)?.rules ?? [];
+  return rules.map((rule) => {
+    const template = (rule.returnValue as { template?: string } | undefined)?.template ?? '';
+    const which =
+      template === RELEASED_PROMPT.template
+        ? 'the released prompt'
+        : template === IMPROVED_PROMPT.template
+          ? 'the new prompt'
+          : 'another prompt';
+    return `   Statsig now: ${rule.name} serves ${which}`;
+  });
 }
 
 /**
@@ -96,6 +136,44 @@ async function notificationLines(
     const short = reason.length > 100 ? `${reason.slice(0, 99)}…` : reason;
     return `   notified webhook: ${body.type} (signature ${check.ok ? 'verified' : `invalid: ${check.code}`}): ${short}`;
   });
+}
+
+/** The releases the demo tells of, in order: a good change, a regressed one, a regional one. */
+function releaseStories(): Array<{
+  title: string;
+  pipelineID: string;
+  entity: ReleaseEntityChange;
+}> {
+  return [
+    {
+      title: 'chat_assistant_prompt: a teammate tightens the prompt and lowers the temperature',
+      pipelineID: DEMO_PIPELINES.chat,
+      entity: {
+        kind: 'dynamic_config',
+        id: 'chat_assistant_prompt',
+        defaultValue: IMPROVED_PROMPT,
+      },
+    },
+    {
+      title:
+        'search_summary_prompt: a change drops {question} from the template and raises the temperature',
+      pipelineID: DEMO_PIPELINES.summary,
+      entity: {
+        kind: 'dynamic_config',
+        id: 'search_summary_prompt',
+        defaultValue: REGRESSED_PROMPT,
+      },
+    },
+    {
+      title: `${REGIONAL_CONFIG}: one change tightens Europe's prompt and breaks South America's`,
+      pipelineID: DEMO_PIPELINES.regional,
+      entity: {
+        kind: 'dynamic_config',
+        id: REGIONAL_CONFIG,
+        rules: regionalRules({ SouthAmerica: REGRESSED_PROMPT, Europe: IMPROVED_PROMPT }),
+      },
+    },
+  ];
 }
 
 /** The service's settings for the demo: the example gate, pointed at the sandbox for everything. */
@@ -170,21 +248,7 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
   print(`  Model service   ${modelService.url} (the latency example's endpoint)`);
   print(`  Gate config     ${config.GATE_CONFIG}`);
 
-  const stories = [
-    {
-      title: 'chat_assistant_prompt: a teammate tightens the prompt and lowers the temperature',
-      pipelineID: DEMO_PIPELINES.chat,
-      configID: 'chat_assistant_prompt',
-      value: IMPROVED_PROMPT,
-    },
-    {
-      title:
-        'search_summary_prompt: a change drops {question} from the template and raises the temperature',
-      pipelineID: DEMO_PIPELINES.summary,
-      configID: 'search_summary_prompt',
-      value: REGRESSED_PROMPT,
-    },
-  ];
+  const stories = releaseStories();
 
   const reports: ReviewReport[] = [];
   try {
@@ -193,7 +257,7 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
       print(`${index + 1}. ${story.title}`);
       const trigger = sandbox.sandbox.startRelease({
         pipelineID: story.pipelineID,
-        entity: { kind: 'dynamic_config', id: story.configID, defaultValue: story.value },
+        entity: story.entity,
         creatorName: 'Demo User',
       });
       print(
@@ -215,6 +279,9 @@ export async function runDemo(options: DemoOptions): Promise<{ reports: ReviewRe
       for (const line of describeReport(report)) print(line);
       const after = sandbox.sandbox.getTrigger(trigger.id);
       print(`   Statsig now: trigger ${trigger.id} is ${after?.status}`);
+      if (story.entity.rules) {
+        for (const line of regionLines(sandbox.sandbox, story.entity.id)) print(line);
+      }
       for (const line of await notificationLines(
         sandbox.sandbox,
         summary.workflowId,

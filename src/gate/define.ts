@@ -88,7 +88,7 @@ function buildKinds(value: unknown, problems: string[], unbuilt: Set<unknown>): 
   };
 }
 
-function criterionLabel(criterion: Criterion, index: number): string {
+function criterionLabel(criterion: Pick<Criterion, 'name'>, index: number): string {
   return criterion.name ?? String(index);
 }
 

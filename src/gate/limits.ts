@@ -9,7 +9,7 @@
 // ID), and a review has a natural size set by its gate. A bound on that size keeps the workflow
 // simple and its histories replayable; continue-as-new would add commands to every long review and
 // split its evidence across runs to serve configs nobody needs (see README, "Scale").
-import { needsBaselineRun } from './plan';
+import { MAX_FOR_EACH_SCOPES, needsBaselineRun } from './plan';
 import { DEFAULT_POLICY } from './policy';
 import type { BenchmarkDefinition, GateDefinition } from './types';
 
@@ -64,18 +64,24 @@ export interface ReviewLoad {
   events: number;
 }
 
-function benchmarkLoad(suite: string, benchmark: BenchmarkDefinition, sides: 1 | 2): BenchmarkLoad {
+/** A benchmark's load, times its suite's copies (`forEach` suites run up to MAX_FOR_EACH_SCOPES). */
+function benchmarkLoad(
+  suite: string,
+  benchmark: BenchmarkDefinition,
+  sides: 1 | 2,
+  copies: number,
+): BenchmarkLoad {
   const repeats = benchmark.repeats ?? 1;
   const maxRepeats = Math.max(repeats, benchmark.maxRepeats ?? repeats);
   const runs = maxRepeats * sides;
   return {
     suite,
     benchmark: benchmark.name,
-    runs,
+    runs: runs * copies,
     sides,
     maxRepeats,
-    extraRounds: Math.ceil((maxRepeats - repeats) / repeats),
-    inFlight: Math.min(benchmark.parallelRuns ?? 2, runs),
+    extraRounds: Math.ceil((maxRepeats - repeats) / repeats) * copies,
+    inFlight: Math.min(benchmark.parallelRuns ?? 2, runs) * copies,
   };
 }
 
@@ -83,7 +89,12 @@ function benchmarkLoad(suite: string, benchmark: BenchmarkDefinition, sides: 1 |
 export function reviewLoad(gate: GateDefinition): ReviewLoad {
   const benchmarks = gate.suites.flatMap((suite) =>
     suite.benchmarks.map((benchmark) =>
-      benchmarkLoad(suite.name, benchmark, needsBaselineRun(suite, benchmark) ? 2 : 1),
+      benchmarkLoad(
+        suite.name,
+        benchmark,
+        needsBaselineRun(suite, benchmark) ? 2 : 1,
+        suite.forEach ? MAX_FOR_EACH_SCOPES : 1,
+      ),
     ),
   );
   const maxReruns = Math.max(

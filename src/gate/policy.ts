@@ -10,6 +10,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   onDecisionTimeout: 'none',
   dryRun: false,
   maxReruns: 2,
+  afterRollback: 'approve',
 };
 
 function defined(policy: ReviewPolicy | undefined): Partial<ResolvedPolicy> {

@@ -4,9 +4,13 @@ import { z } from 'zod';
 import { notificationsSchema } from './notifications';
 import { AGGREGATIONS, SPENDINGS } from './stats';
 import {
+  AFTER_ROLLBACK,
+  type AfterRollback,
   type BenchmarkDefinition,
   COMPARISONS,
   type Comparison,
+  FOR_EACH,
+  type ForEach,
   GATE_STAGES,
   type GateStage,
   isCaseMetric,
@@ -17,12 +21,47 @@ import {
   STATISTICAL_TESTS,
 } from './types';
 
-const killSwitchSchema = z.enum(KILL_SWITCHES as [KillSwitch, ...KillSwitch[]], {
-  message: `must be one of ${KILL_SWITCHES.join(', ')}`,
+const killSwitchName = z.enum(KILL_SWITCHES as [KillSwitch, ...KillSwitch[]], {
+  message: `must be one of ${KILL_SWITCHES.join(', ')}, or { action: 'rollback', … }`,
+});
+
+const nonEmptyNames = z.array(z.string().min(1)).min(1);
+
+/** `{ action: 'rollback', environments?, rules?, condition? }`: a rollback narrowed to some rules. */
+const rollbackSettingSchema = z.strictObject({
+  action: z.literal('rollback', { message: "a kill switch object is { action: 'rollback', … }" }),
+  environments: nonEmptyNames.optional(),
+  rules: nonEmptyNames.optional(),
+  condition: z
+    .strictObject({
+      type: z.string().min(1).optional(),
+      field: z.string().min(1).optional(),
+      values: z
+        .array(z.union([z.string(), z.number()]))
+        .min(1)
+        .optional(),
+    })
+    .refine(
+      (condition) => Object.keys(condition).length > 0,
+      'a condition names a type, a field or values',
+    )
+    .optional(),
+});
+
+const killSwitchSchema = z.union([killSwitchName, rollbackSettingSchema], {
+  error: (issue) =>
+    typeof issue.input === 'object' && issue.input !== null
+      ? undefined
+      : `must be one of ${KILL_SWITCHES.join(', ')}, or { action: 'rollback', … }`,
 });
 
 const policySchema = z.strictObject({
   onFail: killSwitchSchema.optional(),
+  afterRollback: z
+    .enum(AFTER_ROLLBACK as [AfterRollback, ...AfterRollback[]], {
+      message: `must be one of ${AFTER_ROLLBACK.join(', ')}`,
+    })
+    .optional(),
   onError: z.enum(['inconclusive', 'fail']).optional(),
   decisionTimeoutMs: z.number().int().positive().optional(),
   onDecisionTimeout: killSwitchSchema.optional(),
@@ -69,14 +108,19 @@ const STATISTIC_FIELDS = [
 
 /** A cap on a count of cases: `regressed_cases <= 0` (none), `flaky_cases < 3`. */
 function caseCriterionProblems(
-  criterion: Record<string, unknown> & { metric: string; op: string; threshold: number },
+  criterion: Record<string, unknown> & {
+    metric: string;
+    op: string;
+    threshold: number | ((phase: unknown) => number);
+  },
   problem: (message: string, field: string) => void,
 ): void {
   const { metric } = criterion;
   if (criterion.op !== '<=' && criterion.op !== '<') {
     problem(`${metric} is a count to cap: op must be '<=' or '<'`, 'op');
   }
-  if (!Number.isInteger(criterion.threshold) || criterion.threshold < 0) {
+  const { threshold } = criterion;
+  if (typeof threshold === 'number' && (!Number.isInteger(threshold) || threshold < 0)) {
     problem(`${metric} counts cases: threshold must be a whole number, 0 or more`, 'threshold');
   }
   if (criterion.compare !== undefined && criterion.compare !== 'absolute') {
@@ -98,7 +142,13 @@ const criterionSchema = z
     op: z.enum(OPERATORS as [string, ...string[]], {
       message: `op must be one of ${OPERATORS.join(' ')}`,
     }),
-    threshold: z.number().refine(Number.isFinite, 'threshold must be a finite number'),
+    // A function picks the threshold per phase when the review is planned (src/gate/plan.ts).
+    threshold: z.union([
+      z.number().refine(Number.isFinite, 'threshold must be a finite number'),
+      z.custom<(phase: unknown) => number>((value) => typeof value === 'function', {
+        message: 'threshold must be a finite number or a function of the phase',
+      }),
+    ]),
     name: z.string().min(1).optional(),
     benchmark: z.string().min(1).optional(),
     aggregate: z
@@ -149,7 +199,7 @@ const criterionSchema = z
       if (criterion.op !== '<=' && criterion.op !== '<') {
         problem("a regression is capped: op must be '<=' or '<'", 'op');
       }
-      if (criterion.threshold < 0) {
+      if (typeof criterion.threshold === 'number' && criterion.threshold < 0) {
         problem('a regression threshold is a fraction of the baseline, 0 or more', 'threshold');
       }
     }
@@ -194,11 +244,30 @@ const suiteSchema = z.object({
         )
         .min(1)
         .optional(),
+      phases: z
+        .array(z.union([z.string().min(1), z.number().int().min(0)]))
+        .min(1)
+        .optional(),
+      passPercentage: z
+        .strictObject({
+          min: z.number().min(0).max(100).optional(),
+          max: z.number().min(0).max(100).optional(),
+        })
+        .refine(
+          (range) => range.min === undefined || range.max === undefined || range.min <= range.max,
+          'min must be at most max',
+        )
+        .optional(),
     })
     .optional(),
   passScore: z.number().min(0).max(100).optional(),
   onFail: killSwitchSchema.optional(),
   fresh: z.boolean().optional(),
+  forEach: z
+    .enum(FOR_EACH as [ForEach, ...ForEach[]], {
+      message: `must be one of ${FOR_EACH.join(', ')}`,
+    })
+    .optional(),
 });
 
 export const gateConfigSchema = z.object({

@@ -1,8 +1,36 @@
 // The vocabulary teams write gate configs in, and the serialisable shapes that cross the
 // workflow/activity boundary. No runtime imports: workflow code depends on this file.
 import type { EntityKind, GatePulseResults, PulseQuery } from '../statsig/schemas';
+import type { AfterRollback, KillSwitchSetting } from './kill-switches';
+import type { NotificationSettings } from './notification-types';
+import type { ForEach, PhaseThreshold, ReviewPhase, ReviewScope } from './phases';
 import type { Aggregation, Spending } from './stats';
 
+export {
+  AFTER_ROLLBACK,
+  type AfterRollback,
+  KILL_SWITCHES,
+  type KillSwitch,
+  type KillSwitchSetting,
+  type RollbackCondition,
+  type RollbackScope,
+} from './kill-switches';
+export {
+  NOTIFICATION_EVENTS,
+  type NotificationEvent,
+  type NotificationRoute,
+  type NotificationSettings,
+} from './notification-types';
+export {
+  FOR_EACH,
+  type ForEach,
+  type PhaseRule,
+  type PhaseThreshold,
+  type PipelinePhaseRule,
+  type ReviewPhase,
+  type ReviewScope,
+  type RuleCondition,
+} from './phases';
 export type { Aggregation, Spending } from './stats';
 
 /** What a review is about: the gate or dynamic config a release pipeline is rolling out. */
@@ -12,8 +40,16 @@ export interface Target {
   name: string;
   /** Statsig's version number; null when Statsig gave none (the report then names the content hash). */
   version: number | null;
-  /** A dynamic config's `defaultValue` (where teams keep prompt and model settings); null for gates. */
+  /**
+   * What the version serves: a dynamic config's `defaultValue` (where teams keep prompt and model
+   * settings), or, in a review of a phase whose rules carry a `returnValue`, the value those rules
+   * serve; null for gates.
+   */
   value: unknown;
+  /**
+   * The entity's rules. In a review of a release-pipeline phase, only the rules that phase rolls out
+   * (every rule when the phase names none); `raw` keeps them all.
+   */
   rules: unknown[];
   /** The entity's Statsig tags (suites can select targets by tag). */
   tags?: string[];
@@ -121,6 +157,14 @@ export interface Criterion {
   weight?: number;
 }
 
+/**
+ * A criterion as a gate config writes it: its threshold a number, or chosen per phase
+ * (`(phase) => (phase?.passPercentage === 100 ? 0.9 : 0.8)`), resolved when the review is planned.
+ */
+export type CriterionDefinition = Omit<Criterion, 'threshold'> & {
+  threshold: number | PhaseThreshold;
+};
+
 export type Metrics = Record<string, number>;
 
 /** One scored case of a dataset (or any benchmark that judges items one by one). */
@@ -216,6 +260,10 @@ export interface BenchmarkContext {
   scratchDir: string;
   /** Statsig, read with the worker's own client and key, when the worker provides it. */
   statsig?: StatsigReader;
+  /** The release-pipeline phase under review; absent at pre-commit and in `gate run`. */
+  phase?: ReviewPhase;
+  /** The environment or rule this run judges, for a suite with `forEach`. */
+  scope?: ReviewScope;
 }
 
 export interface BenchmarkDefinition {
@@ -245,19 +293,20 @@ export interface BenchmarkDefinition {
   parallelRuns?: number;
 }
 
-/** What to do to Statsig: abort the trigger, disable the gate or dynamic config, or nothing. */
-export type KillSwitch = 'abort' | 'disable' | 'none';
-export const KILL_SWITCHES: readonly KillSwitch[] = ['abort', 'disable', 'none'];
-
 export interface ReviewPolicy {
   /** On a failing verdict. Default `abort` (halt the rollout; Statsig reverts the entity). */
-  onFail?: KillSwitch;
+  onFail?: KillSwitchSetting;
+  /**
+   * After a rollback of the failing scopes: `approve` the phase for the rest (default, when every
+   * other scope passed), `pause` the trigger, or `none` (leave the phase waiting in Statsig).
+   */
+  afterRollback?: AfterRollback;
   /** What a benchmark error means. Default `inconclusive`: never approve, ask a person. */
   onError?: 'inconclusive' | 'fail';
   /** How long an inconclusive review waits for a person's decision. Default 24 hours. */
   decisionTimeoutMs?: number;
   /** What happens when nobody decides in time. Default `none`: the phase stays waiting in Statsig. */
-  onDecisionTimeout?: KillSwitch;
+  onDecisionTimeout?: KillSwitchSetting;
   /** Record the verdict but never call Statsig. Default false. */
   dryRun?: boolean;
   /** Re-runs when the entity changes while benchmarks run, before giving up as inconclusive. Default 2. */
@@ -277,6 +326,16 @@ export interface SuiteTargets {
    * `phase` (a release-pipeline phase waiting for review). Default: both.
    */
   stages?: GateStage[];
+  /**
+   * Release-pipeline phases, by name, ID or 0-based index (`['Staging (50%)', 2]`). A suite that
+   * names phases never runs at pre-commit, where there is no phase.
+   */
+  phases?: Array<string | number>;
+  /**
+   * Phases by how far they roll out: the highest pass percentage among the phase's rules (light
+   * checks at 10%, strict ones from 100%). A phase whose rules give no percentage matches neither.
+   */
+  passPercentage?: { min?: number; max?: number };
 }
 
 /** The two places a gate runs: before a change is committed, and before a phase rolls on. */
@@ -294,17 +353,26 @@ export interface PreCommitSettings {
 export interface SuiteDefinition {
   name: string;
   benchmarks: BenchmarkDefinition[];
-  criteria: Criterion[];
+  criteria: CriterionDefinition[];
   targets?: SuiteTargets;
   /** Score (0–100, by weight of passing criteria) the suite needs to pass. Default 100: all. */
   passScore?: number;
-  /** Overrides the policy's onFail when this suite fails; the strongest action among failing suites wins. */
-  onFail?: KillSwitch;
+  /**
+   * Overrides the policy's onFail when this suite fails; the strongest action among failing suites
+   * wins (none < rollback < pause < abort < disable).
+   */
+  onFail?: KillSwitchSetting;
   /**
    * Measure every run anew: never take one from the run cache (GATE_CACHE_MAX_AGE), e.g. latency
    * of a live service whose speed drifts over hours. Default false.
    */
   fresh?: boolean;
+  /**
+   * Judge each environment (`environment`) or each rule (`rule`, e.g. one per region) the phase
+   * rolls out on its own: the suite runs once per scope, named `<suite>@<scope>`, and a rollback
+   * after it fails changes only the failing scope's rules. Without scopes in the phase, it runs once.
+   */
+  forEach?: ForEach;
 }
 
 export interface PolicyOverride {
@@ -324,35 +392,4 @@ export interface GateDefinition {
   preCommit?: PreCommitSettings;
   /** Per-suite or per-pipeline notification routes (src/notify/routing.ts). */
   notifications?: NotificationSettings;
-}
-
-/** When a review tells people: it waits for a person, decided, was superseded, or failed. */
-export type NotificationEvent = 'waiting' | 'decided' | 'superseded' | 'failed';
-export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = [
-  'waiting',
-  'decided',
-  'superseded',
-  'failed',
-];
-
-/**
- * Where a review's notifications go. Every route whose fields all match sends to its targets; a
- * review no route matches goes to NOTIFY_SLACK_WEBHOOK_URL and NOTIFY_WEBHOOK_URL. A matching route
- * without targets silences those reviews.
- */
-export interface NotificationRoute {
-  /** Reviews of these release pipeline IDs; any when absent. */
-  pipelines?: string[];
-  /** Reviews that planned at least one of these suites; any when absent. */
-  suites?: string[];
-  /** Which events; all when absent. */
-  events?: NotificationEvent[];
-  /** A Slack incoming webhook URL. */
-  slack?: string;
-  /** A JSON webhook, signed like Statsig's (`secret` defaults to NOTIFY_WEBHOOK_SECRET). */
-  webhook?: { url: string; secret?: string };
-}
-
-export interface NotificationSettings {
-  routes?: NotificationRoute[];
 }

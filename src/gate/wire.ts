@@ -4,16 +4,34 @@ import type {
   Aggregation,
   Comparison,
   Criterion,
-  KillSwitch,
+  ForEach,
+  KillSwitchSetting,
   Metrics,
   Operator,
+  ReviewPhase,
   ReviewPolicy,
+  ReviewScope,
+  RollbackScope,
   RunRole,
   Spending,
   Target,
 } from './types';
 
-export type ResolvedPolicy = Required<ReviewPolicy>;
+/**
+ * A policy with every default applied. `afterRollback` is optional only because plans recorded
+ * before it existed lack it (read it through `afterRollbackOf`).
+ */
+export type ResolvedPolicy = Required<Omit<ReviewPolicy, 'afterRollback'>> &
+  Pick<ReviewPolicy, 'afterRollback'>;
+
+/**
+ * The one environment or rule a `forEach` suite's copy judges: the suite it was planned from and the
+ * scope. Its copy's name is `<suite>@<scope name>`.
+ */
+export interface PlannedScope extends ReviewScope {
+  suite: string;
+  forEach: ForEach;
+}
 
 /**
  * A version of a gate or dynamic config as it travels through the review's history: who it is and
@@ -33,6 +51,13 @@ export interface TargetRef {
   snapshot: string;
 }
 
+/**
+ * The phase under review as the review's history carries it (activities/statsig-reads.ts reads it
+ * with the trigger): a ReviewPhase whose rules carry no `returnValue` (values can weigh megabytes).
+ * Activities put the values back from the version they give a benchmark (src/statsig/phase-rules.ts).
+ */
+export type PhaseSummary = ReviewPhase;
+
 /** A benchmark to run, as the workflow sees it: names and limits only, never code. */
 export interface PlannedBenchmark {
   suite: string;
@@ -46,11 +71,15 @@ export interface PlannedBenchmark {
   parallelRuns: number;
   /** Whether it also runs on the baseline (its suite has a relative criterion). */
   baseline: boolean;
+  /** For a copy of a `forEach` suite: the scope it measures (its `suite` is the copy's name). */
+  scope?: PlannedScope;
 }
 
 export interface PlannedSuite {
   name: string;
   passScore: number;
+  /** For a copy of a `forEach` suite: the scope it judges. */
+  scope?: PlannedScope;
 }
 
 export interface ReviewPlan {
@@ -63,8 +92,11 @@ export interface ReviewPlan {
   needsBaseline: boolean;
   gateVersion: string;
   policy: ResolvedPolicy;
-  /** Per-suite onFail overrides. */
-  suiteOnFail: Record<string, KillSwitch>;
+  /**
+   * Per-suite onFail overrides. A `forEach` suite's copies always have one, a rollback narrowed to
+   * their scope when the action is `rollback`.
+   */
+  suiteOnFail: Record<string, KillSwitchSetting>;
 }
 
 /** Which run: the benchmark, the side of the comparison, and the repeat. */
@@ -226,39 +258,45 @@ export function hasBaseline(status: BaselineStatus): boolean {
   return status.reason === undefined;
 }
 
-/** Some cases of a kind (flaky, regressed, improved) across a review's datasets; the report has all. */
-export interface CaseListSummary {
-  count: number;
-  cases: Array<{
-    suite: string;
-    benchmark: string;
-    id: string;
-    candidate: { runs: number; passed: number };
-    baseline: { runs: number; passed: number };
-  }>;
+// ---------------------------------------------------------------------------------------------
+// Rollbacks: the rules a scoped kill switch changed, kept in the review's report so that they can
+// be undone (`rollout-gate review undo`).
+
+/** The fields of a rule a rollback changes, as they were (`before`) or as it set them (`after`). */
+export interface RuleState {
+  passPercentage?: number;
+  returnValue?: unknown;
 }
 
-/** The runs a review took from the run cache, by the review that measured them. */
-export interface ReusedRunsSummary {
-  runs: number;
-  from: Array<{ workflowId: string; runId: string; runs: number }>;
+/** Which rule: enough to find it again (its ID may change with its percentage) and to show it. */
+export interface RuleIdentity {
+  id: string | null;
+  baseID: string | null;
+  name: string | null;
+  environments: string[] | null;
 }
 
-/** Where the review's evidence is stored and what identifies it; kept small for the workflow result. */
-export interface ReviewEvaluation {
-  /** report.json (every measurement) and report.md (the readable summary). */
-  report: { json: string; markdown: string };
-  gateVersion: string;
-  /** sha256 of the value and rules under review. */
-  configHash: string;
-  baseline: BaselineStatus & { configHash?: string };
-  /** 1, plus each time more runs were added to settle an inconclusive verdict. */
-  samplingRounds: number;
-  runs: number;
-  /** Present when some runs came from the run cache (report.json says which, run by run). */
-  reused?: ReusedRunsSummary;
-  skippedSuites: string[];
-  flaky: CaseListSummary;
-  regressions: CaseListSummary;
-  improvements: CaseListSummary;
+/** One rule a rollback changes, with its changed fields before and after. */
+export interface RuleChange {
+  rule: RuleIdentity;
+  before: RuleState;
+  after: RuleState;
+}
+
+/** A failing suite's rollback: what it asked for, and how many of the phase's rules that matched. */
+export type RollbackRequest = RollbackScope & { suite?: string; matched?: number };
+
+export interface RollbackRecord {
+  entity: { kind: Target['kind']; id: string };
+  /** One per failing suite (or the policy's, for a person's rejection or a timeout). */
+  scopes: RollbackRequest[];
+  /**
+   * Every rule written, in order: `done` (this review changed it) or `already-done` (it already
+   * showed the rollback, or an earlier attempt's call had landed).
+   */
+  rules: Array<RuleChange & { status: 'done' | 'already-done' }>;
+  /** What followed: the phase approved for the rest, the trigger paused, or nothing. */
+  afterwards: 'approved' | 'paused' | 'none';
+  /** Why nothing followed, or why the planned step was not taken. */
+  afterwardsReason?: string;
 }

@@ -6,6 +6,8 @@ const ACTION_TITLE: Record<string, string> = {
   approved: '✅ approved',
   aborted: '🛑 rollout aborted',
   disabled: '⛔ disabled',
+  paused: '⏸️ rollout paused',
+  'rolled-back': '↩️ failing rules rolled back',
   none: 'decided, no action taken',
 };
 

@@ -27,7 +27,10 @@ export function destinationsFor(
       (route.pipelines === undefined ||
         route.pipelines.includes(notification.request.releasePipelineID)) &&
       (route.suites === undefined ||
-        route.suites.some((suite) => notification.suites.includes(suite))) &&
+        route.suites.some((suite) =>
+          // A `forEach` suite runs as copies named `<suite>@<scope>`.
+          notification.suites.some((name) => name === suite || name.startsWith(`${suite}@`)),
+        )) &&
       (route.events === undefined || route.events.includes(notification.event)),
   );
   if (matching.length === 0) return defaults(targets);

@@ -29,6 +29,7 @@ export const REVIEW_PATHS = {
   show: '/reviews/:id',
   decision: '/reviews/:id/decision',
   rerun: '/reviews/:id/rerun',
+  undo: '/reviews/:id/undo',
 } as const;
 
 /** Decision bodies are a few hundred bytes; anything much larger is not one. */
@@ -83,6 +84,7 @@ function registerDisabled(app: FastifyInstance, { fail }: Replies): void {
   app.get(REVIEW_PATHS.show, { onRequest: disabled }, unreachable);
   app.post(REVIEW_PATHS.decision, { onRequest: disabled }, unreachable);
   app.post(REVIEW_PATHS.rerun, { onRequest: disabled }, unreachable);
+  app.post(REVIEW_PATHS.undo, { onRequest: disabled }, unreachable);
 }
 
 /** Fastify's own body errors on a decision, answered with the review API's codes. */

@@ -1,6 +1,7 @@
 // The review API's routes beyond reading and deciding one review: POST /reviews/:id/rerun starts a
-// fresh run of a review that failed or ended inconclusive without acting, and GET /reviews/stuck
-// lists what needs a person. Authenticated like the rest of the API (review-api.ts).
+// fresh run of a review that failed or ended inconclusive without acting, POST /reviews/:id/undo
+// puts back what its rollback changed, and GET /reviews/stuck lists what needs a person.
+// Authenticated like the rest of the API (review-api.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ReviewControl } from '../reviews/control';
@@ -44,6 +45,38 @@ export function reviewRunRoutes(
       return answerError(request, reply, error);
     }
   });
+
+  // Undo: puts back what the review's rollback changed (rules nobody changed since) and unpauses.
+  app.post<{ Params: { id: string } }>(
+    '/reviews/:id/undo',
+    { onRequest: authenticate, bodyLimit: RERUN_BODY_LIMIT },
+    async (request, reply) => {
+      const body = rerunBody.safeParse(request.body ?? undefined);
+      if (!body.success) {
+        const issue = firstIssue(body.error, '(body)');
+        return replies.fail(reply, 'REVIEW_DECISION_INVALID', issue.message, { path: issue.path });
+      }
+      const { actor, reason } = body.data ?? {};
+      try {
+        const undone = await control.undo(request.params.id, {
+          actor: actor ?? 'review API',
+          ...(reason ? { reason } : {}),
+        });
+        request.log.info(
+          {
+            workflowId: request.params.id,
+            restored: undone.restored.length,
+            refused: undone.refused.map((entry) => entry.reason),
+            unpaused: undone.unpaused,
+          },
+          'review rollback undone',
+        );
+        return undone;
+      } catch (error) {
+        return answerError(request, reply, error);
+      }
+    },
+  );
 
   app.post<{ Params: { id: string } }>(
     '/reviews/:id/rerun',

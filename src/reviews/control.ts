@@ -22,6 +22,7 @@ import {
   type ReviewSource,
   reviewWorkflowId,
 } from '../../workflows/contract';
+import type { UndoOutcome } from '../../workflows/rollback-contract';
 import { GRPC_INVALID_ARGUMENT, grpcCode, message, ReviewError, unavailable } from './errors';
 import { explainFailure, type ReviewFailure } from './failure';
 import {
@@ -32,9 +33,11 @@ import {
 } from './query';
 import { type RerunInput, type RerunStarted, rerunReview } from './rerun';
 import { findStuck, type StuckReviews } from './stuck';
+import { type UndoInput, undoReview } from './undo';
 
 export { REVIEW_ERRORS, ReviewError, type ReviewErrorCode } from './errors';
 export { type ReviewFilter, reviewsQuery } from './query';
+export type { UndoInput } from './undo';
 
 /** A person's decision as the CLI and the review API accept it; the workflow validates it again. */
 export const decisionSchema = z.strictObject({
@@ -88,6 +91,8 @@ export interface ReviewControlOptions {
   queryTimeoutMs?: number;
   /** How long a worker gets to take a decision; default 10 s. */
   decideTimeoutMs?: number;
+  /** How long an undo's writes get before the answer says it is still running; default 60 s. */
+  undoTimeoutMs?: number;
   /** The workers' task queue: its catch-up runs say which waiting phases have no review. */
   taskQueue?: string;
   /** Told of every review this control starts (a re-run), e.g. for metrics. */
@@ -110,6 +115,8 @@ export interface ReviewControl {
   rerun(workflowId: string, input: RerunInput): Promise<RerunStarted>;
   /** Reviews needing a person: waiting, retrying Statsig for long, and waiting phases without one. */
   stuck(options: { retryingOverMs: number }): Promise<StuckReviews>;
+  /** Puts back what a finished review rolled back (rules nobody changed since) and unpauses. */
+  undo(workflowId: string, input: UndoInput): Promise<UndoOutcome>;
 }
 
 /** Most reviews one list answers, from the CLI or the review API: one page of Temporal's list. */
@@ -311,12 +318,12 @@ export function createReviewControl(
   };
 }
 
-/** Re-running a review and finding the stuck ones (src/reviews/rerun.ts, stuck.ts). */
+/** Re-running a review, finding the stuck ones, undoing one (src/reviews/rerun.ts, stuck.ts, undo.ts). */
 function runControls(
   client: Client,
   options: ReviewControlOptions,
   describeExecution: (workflowId: string) => Promise<WorkflowExecutionDescription>,
-): Pick<ReviewControl, 'rerun' | 'stuck'> {
+): Pick<ReviewControl, 'rerun' | 'stuck' | 'undo'> {
   const readTimeoutMs = options.readTimeoutMs ?? 5_000;
   const within = <T>(ms: number, fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + ms, fn);
@@ -326,6 +333,12 @@ function runControls(
         describe: describeExecution,
         within: (fn) => within(readTimeoutMs, fn),
         ...(options.onStarted ? { onStarted: options.onStarted } : {}),
+      }),
+    undo: (workflowId, input) =>
+      undoReview(client, workflowId, input, {
+        describe: describeExecution,
+        within: (fn) => within(readTimeoutMs, fn),
+        timeoutMs: options.undoTimeoutMs ?? 60_000,
       }),
     // Each running review costs a describe: more time than one read.
     stuck: ({ retryingOverMs }) =>

@@ -10,9 +10,13 @@ export const REVIEW_ERRORS = {
   REVIEW_NOT_RUNNING: 409,
   /** A re-run of a review that approved or killed, was superseded, or still runs. */
   REVIEW_RERUN_REFUSED: 409,
+  /** An undo of a review that neither rolled back nor paused, or has not finished. */
+  REVIEW_UNDO_REFUSED: 409,
   REVIEW_DECISION_INVALID: 400,
   REVIEW_FILTER_INVALID: 400,
   REVIEW_DECISION_TIMEOUT: 503,
+  /** The undo workflow did not finish in time; it goes on. */
+  REVIEW_UNDO_TIMEOUT: 503,
   TEMPORAL_UNAVAILABLE: 503,
 } as const;
 

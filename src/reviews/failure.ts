@@ -25,6 +25,9 @@ export const STAGE_OF_ACTIVITY: Record<string, ReviewStage> = {
   approvePhase: 'act',
   abortRollout: 'act',
   disableEntity: 'act',
+  pauseRollout: 'act',
+  planRollback: 'act',
+  rollbackRule: 'act',
   recordReviewResult: 'record',
 };
 
@@ -37,6 +40,9 @@ export const STATSIG_ACTIVITIES = new Set([
   'approvePhase',
   'abortRollout',
   'disableEntity',
+  'pauseRollout',
+  'planRollback',
+  'rollbackRule',
   'recordReviewResult',
 ]);
 

@@ -29,7 +29,7 @@ export interface RerunDependencies {
   onStarted?: (source: ReviewSource) => void;
 }
 
-const ACTED = new Set(['approved', 'aborted', 'disabled']);
+const ACTED = new Set(['approved', 'aborted', 'disabled', 'paused', 'rolled-back']);
 
 function refused(workflowId: string, reason: string, details: Record<string, unknown> = {}) {
   return new ReviewError('REVIEW_RERUN_REFUSED', `review ${workflowId} ${reason}`, {

@@ -108,6 +108,21 @@ export class StatsigConsoleClient {
     return this.write('PUT', `/release_pipeline_triggers/${id(triggerID)}/abort`, { signal });
   }
 
+  /** Holds the trigger at the phase; the phaseID guards against a pipeline that moved on. */
+  pauseTrigger(triggerID: string, phaseID: string, signal?: AbortSignal): Promise<WriteAnswer> {
+    return this.write('PUT', `/release_pipeline_triggers/${id(triggerID)}/pause`, {
+      body: { phaseID },
+      signal,
+    });
+  }
+
+  unpauseTrigger(triggerID: string, phaseID: string, signal?: AbortSignal): Promise<WriteAnswer> {
+    return this.write('PUT', `/release_pipeline_triggers/${id(triggerID)}/unpause`, {
+      body: { phaseID },
+      signal,
+    });
+  }
+
   /** A gate or a dynamic config, for callers that hold either. */
   getEntity(
     kind: EntityKind,

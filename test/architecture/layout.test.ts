@@ -86,6 +86,7 @@ const CONTRACT = [
   'workflows/pre-commit-contract.ts',
   'workflows/search-attributes.ts',
   'workflows/retention-contract.ts',
+  'workflows/rollback-contract.ts',
   'workflows/side-contract.ts',
 ];
 const isFoundation = (file: string) => FOUNDATION.some((pattern) => pattern.test(file));

@@ -275,6 +275,12 @@ describe('what we send, against the spec request schemas', () => {
   it.each([
     ['approve', () => client.approvePhase('t1', 'phase_2')],
     ['abort', () => client.abortTrigger('t1')],
+    ['pause', () => client.pauseTrigger('t1', 'phase_2')],
+    ['unpause', () => client.unpauseTrigger('t1', 'phase_2')],
+    [
+      'undo a gate rule rollback',
+      () => client.updateRule('gate', 'g1', 'r1:0.00:2', { passPercentage: 25 }),
+    ],
     ['disable a gate', () => client.disableEntity('gate', 'g1')],
     ['disable a dynamic config', () => client.disableEntity('dynamic_config', 'dc1')],
     ['roll back a gate rule', () => client.updateRule('gate', 'g1', 'r1', { passPercentage: 0 })],

@@ -37,6 +37,19 @@ function contractSeed() {
       },
     ];
   }
+  // A phase reaching one region, by a custom-field condition, as a scoped kill switch reads it.
+  const staging = seed.pipelines?.[0]?.phases?.[1];
+  if (staging) {
+    staging.rules = [
+      {
+        name: 'SouthAmerica',
+        environments: ['staging'],
+        conditions: [
+          { type: 'custom_field', field: 'region', operator: 'any', targetValue: ['SouthAmerica'] },
+        ],
+      },
+    ];
+  }
   return seed;
 }
 
@@ -199,6 +212,12 @@ async function runScenario(h: Harness): Promise<void> {
     await h.request('GET', `/console/v1/${collection}/${id}`);
     await h.request('GET', `/console/v1/${collection}/${id}/rules`);
     await h.request('PATCH', `/console/v1/${collection}/${id}/${rulePath}`, { passPercentage: 0 });
+    // A rollback's other write: a dynamic config's rule given its released value back.
+    if (collection === 'dynamic_configs') {
+      await h.request('PATCH', `/console/v1/${collection}/${id}/${rulePath}`, {
+        returnValue: { model: 'model-released' },
+      });
+    }
     await put(`/console/v1/${collection}/${id}/disable`);
     await put(`/console/v1/${collection}/${id}/enable`);
     await h.request('GET', `/console/v1/${collection}/${id}/versions?limit=2&page=2`);

@@ -3,9 +3,8 @@
 // test/fixtures/histories/. test/durability/replay.test.ts replays them against the current workflow
 // code, so a change that would break reviews already running in production fails the suite.
 // Re-record (and commit the files) when a change to the workflow is meant to alter its histories.
-// `npx tsx test/durability/record-histories.ts <name> …` (then `npx biome format --write
-// test/fixtures/histories`) records only the named scenarios and keeps the other files: a change
-// behind patched() adds histories of its new path beside those recorded before it.
+// `npm run histories:record -- <name> …` records only the named scenarios and keeps the other
+// files: a change behind patched() adds histories of its new path beside those recorded before it.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -108,9 +107,32 @@ const SCENARIOS: Record<string, Scenario> = {
     gate.control(configID, { error: 'eval service unreachable' });
     return startReview(stack, trigger);
   },
+  async rollback(stack, gate) {
+    // The phase rolls out both rules: a failing review turns `everyone` to 0%, then approves.
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.3 }, [
+      { id: 'everyone', name: 'everyone', passPercentage: 100, conditions: [] },
+      { id: 'staff', name: 'staff', passPercentage: 100, conditions: [] },
+    ]);
+    const configID = trigger.dynamicConfigID ?? '';
+    gate.gate.policies = [
+      {
+        match: { entity: configID },
+        policy: { onFail: { action: 'rollback', rules: ['everyone'] } },
+      },
+    ];
+    return startReview(stack, trigger);
+  },
+  async pause(stack, gate) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.3 });
+    const configID = trigger.dynamicConfigID ?? '';
+    gate.gate.policies = [{ match: { entity: configID }, policy: { onFail: 'pause' } }];
+    return startReview(stack, trigger);
+  },
 };
 
-async function main(): Promise<void> {
+async function main(only: readonly string[]): Promise<void> {
+  const unknown = only.filter((name) => !(name in SCENARIOS));
+  if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')}`);
   let devServer: DevServer | undefined;
   if (!process.env.TEMPORAL_TEST_ADDRESS) {
     devServer = await startDevServer({
@@ -128,14 +150,11 @@ async function main(): Promise<void> {
     recordResults: true,
     runCache: { maxAgeMs: 3_600_000 },
   });
-  const named = process.argv.slice(2);
-  const unknown = named.filter((name) => !(name in SCENARIOS));
-  if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')}`);
   try {
-    if (named.length === 0) rmSync(HISTORIES_DIR, { recursive: true, force: true });
+    if (only.length === 0) rmSync(HISTORIES_DIR, { recursive: true, force: true });
     mkdirSync(HISTORIES_DIR, { recursive: true });
     const chosen = Object.entries(SCENARIOS).filter(
-      ([name]) => named.length === 0 || named.includes(name),
+      ([name]) => only.length === 0 || only.includes(name),
     );
     for (const [name, scenario] of chosen) {
       const handle = await scenario(stack, gate);
@@ -156,7 +175,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
+  main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     process.exitCode = 1;
   });

@@ -21,7 +21,9 @@ const SCENARIOS = [
   'local-steps-approve',
   // Its runs all taken from the run cache (the first phase's review measured them).
   'next-phase-from-cache',
+  'pause',
   'rerun-on-change',
+  'rollback',
   'superseded',
 ];
 

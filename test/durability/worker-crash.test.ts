@@ -1,7 +1,9 @@
-// A worker process SIGKILLed in the middle of a review: mid-benchmark, and after its approve call
-// reached Statsig but before the answer came back. A fresh worker process finishes the review, and
-// Statsig receives exactly one approve.
+// A worker process SIGKILLed in the middle of a review: mid-benchmark, after its approve call reached
+// Statsig but before the answer came back, and after a rule rollback's call did the same. A fresh
+// worker process finishes the review, and Statsig receives exactly one approve, and each rule write
+// exactly once.
 import type { ReviewProgress, ReviewReport, WriteResult } from '../../workflows/contract';
+import type { RuleWriteResult } from '../../workflows/rollback-contract';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { qualityGate } from '../helpers/gates';
 import { activityAttempts } from '../helpers/history';
@@ -112,4 +114,53 @@ it('approves once when the worker is SIGKILLed after its approve reached Statsig
   expect(approve.scheduled).toBe(1);
   expect(approve.started).toEqual([{ attempt: 2, lastFailure: expect.stringMatching(/timeout/i) }]);
   expect(approve.results).toEqual([{ status: 'already-done' }]);
+}, 120_000);
+
+it('rolls a rule back once when the worker is SIGKILLed after its rule write reached Statsig', async () => {
+  const sandbox = stack.sandbox.sandbox;
+  // The phase rolls out both rules; the policy rolls back `everyone` and approves the rest.
+  const trigger = releaseConfig(sandbox, { quality: 0.1 }, [
+    { id: 'everyone', name: 'everyone', passPercentage: 100, conditions: [] },
+    { id: 'staff', name: 'staff', passPercentage: 100, conditions: [] },
+  ]);
+  const policy = { onFail: { action: 'rollback' as const, rules: ['everyone'] } };
+  const entity = trigger.dynamicConfigID ?? '';
+  const rule = () => sandbox.getDynamicConfig(entity)?.rules[0];
+  // Statsig applies the rule update, then the answer is held: the worker dies not knowing it landed.
+  sandbox.addFault({
+    method: 'PATCH',
+    path: `/dynamic_configs/${entity}/rule/everyone$`,
+    responseDelayMs: 15_000,
+    times: 1,
+  });
+  const first = await fleet.start({ policy });
+  const handle = await startReview(stack, trigger);
+  await eventually(() => rule()?.passPercentage === 0);
+  expect((await handle.query<ReviewProgress>('progress')).stage).toBe('act');
+
+  await killed(first);
+  await fleet.start({ policy });
+  // The write's attempt times out on the server; the retry finds the rule at 0% and calls nothing.
+  const report = (await handle.result()) as ReviewReport;
+  expect(report).toMatchObject({ verdict: 'fail', action: 'rolled-back' });
+  expect(report.rollback?.rules).toEqual([
+    {
+      rule: expect.objectContaining({ id: 'everyone' }),
+      before: { passPercentage: 100 },
+      after: { passPercentage: 0 },
+      status: 'already-done',
+    },
+  ]);
+  const patches = sandbox.calls.filter((call) => call.method === 'PATCH');
+  expect(patches.filter((call) => call.path.includes(`/${entity}/`)).map((c) => c.status)).toEqual([
+    200,
+  ]);
+  expect(writesFor(stack, trigger)).toEqual([
+    `PATCH /dynamic_configs/${entity}/rule/everyone`,
+    `PUT /release_pipeline_triggers/${trigger.id}/approve`,
+  ]);
+  const written = await activityAttempts<RuleWriteResult>(handle, 'rollbackRule');
+  expect(written.scheduled).toBe(1);
+  expect(written.started).toEqual([{ attempt: 2, lastFailure: expect.stringMatching(/timeout/i) }]);
+  expect(written.results).toEqual([{ status: 'already-done' }]);
 }, 120_000);

@@ -32,6 +32,8 @@ class NotingConsoleClient extends StatsigConsoleClient {
 }
 
 const gate = defineGate({
+  // WORKER_POLICY (JSON) sets the review policy, e.g. a rollback instead of an abort.
+  ...(process.env.WORKER_POLICY ? { policy: JSON.parse(process.env.WORKER_POLICY) } : {}),
   suites: [
     {
       name: 'prompt-quality',

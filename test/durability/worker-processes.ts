@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ReviewPolicy } from '../../src/gate/types';
 import type { Stack } from '../helpers/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -21,7 +22,8 @@ export interface WorkerProcess {
 
 export interface WorkerFleet {
   controlDir: string;
-  start(): Promise<WorkerProcess>;
+  /** Starts a worker process; `policy` is its gate's review policy (default: abort on fail). */
+  start(options?: { policy?: ReviewPolicy }): Promise<WorkerProcess>;
   /** Makes the benchmark hold for this entity until `release`. */
   hold(entityID: string): void;
   release(entityID: string): void;
@@ -37,9 +39,10 @@ export function workerFleet(stack: Stack, options: { recordResults?: boolean } =
   const controlDir = mkdtempSync(path.join(tmpdir(), 'rollout-gate-workers-'));
   const running = new Set<WorkerProcess>();
 
-  async function start(): Promise<WorkerProcess> {
+  async function start(startOptions: { policy?: ReviewPolicy } = {}): Promise<WorkerProcess> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      ...(startOptions.policy ? { WORKER_POLICY: JSON.stringify(startOptions.policy) } : {}),
       WORKER_CONTROL_DIR: controlDir,
       WORKER_TASK_QUEUE: stack.taskQueue,
       WORKER_CONSOLE_API_URL: stack.sandbox.consoleApiUrl,

@@ -48,14 +48,23 @@ export function testSeed(): SandboxSeed {
 
 const used = new WeakMap<Sandbox, number>();
 
-/** Simulates a person saving `{ quality }` to the next unused dynamic config. */
-export function releaseConfig(sandbox: Sandbox, value: unknown): SandboxTrigger {
+/** Simulates a person saving `{ quality }` (and `rules`, if given) to the next unused dynamic config. */
+export function releaseConfig(
+  sandbox: Sandbox,
+  value: unknown,
+  rules?: NonNullable<SandboxSeed['dynamicConfigs']>[number]['rules'],
+): SandboxTrigger {
   const index = used.get(sandbox) ?? 0;
   if (index >= CONFIG_COUNT)
     throw new Error('test seed ran out of dynamic configs; raise CONFIG_COUNT');
   used.set(sandbox, index + 1);
   return sandbox.startRelease({
     pipelineID: `rp_config_${index}`,
-    entity: { kind: 'dynamic_config', id: `model_config_${index}`, defaultValue: value },
+    entity: {
+      kind: 'dynamic_config',
+      id: `model_config_${index}`,
+      defaultValue: value,
+      ...(rules ? { rules } : {}),
+    },
   });
 }

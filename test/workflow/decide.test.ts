@@ -119,6 +119,95 @@ describe('decide', () => {
     ).toBe('inconclusive, and nobody decided within 86400000 ms: left for review in Statsig');
   });
 
+  it('rolls back what each failing scope asks, then approves the rest as the policy says', () => {
+    const mixed = judgement('fail', [
+      criterion('quality@staging', 'pass'),
+      criterion('quality@production', 'fail'),
+      criterion('latency', 'fail'),
+    ]);
+    const staging = mixed.suites?.[0];
+    if (staging) staging.verdict = 'pass';
+    const suiteOnFail = {
+      'quality@staging': { action: 'rollback' as const, environments: ['staging'] },
+      'quality@production': { action: 'rollback' as const, environments: ['production'] },
+      latency: { action: 'rollback' as const, condition: { field: 'region', values: ['EU'] } },
+    };
+    const decision = decide({ judgement: mixed, override: undefined, policy, suiteOnFail });
+    expect(decision).toMatchObject({
+      approve: false,
+      killSwitch: 'rollback',
+      rollback: {
+        scopes: [
+          { suite: 'quality@production', environments: ['production'] },
+          { suite: 'latency', condition: { field: 'region', values: ['EU'] } },
+        ],
+        afterwards: 'approve',
+      },
+    });
+    expect(actionOf(decision)).toBe('rolled-back');
+    // The policy may pause instead, or leave the phase waiting.
+    expect(
+      decide({
+        judgement: mixed,
+        override: undefined,
+        policy: { ...policy, afterRollback: 'pause' },
+        suiteOnFail,
+      }).rollback?.afterwards,
+    ).toBe('pause');
+    // A stronger kill switch among the failing suites wins over a rollback.
+    const paused = decide({
+      judgement: mixed,
+      override: undefined,
+      policy,
+      suiteOnFail: { ...suiteOnFail, latency: 'pause' },
+    });
+    expect(paused.killSwitch).toBe('pause');
+    expect(paused).not.toHaveProperty('rollback');
+  });
+
+  it('never approves after a rollback while a scope is open, a person rejected, or time ran out', () => {
+    const open = {
+      ...judgement('fail', [
+        criterion('q@staging', 'inconclusive'),
+        criterion('q@production', 'fail'),
+      ]),
+    };
+    open.suites = [
+      { suite: 'q@staging', verdict: 'inconclusive', score: 0, passScore: 100, reason: '' },
+      { suite: 'q@production', verdict: 'fail', score: 0, passScore: 100, reason: '' },
+    ];
+    const rollback = {
+      ...policy,
+      onFail: 'rollback' as const,
+      onDecisionTimeout: 'rollback' as const,
+    };
+    expect(
+      decide({ judgement: open, override: undefined, policy: rollback, suiteOnFail: {} }).rollback,
+    ).toEqual({
+      scopes: [{ suite: 'q@production' }],
+      afterwards: 'none',
+    });
+    const rejected = decide({
+      judgement: judgement('pass', [criterion('quality', 'pass')]),
+      override: { decision: 'reject', actor: 'ana', atMs: 1 },
+      policy: rollback,
+      suiteOnFail: {},
+    });
+    expect(rejected).toMatchObject({
+      killSwitch: 'rollback',
+      rollback: { scopes: [{}], afterwards: 'none' },
+    });
+    const timedOut = decide({
+      judgement: judgement('inconclusive', [criterion('quality', 'inconclusive')]),
+      override: undefined,
+      policy: rollback,
+      suiteOnFail: {},
+      timedOut: true,
+    });
+    expect(timedOut).toMatchObject({ killSwitch: 'rollback', rollback: { afterwards: 'none' } });
+    expect(timedOut.reason).toMatch(/default action rollback$/);
+  });
+
   it('uses the policy when no suite verdicts are known', () => {
     expect(killSwitchFor({ verdict: 'fail', criteria: [] }, policy, {})).toBe('abort');
   });

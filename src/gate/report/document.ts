@@ -1,7 +1,14 @@
 // The stored review report (report.json): every measurement, the verdict with its evidence, and the
 // decision once made. Versioned, since reports outlive the code that wrote them.
 import type { DatasetAnalysis } from '../judge';
-import type { BaselineStatus, Judgement, RunRecord, Verdict } from '../wire';
+import type {
+  BaselineStatus,
+  Judgement,
+  PhaseSummary,
+  RollbackRecord,
+  RunRecord,
+  Verdict,
+} from '../wire';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -15,6 +22,8 @@ export interface ReportSubject {
   phaseID?: string;
   releasePipelineID?: string;
   target: { kind: string; id: string; name: string; version: number | null };
+  /** The release-pipeline phase reviewed, when the review read it. */
+  phase?: PhaseSummary;
 }
 
 export interface ReportDecision {
@@ -23,6 +32,8 @@ export interface ReportDecision {
   reason: string;
   override?: { actor: string; decision: string; reason?: string };
   decidedAt: string;
+  /** The rules a rollback changed, each before and after, and what followed. */
+  rollback?: RollbackRecord;
 }
 
 export interface StoredReport {

@@ -2,7 +2,7 @@
 // cases and regressions) of a stored report. Pure: the report store writes what this builds.
 import { type DatasetAnalysis, formatNumber } from '../judge';
 import { versionText } from '../judge/format';
-import type { CriterionResult, RunRecord, Verdict } from '../wire';
+import type { CriterionResult, PhaseSummary, RuleState, RunRecord, Verdict } from '../wire';
 import type { StoredReport } from './document';
 
 /** Entries of each case list the Markdown shows. */
@@ -95,6 +95,7 @@ function factLines(report: StoredReport): string[] {
   if (subject.releasePipelineID) facts.push(['Release pipeline', subject.releasePipelineID]);
   if (subject.triggerID)
     facts.push(['Trigger / phase', `${subject.triggerID} / ${subject.phaseID ?? '–'}`]);
+  if (subject.phase) facts.push(['Phase', phaseText(subject.phase)]);
   facts.push(
     [
       'Baseline',
@@ -117,8 +118,36 @@ function factLines(report: StoredReport): string[] {
       'Decision',
       `${report.decision.action} (${report.decision.outcome}${by}): ${report.decision.reason}`,
     ]);
+    const rules = report.decision.rollback?.rules ?? [];
+    for (const change of rules) {
+      facts.push([
+        `Rolled back ${change.rule.name ?? change.rule.id ?? '?'}`,
+        `${stateText(change.before)} → ${stateText(change.after)} (${change.status})`,
+      ]);
+    }
   }
   return facts.map(([name, value]) => `- **${name}:** ${value}`);
+}
+
+/** "Staging (50%)", its position, where it reaches and how far. */
+function phaseText(phase: PhaseSummary): string {
+  const position =
+    phase.index === null
+      ? ''
+      : ` (phase ${phase.index + 1}${phase.phaseCount ? ` of ${phase.phaseCount}` : ''})`;
+  const where = phase.environments === null ? 'every environment' : phase.environments.join(', ');
+  const percentage = phase.passPercentage === null ? '' : `, up to ${phase.passPercentage}%`;
+  return `${phase.name ?? phase.id}${position}: ${phase.rules.length} rule(s) in ${where}${percentage}`;
+}
+
+/** A rule's changed fields, short: a value is named by its size, not printed. */
+function stateText(state: RuleState): string {
+  const parts: string[] = [];
+  if (state.passPercentage !== undefined) parts.push(`passPercentage ${state.passPercentage}`);
+  if ('returnValue' in state) {
+    parts.push(`returnValue (${JSON.stringify(state.returnValue ?? null).length} bytes)`);
+  }
+  return parts.join(', ');
 }
 
 /** The suites' and criteria's tables (also the body of `gate run --markdown`). */

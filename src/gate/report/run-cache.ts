@@ -29,6 +29,11 @@ export interface RunCacheKey {
   measured: string;
   /** The content hash of the baseline the run was handed, or null: a benchmark may read it. */
   baseline: string | null;
+  /**
+   * In a phase review: the hash of what the phase's rules (and a `forEach` copy's scope) serve of
+   * both versions. The same snapshot serves other values under other rules or in another region.
+   */
+  served?: string;
 }
 
 /** One cached run: its key, what the review keeps of it, and where it was measured. */
