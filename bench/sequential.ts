@@ -8,6 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import type { RecordedCall } from '../src/sandbox/app';
 import { fmt, median, table } from './report';
 import { startBenchStack } from './stack';
+import { type ReviewTimeline, reviewTimeline } from './timeline';
 
 /** The work no review can skip: read Statsig, measure, write the decision. */
 export const IRREDUCIBLE_ACTIVITIES = 3;
@@ -28,6 +29,8 @@ export interface SequentialResult {
   /** Start call → the plain workflow's third (write) activity running, ms. */
   plainMs: number[];
   history: HistoryCounts;
+  /** Each review's steps, from its history (bench/timeline.ts). */
+  timelines: ReviewTimeline[];
 }
 
 /** What one review's history asked of the server. */
@@ -67,6 +70,7 @@ export async function sequentialComparison(options: {
   const reviewMs: number[] = [];
   const plainMs: number[] = [];
   let history: HistoryCounts | undefined;
+  const timelines: ReviewTimeline[] = [];
   try {
     const [warmUp, ...triggers] = stack.release(count + 1);
     // One of each first: the first review pays for cold caches (the pipeline read, module loads).
@@ -82,8 +86,11 @@ export async function sequentialComparison(options: {
       const approve = stack.sandbox.sandbox.calls.find(
         (call) => isApprove(call) && call.path.includes(`/${trigger.id}/`),
       );
-      reviewMs.push((approve?.timeMs ?? Number.NaN) - delivery.sentAtMs);
-      history ??= countHistory(await handle.fetchHistory());
+      const approveAtMs = approve?.timeMs ?? Number.NaN;
+      reviewMs.push(approveAtMs - delivery.sentAtMs);
+      const events = await handle.fetchHistory();
+      history ??= countHistory(events);
+      timelines.push(reviewTimeline(events, delivery.sentAtMs, approveAtMs));
       plainMs.push(await plainRun(client, plainQueue, String(index)));
     }
   } finally {
@@ -92,7 +99,7 @@ export async function sequentialComparison(options: {
   say(
     `sequential: review median ${fmt(median(reviewMs), 0)} ms, plain ${fmt(median(plainMs), 0)} ms`,
   );
-  return { count, reviewMs, plainMs, history: history as HistoryCounts };
+  return { count, reviewMs, plainMs, history: history as HistoryCounts, timelines };
 }
 
 /** One plain workflow of the irreducible activities; ms from the start call to its write. */
@@ -133,5 +140,30 @@ export function sequentialSection(result: SequentialResult): string {
       .join(
         ', ',
       )}), ${localActivities} local activities, ${workflowTasks} workflow tasks, ${events} events.`,
+    '',
+    "Where a review's time goes (medians over the reviews, from their histories' event times):",
+    '',
+    timelineTable(result.timelines),
   ].join('\n');
+}
+
+/** The median of each step across the reviews' timelines. */
+function timelineTable(timelines: readonly ReviewTimeline[]): string {
+  const row = (step: string, pick: (timeline: ReviewTimeline) => number | undefined) => {
+    const values = timelines.map(pick).filter((value): value is number => value !== undefined);
+    return [step, values.length > 0 ? fmt(median(values), 0) : '–'];
+  };
+  const types = [...new Set(timelines.flatMap((timeline) => Object.keys(timeline.activities)))];
+  return table(
+    ['step', 'median ms'],
+    [
+      row('receiver: webhook sent → workflow started', (t) => t.receiverMs),
+      row('workflow tasks (local activities inside)', (t) => t.workflowTasksMs),
+      ...types.flatMap((type) => [
+        row(`${type}: wait for a worker`, (t) => t.activities[type]?.waitMs),
+        row(`${type}: run`, (t) => t.activities[type]?.runMs),
+      ]),
+      row('approvePhase started → Statsig got the approve', (t) => t.approveCallMs),
+    ],
+  );
 }
