@@ -8,7 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import type { RecordedCall } from '../src/sandbox/app';
 import { fmt, median, table } from './report';
 import { startBenchStack } from './stack';
-import { type ReviewTimeline, reviewTimeline } from './timeline';
+import { type Timeline, timelineOf } from './timeline';
 
 /** The work no review can skip: read Statsig, measure, write the decision. */
 export const IRREDUCIBLE_ACTIVITIES = 3;
@@ -29,8 +29,8 @@ export interface SequentialResult {
   /** Start call → the plain workflow's third (write) activity running, ms. */
   plainMs: number[];
   history: HistoryCounts;
-  /** Each review's steps, from its history (bench/timeline.ts). */
-  timelines: ReviewTimeline[];
+  /** Each run's steps up to its write, from its history (bench/timeline.ts). */
+  timelines: { review: Timeline[]; plain: Timeline[] };
 }
 
 /** What one review's history asked of the server. */
@@ -70,7 +70,7 @@ export async function sequentialComparison(options: {
   const reviewMs: number[] = [];
   const plainMs: number[] = [];
   let history: HistoryCounts | undefined;
-  const timelines: ReviewTimeline[] = [];
+  const timelines: SequentialResult['timelines'] = { review: [], plain: [] };
   try {
     const [warmUp, ...triggers] = stack.release(count + 1);
     // One of each first: the first review pays for cold caches (the pipeline read, module loads).
@@ -86,12 +86,20 @@ export async function sequentialComparison(options: {
       const approve = stack.sandbox.sandbox.calls.find(
         (call) => isApprove(call) && call.path.includes(`/${trigger.id}/`),
       );
-      const approveAtMs = approve?.timeMs ?? Number.NaN;
-      reviewMs.push(approveAtMs - delivery.sentAtMs);
+      const approvedAtMs = approve?.timeMs ?? Number.NaN;
+      reviewMs.push(approvedAtMs - delivery.sentAtMs);
       const events = await handle.fetchHistory();
       history ??= countHistory(events);
-      timelines.push(reviewTimeline(events, delivery.sentAtMs, approveAtMs));
-      plainMs.push(await plainRun(client, plainQueue, String(index)));
+      timelines.review.push(
+        timelineOf(events, {
+          sentAtMs: delivery.sentAtMs,
+          landedAtMs: approvedAtMs,
+          isWrite: (type) => type === 'approvePhase',
+        }),
+      );
+      const plain = await plainRun(client, plainQueue, String(index));
+      plainMs.push(plain.ms);
+      timelines.plain.push(plain.timeline);
     }
   } finally {
     await stack.stop();
@@ -103,14 +111,25 @@ export async function sequentialComparison(options: {
 }
 
 /** One plain workflow of the irreducible activities; ms from the start call to its write. */
-async function plainRun(client: Client, taskQueue: string, label: string): Promise<number> {
+async function plainRun(
+  client: Client,
+  taskQueue: string,
+  label: string,
+): Promise<{ ms: number; timeline: Timeline }> {
   const sentAtMs = Date.now();
-  const wroteAtMs = (await client.workflow.execute('baselineReview', {
+  const handle = await client.workflow.start('baselineReview', {
     taskQueue,
     workflowId: `plain-seq-${taskQueue}-${label}`,
     args: [IRREDUCIBLE_ACTIVITIES],
-  })) as number;
-  return wroteAtMs - sentAtMs;
+  });
+  const wroteAtMs = (await handle.result()) as number;
+  const timeline = timelineOf(await handle.fetchHistory(), {
+    sentAtMs,
+    landedAtMs: wroteAtMs,
+    // The last of the activities is the write.
+    isWrite: (_type, earlier) => earlier === IRREDUCIBLE_ACTIVITIES - 1,
+  });
+  return { ms: wroteAtMs - sentAtMs, timeline };
 }
 
 export function sequentialSection(result: SequentialResult): string {
@@ -141,29 +160,48 @@ export function sequentialSection(result: SequentialResult): string {
         ', ',
       )}), ${localActivities} local activities, ${workflowTasks} workflow tasks, ${events} events.`,
     '',
-    "Where a review's time goes (medians over the reviews, from their histories' event times):",
+    "Where the time goes up to the write (medians of each step, from the histories' event times; the",
+    "steps of one run need not add up to its median). Activities on the workflow's own task queue are",
+    'handed to the worker with the workflow task that schedules them (no wait); the approve runs on',
+    'the rate-limited Statsig writes queue, shared by every worker, so it waits for a poll:',
     '',
     timelineTable(result.timelines),
   ].join('\n');
 }
 
-/** The median of each step across the reviews' timelines. */
-function timelineTable(timelines: readonly ReviewTimeline[]): string {
-  const row = (step: string, pick: (timeline: ReviewTimeline) => number | undefined) => {
+/** The median of each step, the review's beside the plain workflow's. */
+function timelineTable({ review, plain }: SequentialResult['timelines']): string {
+  const cell = (
+    timelines: readonly Timeline[],
+    pick: (timeline: Timeline) => number | undefined,
+  ) => {
     const values = timelines.map(pick).filter((value): value is number => value !== undefined);
-    return [step, values.length > 0 ? fmt(median(values), 0) : '–'];
+    return values.length > 0 ? fmt(median(values), 0) : '–';
   };
-  const types = [...new Set(timelines.flatMap((timeline) => Object.keys(timeline.activities)))];
+  const row = (step: string, pick: (timeline: Timeline) => number | undefined) => [
+    step,
+    cell(review, pick),
+    cell(plain, pick),
+  ];
+  const types = [...new Set(review.flatMap((timeline) => Object.keys(timeline.activities)))];
+  const activitiesMs = (timeline: Timeline, key: 'waitMs' | 'runMs') =>
+    Object.values(timeline.activities).reduce((sum, activity) => sum + activity[key], 0);
   return table(
-    ['step', 'median ms'],
+    ['step', 'review ms', 'plain ms'],
     [
-      row('receiver: webhook sent → workflow started', (t) => t.receiverMs),
-      row('workflow tasks (local activities inside)', (t) => t.workflowTasksMs),
-      ...types.flatMap((type) => [
-        row(`${type}: wait for a worker`, (t) => t.activities[type]?.waitMs),
-        row(`${type}: run`, (t) => t.activities[type]?.runMs),
+      row('sent (webhook / start call) → workflow started', (t) => t.startMs),
+      row('workflow tasks before the write (count)', (t) => t.workflowTasks.count),
+      row('… their wait for a worker', (t) => t.workflowTasks.waitMs),
+      row('… their run (local activities inside)', (t) => t.workflowTasks.runMs),
+      row('activities before the write: wait', (t) => activitiesMs(t, 'waitMs')),
+      row('activities before the write: run', (t) => activitiesMs(t, 'runMs')),
+      ...types.map((type) => [
+        `… ${type}: run`,
+        cell(review, (t) => t.activities[type]?.runMs),
+        '–',
       ]),
-      row('approvePhase started → Statsig got the approve', (t) => t.approveCallMs),
+      row('the write: wait for a worker', (t) => t.write.waitMs),
+      row('the write: started → landed (Statsig got the approve)', (t) => t.write.landedMs),
     ],
   );
 }
