@@ -37,15 +37,8 @@ export default defineGate({
           threshold: (phase) => ((phase?.passPercentage ?? 0) >= 100 ? 0.9 : 0.8),
           critical: true,
         },
-        {
-          name: 'no quality regression',
-          metric: 'pass',
-          aggregate: 'passRate',
-          compare: 'regression',
-          better: 'higher',
-          op: '<=',
-          threshold: 0.02,
-        },
+        // The rest as the prompt eval judges it everywhere (no regression, latency).
+        ...promptQuality.criteria.filter((criterion) => criterion.name !== 'quality'),
       ],
       // Held at its phase for a person to look (`rollout-gate review undo` unpauses).
       onFail: 'pause',

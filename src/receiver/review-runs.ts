@@ -8,7 +8,8 @@ import type { ReviewControl } from '../reviews/control';
 import { firstIssue } from '../zod-issues';
 import type { Replies } from './errors';
 
-const rerunBody = z
+/** A re-run's or an undo's body: who asks and why, both optional. */
+const actorBody = z
   .strictObject({
     actor: z.string().trim().min(1).max(200, 'must be at most 200 characters').optional(),
     reason: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
@@ -33,6 +34,15 @@ export function reviewRunRoutes(
 ): void {
   const { control, replies, authenticate, answerError } = options;
 
+  /** The body of a re-run or an undo; undefined once it has been answered 400. */
+  const parseActorBody = (raw: unknown, reply: FastifyReply) => {
+    const body = actorBody.safeParse(raw ?? undefined);
+    if (body.success) return body.data ?? {};
+    const issue = firstIssue(body.error, '(body)');
+    replies.fail(reply, 'REVIEW_DECISION_INVALID', issue.message, { path: issue.path });
+    return undefined;
+  };
+
   app.get('/reviews/stuck', { onRequest: authenticate }, async (request, reply) => {
     const query = stuckQuery.safeParse(request.query);
     if (!query.success) {
@@ -51,12 +61,9 @@ export function reviewRunRoutes(
     '/reviews/:id/undo',
     { onRequest: authenticate, bodyLimit: RERUN_BODY_LIMIT },
     async (request, reply) => {
-      const body = rerunBody.safeParse(request.body ?? undefined);
-      if (!body.success) {
-        const issue = firstIssue(body.error, '(body)');
-        return replies.fail(reply, 'REVIEW_DECISION_INVALID', issue.message, { path: issue.path });
-      }
-      const { actor, reason } = body.data ?? {};
+      const body = parseActorBody(request.body, reply);
+      if (body === undefined) return reply;
+      const { actor, reason } = body;
       try {
         const undone = await control.undo(request.params.id, {
           actor: actor ?? 'review API',
@@ -82,13 +89,10 @@ export function reviewRunRoutes(
     '/reviews/:id/rerun',
     { onRequest: authenticate, bodyLimit: RERUN_BODY_LIMIT },
     async (request, reply) => {
-      const body = rerunBody.safeParse(request.body ?? undefined);
-      if (!body.success) {
-        const issue = firstIssue(body.error, '(body)');
-        return replies.fail(reply, 'REVIEW_DECISION_INVALID', issue.message, { path: issue.path });
-      }
+      const body = parseActorBody(request.body, reply);
+      if (body === undefined) return reply;
       try {
-        const started = await control.rerun(request.params.id, body.data ?? {});
+        const started = await control.rerun(request.params.id, body);
         // Who asked is in the new run's memo; the log keeps no names.
         request.log.info(
           { workflowId: started.workflowId, runId: started.runId, previous: started.previous },
