@@ -28,6 +28,8 @@ import {
 const PATH = '/webhooks/statsig/pre-commit';
 const oldKey = randomBytes(16).toString('hex');
 const newKey = randomBytes(16).toString('hex');
+/** The new key with its last digit changed: always another key, whatever that digit was. */
+const nearlyNewKey = `${newKey.slice(0, -1)}${newKey.endsWith('0') ? '1' : '0'}`;
 
 let client: Client;
 let receiver: TestReceiver;
@@ -81,7 +83,7 @@ it('accepts either key while one is rotated; 401 for any other, starting nothing
   expect([withOld.status, withNew.status]).toEqual([200, 200]);
   const refused = await Promise.all([
     post(receiver, rulesChange(third, 'chat', { from: 0.8, to: 0.9 }), {
-      'x-statsig-webhook-key': `${newKey.slice(0, -1)}0`,
+      'x-statsig-webhook-key': nearlyNewKey,
     }),
     post(receiver, rulesChange(third, 'chat', { from: 0.8, to: 0.9 }), {}),
     post(receiver, rulesChange(third, 'chat', { from: 0.8, to: 0.9 }), {
