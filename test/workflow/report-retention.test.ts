@@ -47,6 +47,16 @@ async function review(dir: string, bytes: number, ageMs: number): Promise<void> 
   for (const target of [file, path.join(full, 'round-0'), full]) await utimes(target, when, when);
 }
 
+/** A file of `bytes` outside any review (a snapshot, a cached run), last written `ageMs` ago. */
+async function storeFile(file: string, bytes: number, ageMs: number): Promise<string> {
+  const full = path.join(reportsDir, file);
+  await mkdir(path.dirname(full), { recursive: true });
+  await writeFile(full, 'x'.repeat(bytes));
+  const when = new Date(Date.now() - ageMs);
+  await utimes(full, when, when);
+  return full;
+}
+
 async function startWorker(): Promise<ReviewWorkers> {
   const connection = await NativeConnection.connect({ address: testTemporalAddress() });
   const workers = await createReviewWorkers({
@@ -139,6 +149,18 @@ describe('the retention Schedule', () => {
     await review('review-a/run-new', 3_000, 2 * DAY);
     await review('review-c/run-1', 3_000, 1 * DAY);
     await review('review-d/run-1', 500, 0); // written a moment ago
+    // Beside the reviews, as old and as large: a snapshot a running review may still read, and a
+    // cached run. Neither is a review: not counted, never removed.
+    const snapshot = await storeFile(
+      `snapshots/dynamic_config/model/${'a'.repeat(64)}.json`,
+      8_000,
+      40 * DAY,
+    );
+    const cached = await storeFile(
+      `run-cache/quality/eval/${'b'.repeat(64)}.json`,
+      8_000,
+      40 * DAY,
+    );
 
     const schedule = client.schedule.getHandle(scheduleId);
     await schedule.trigger();
@@ -163,9 +185,17 @@ describe('the retention Schedule', () => {
     expect(
       [runningDir(), 'review-a/run-new', 'review-c/run-1', 'review-d/run-1'].every(present),
     ).toBe(true);
+    expect([snapshot, cached].every((file) => existsSync(file))).toBe(true);
     // A workflow's directory goes with its last review, not before.
     expect((await readdir(reportsDir)).sort()).toEqual(
-      [segment(runningReview.workflowId), 'review-a', 'review-c', 'review-d'].sort(),
+      [
+        segment(runningReview.workflowId),
+        'review-a',
+        'review-c',
+        'review-d',
+        'run-cache',
+        'snapshots',
+      ].sort(),
     );
   });
 

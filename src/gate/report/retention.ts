@@ -1,9 +1,17 @@
 // Retention of the report store (GATE_REPORTS_DIR): what each review's directory holds and when it
 // was last written, which of them a pass removes, and the removing. The store is a tree of
 // `<workflow ID>/<run ID>/…`, one directory per review execution (src/gate/report/store.ts); a review
-// is kept or removed whole, so a report never loses the run outputs it refers to.
+// is kept or removed whole, so a report never loses the run outputs it refers to. The snapshots and
+// the run cache beside them are no reviews and are left alone.
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { RUN_CACHE_DIR, SNAPSHOTS_DIR } from './store';
+
+/**
+ * Not reviews: a running review reads its snapshots, and a pass must never take them as an old
+ * review to remove. They are not pruned here.
+ */
+const NOT_REVIEWS = new Set([SNAPSHOTS_DIR, RUN_CACHE_DIR]);
 
 export interface StoredReview {
   /** `<workflow segment>/<run segment>`, relative to the store. */
@@ -44,7 +52,7 @@ export async function scanReviews(
   let workflows: string[];
   try {
     workflows = (await readdir(storeDir, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory())
+      .filter((entry) => entry.isDirectory() && !NOT_REVIEWS.has(entry.name))
       .map((entry) => entry.name);
   } catch (error) {
     if (missing(error)) return [];

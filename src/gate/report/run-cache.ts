@@ -8,7 +8,7 @@ import path from 'node:path';
 import { contentHash } from '../hash';
 import type { Metrics, RunRole } from '../types';
 import type { ReusedRun } from '../wire';
-import { type ReportStore, segment, writeAtomically } from './store';
+import { type ReportStore, RUN_CACHE_DIR, segment, writeAtomically } from './store';
 
 /**
  * Everything that determines a run's output. Two runs with equal keys measured the same thing the
@@ -51,7 +51,6 @@ export interface CachedRun {
 }
 
 const ENTRY_VERSION = 1;
-const CACHE_DIR = 'run-cache';
 
 /** Whether two keys are the same key, field by field. */
 function sameKey(a: RunCacheKey, b: RunCacheKey): boolean {
@@ -65,7 +64,7 @@ export class RunCache {
     const hex = contentHash(key).replace('sha256:', '');
     return path.join(
       this.store.dir,
-      CACHE_DIR,
+      RUN_CACHE_DIR,
       segment(key.suite),
       segment(key.benchmark),
       `${hex}.json`,

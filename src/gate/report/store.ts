@@ -62,6 +62,13 @@ export class SnapshotMissingError extends ReportStoreError {
 
 const SNAPSHOT_HASH = /^sha256:([0-9a-f]{64})$/;
 
+/**
+ * The store's top-level folders that hold no review: entity snapshots here, runs the run cache
+ * keeps (./run-cache.ts). Review folders are named by workflow ID (`review-…`, `precommit-…`).
+ */
+export const SNAPSHOTS_DIR = 'snapshots';
+export const RUN_CACHE_DIR = 'run-cache';
+
 /** A file-system-safe segment; names that had to change get a short hash so they stay distinct. */
 export function segment(name: string): string {
   const safe = name
@@ -190,7 +197,7 @@ export class ReportStore {
     if (hex === undefined) {
       throw new SnapshotMissingError(`snapshot reference ${ref.snapshot} is not a sha256 hash`);
     }
-    return path.join(this.dir, 'snapshots', segment(ref.kind), segment(ref.id), `${hex}.json`);
+    return path.join(this.dir, SNAPSHOTS_DIR, segment(ref.kind), segment(ref.id), `${hex}.json`);
   }
 
   /**
