@@ -3,10 +3,11 @@
 // parsed here (this plugin's own parser); the answer comes once Temporal has durably started the
 // validation, which answers Statsig through change_validation. Off (404) without a key configured.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Replies } from './errors';
 import { PreCommitBodyError, readPreCommitBody } from './pre-commit-body';
 import type { PreCommitStarter } from './pre-commit-starter';
+import { rawJsonBodies } from './raw-json';
 import { TemporalUnavailableError } from './review-starter';
 
 export const PRE_COMMIT_PATH = '/webhooks/statsig/pre-commit';
@@ -68,22 +69,10 @@ export async function preCommitRoutes(
   const keys = options.keys.map(digest);
 
   // The body is parsed here, after the key check, and not by Fastify's shared JSON parser.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    /^application\/(?:[\w.+-]+\+)?json(?:;|$)/,
-    { parseAs: 'buffer' },
-    (_request, body, done) => done(null, body),
-  );
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      request.log.warn({ code: 'PRECOMMIT_BODY_TOO_LARGE' }, 'body over the limit');
-      return fail(reply, 'PRECOMMIT_BODY_TOO_LARGE', `body over ${options.bodyLimitBytes} bytes`);
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      request.log.warn({ code: 'PRECOMMIT_UNSUPPORTED_MEDIA_TYPE' }, 'content type is not JSON');
-      return fail(reply, 'PRECOMMIT_UNSUPPORTED_MEDIA_TYPE', 'content type must be JSON');
-    }
-    throw error;
+  rawJsonBodies(app, {
+    fail,
+    bodyLimitBytes: options.bodyLimitBytes,
+    codes: { tooLarge: 'PRECOMMIT_BODY_TOO_LARGE', notJson: 'PRECOMMIT_UNSUPPORTED_MEDIA_TYPE' },
   });
 
   // onRequest: the key is checked before a body is read or parsed.

@@ -2,13 +2,14 @@
 // read), the raw-body parser (the signature covers the exact bytes), the url_verification handshake,
 // the signature, the review budget (verified deliveries only), then routing. A review is
 // acknowledged only after Temporal has durably accepted it.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ReceiverMetrics } from '../metrics/receiver';
 import { verifySignature } from '../statsig/webhook-signature';
 import type { ChangeStore } from './changes';
 import type { Replies } from './errors';
 import { DeliverySchemaError, parseDelivery, type StatsigEvent } from './events';
 import { type SourceBuckets, sourceKey, type TokenBucket } from './rate-limit';
+import { rawJsonBodies } from './raw-json';
 import { type ReviewStarter, TemporalUnavailableError } from './review-starter';
 import { routeEvents } from './routing';
 import type { RunningReviews } from './running-reviews';
@@ -126,26 +127,11 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
   const { replies, stats, metrics, sources, now } = options;
   const { answer, fail } = replies;
 
-  // Keep the exact bytes: the signature covers them, and re-serialised JSON would not match. Scoped
-  // to this plugin, so the other routes keep Fastify's own JSON parser.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    // Fastify matches against the whole header with its parameters (`; charset=utf-8`).
-    /^application\/(?:[\w.+-]+\+)?json(?:;|$)/,
-    { parseAs: 'buffer' },
-    (_request, body, done) => done(null, body),
-  );
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      request.log.warn({ code: 'WEBHOOK_BODY_TOO_LARGE' }, 'body over the limit');
-      return fail(reply, 'WEBHOOK_BODY_TOO_LARGE', `body over ${options.bodyLimitBytes} bytes`);
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      request.log.warn({ code: 'WEBHOOK_UNSUPPORTED_MEDIA_TYPE' }, 'content type is not JSON');
-      return fail(reply, 'WEBHOOK_UNSUPPORTED_MEDIA_TYPE', 'content type must be JSON');
-    }
-    throw error;
+  // Keep the exact bytes: the signature covers them, and re-serialised JSON would not match.
+  rawJsonBodies(app, {
+    fail,
+    bodyLimitBytes: options.bodyLimitBytes,
+    codes: { tooLarge: 'WEBHOOK_BODY_TOO_LARGE', notJson: 'WEBHOOK_UNSUPPORTED_MEDIA_TYPE' },
   });
 
   // Every answer to a delivery is counted here, whichever step gave it: one place for the metric.
