@@ -5,11 +5,16 @@ import { DEFAULT_REPORTS_DIR } from '../src/config';
 import { planReview } from '../src/gate/plan';
 import { RunCache } from '../src/gate/report/run-cache';
 import { ReportStore } from '../src/gate/report/store';
-import type { GateDefinition } from '../src/gate/types';
+import type { GateDefinition, Target } from '../src/gate/types';
 import { notifiesAny } from '../src/notify/routing';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import type { StatsigEventsClient } from '../src/statsig/events-client';
-import type { ReviewActivities } from '../workflows/contract';
+import {
+  type PlannedReview,
+  type PlanReviewInput,
+  type ReviewActivities,
+  waitsForReview,
+} from '../workflows/contract';
 import type { PreCommitActivities } from '../workflows/pre-commit-contract';
 import type { RetentionActivities } from '../workflows/retention-contract';
 import type { RollbackActivities, UndoActivities } from '../workflows/rollback-contract';
@@ -67,21 +72,36 @@ export function createActivities(
   const reports = new ReportStore(reportsDir);
   const triggers = createTriggerReader(statsig);
   const notify = { reportsDir, ...deps.notify };
+  const { loadTarget, ...reads } = createStatsigReads(statsig, triggers, reports);
+  const planFor = (target: Target, input: PlanReviewInput): PlannedReview => {
+    const planned = planReview(gate, target, input.releasePipelineID, 'phase', input.phase ?? null);
+    const review = {
+      request: { releasePipelineID: input.releasePipelineID },
+      suites: planned.suites.map((suite) => suite.name),
+    };
+    // The review starts no notification workflow when nobody would be told.
+    return {
+      ...planned,
+      policy: { ...planned.policy, notify: notifiesAny(review, gate.notifications, notify) },
+    };
+  };
   return {
-    ...createStatsigReads(statsig, triggers, reports),
+    ...reads,
     async planReview(input) {
       // Suites select targets by tag: the tags are in the snapshot, not in the reference.
-      const target = await resolveTarget(reports, input, 'planReview');
-      const plan = planReview(gate, target, input.releasePipelineID, 'phase', input.phase ?? null);
-      const review = {
-        request: { releasePipelineID: input.releasePipelineID },
-        suites: plan.suites.map((suite) => suite.name),
+      return planFor(await resolveTarget(reports, input, 'planReview'), input);
+    },
+    async loadAndPlanReview(request) {
+      // Planned from the entity just read, not read back from the snapshot it was stored as.
+      const { loaded, target } = await loadTarget(request);
+      // A trigger that no longer waits for this review is superseded: nothing to plan.
+      if (!waitsForReview(loaded.trigger, request.phaseID)) return loaded;
+      const { phase } = loaded;
+      const input = {
+        releasePipelineID: loaded.trigger.releasePipelineID,
+        ...(phase ? { phase } : {}),
       };
-      // The review starts no notification workflow when nobody would be told.
-      return {
-        ...plan,
-        policy: { ...plan.policy, notify: notifiesAny(review, gate.notifications, notify) },
-      };
+      return { ...loaded, plan: planFor(target, input) };
     },
     runBenchmark: withRedactedFailures(
       createRunBenchmark(

@@ -3,6 +3,7 @@
 // released version to compare with.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ReportStore } from '../src/gate/report/store';
+import type { Target } from '../src/gate/types';
 import { chooseBaseline } from '../src/statsig/baseline';
 import type { StatsigConsoleClient } from '../src/statsig/console-client';
 import { phaseSummary } from '../src/statsig/phase-rules';
@@ -11,6 +12,7 @@ import type { ReleasePipeline, ReleasePipelineTrigger } from '../src/statsig/sch
 import { configHash, entityTarget } from '../src/statsig/targets';
 import {
   FAILURE,
+  type LoadedTarget,
   type ReviewActivities,
   type ReviewRequest,
   type TriggerState,
@@ -110,17 +112,78 @@ function entityOf(
   return configID ? { kind: 'dynamic_config', id: configID } : undefined;
 }
 
+/** What loadReviewTarget returns, with the whole entity it stored (for a step that goes on with it). */
+export type LoadTarget = (
+  request: ReviewRequest,
+) => Promise<{ loaded: LoadedTarget; target: Target }>;
+
 /**
  * Reads Statsig. The entity under review and its baseline are stored whole in the snapshot store
  * and returned by reference: their values can weigh megabytes, and every activity result lands in
  * the review's history (Temporal refuses payloads over 2 MiB, and histories over 50 MB).
+ * `loadTarget` is the load with the whole entity beside its reference, for loadAndPlanReview.
  */
 export function createStatsigReads(
   statsig: StatsigConsoleClient,
   triggers: TriggerReader,
   snapshots: ReportStore,
-): Pick<ReviewActivities, 'readTrigger' | 'loadReviewTarget' | 'reconcileReview' | 'loadBaseline'> {
+): Pick<
+  ReviewActivities,
+  'readTrigger' | 'loadReviewTarget' | 'reconcileReview' | 'loadBaseline'
+> & {
+  loadTarget: LoadTarget;
+} {
+  const loadTarget: LoadTarget = async (request) => {
+    try {
+      // The webhook names the entity: its read starts beside the trigger's, and is used when the
+      // trigger (the source of truth for what it releases) names the same one.
+      const hinted = entityOf(request.gateID, request.dynamicConfigID);
+      const early = hinted && settled(statsig.getEntity(hinted.kind, hinted.id, cancellation()));
+      const { trigger, state } = await triggers.readTrigger(
+        request.triggerID,
+        request.phaseID,
+        request.releasePipelineID,
+      );
+      const entity = entityOf(
+        trigger.gateID || request.gateID,
+        trigger.dynamicConfigID || request.dynamicConfigID,
+      );
+      if (!entity) {
+        throw ApplicationFailure.nonRetryable(
+          `Trigger ${trigger.id} names neither a gate nor a dynamic config`,
+          FAILURE.triggerHasNoEntity,
+        );
+      }
+      const read =
+        early && hinted?.kind === entity.kind && hinted.id === entity.id
+          ? await early
+          : await settled(statsig.getEntity(entity.kind, entity.id, cancellation()));
+      if (!read.ok) throw read.error;
+      const target = entityTarget(entity.kind, read.value);
+      const hash = configHash(target);
+      // The phase and the rules it rolls out; a trigger no longer waiting is superseded anyway.
+      const phase =
+        trigger.status === 'WAITING_FOR_REVIEW'
+          ? phaseSummary(
+              await triggers.pipeline(trigger.releasePipelineID),
+              request.phaseID,
+              target.rules,
+            )
+          : null;
+      const loaded = {
+        trigger: state,
+        targetRef: await snapshots.writeSnapshot(target, hash),
+        configHash: hash,
+        ...(phase ? { phase } : {}),
+      };
+      return { loaded, target };
+    } catch (error) {
+      return toFailure(error);
+    }
+  };
   return {
+    loadTarget,
+
     async readTrigger(triggerID: string, announcedPhaseID?: string) {
       try {
         return await triggers.triggerState(triggerID, announcedPhaseID);
@@ -130,51 +193,7 @@ export function createStatsigReads(
     },
 
     async loadReviewTarget(request: ReviewRequest) {
-      try {
-        // The webhook names the entity: its read starts beside the trigger's, and is used when the
-        // trigger (the source of truth for what it releases) names the same one.
-        const hinted = entityOf(request.gateID, request.dynamicConfigID);
-        const early = hinted && settled(statsig.getEntity(hinted.kind, hinted.id, cancellation()));
-        const { trigger, state } = await triggers.readTrigger(
-          request.triggerID,
-          request.phaseID,
-          request.releasePipelineID,
-        );
-        const entity = entityOf(
-          trigger.gateID || request.gateID,
-          trigger.dynamicConfigID || request.dynamicConfigID,
-        );
-        if (!entity) {
-          throw ApplicationFailure.nonRetryable(
-            `Trigger ${trigger.id} names neither a gate nor a dynamic config`,
-            FAILURE.triggerHasNoEntity,
-          );
-        }
-        const read =
-          early && hinted?.kind === entity.kind && hinted.id === entity.id
-            ? await early
-            : await settled(statsig.getEntity(entity.kind, entity.id, cancellation()));
-        if (!read.ok) throw read.error;
-        const target = entityTarget(entity.kind, read.value);
-        const hash = configHash(target);
-        // The phase and the rules it rolls out; a trigger no longer waiting is superseded anyway.
-        const phase =
-          trigger.status === 'WAITING_FOR_REVIEW'
-            ? phaseSummary(
-                await triggers.pipeline(trigger.releasePipelineID),
-                request.phaseID,
-                target.rules,
-              )
-            : null;
-        return {
-          trigger: state,
-          targetRef: await snapshots.writeSnapshot(target, hash),
-          configHash: hash,
-          ...(phase ? { phase } : {}),
-        };
-      } catch (error) {
-        return toFailure(error);
-      }
+      return (await loadTarget(request)).loaded;
     },
 
     async reconcileReview(input) {

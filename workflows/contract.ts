@@ -283,6 +283,14 @@ export interface BaselineResult {
 /** The plan's policy; `notify` is false when no notification target applies (absent: unknown). */
 export type PlannedPolicy = ResolvedPolicy & { notify?: boolean };
 
+/** A review's plan, with its policy. */
+export type PlannedReview = ReviewPlan & { policy: PlannedPolicy };
+
+/** The load and, while the trigger still waits for this review, its plan: one local step. */
+export interface LoadedAndPlanned extends LoadedTarget {
+  plan?: PlannedReview;
+}
+
 export interface PlanReviewInput extends VersionFields {
   releasePipelineID: string;
   phase?: PhaseSummary;
@@ -367,7 +375,9 @@ export interface ReviewActivities {
   /** The trigger's state; the announced phase settles which phase waits when the order is unknown. */
   readTrigger(triggerID: string, announcedPhaseID?: string): Promise<TriggerState>;
   loadReviewTarget(request: ReviewRequest): Promise<LoadedTarget>;
-  planReview(input: PlanReviewInput): Promise<ReviewPlan & { policy: PlannedPolicy }>;
+  planReview(input: PlanReviewInput): Promise<PlannedReview>;
+  /** loadReviewTarget, then planReview while the trigger waits: one local step (local-steps.ts). */
+  loadAndPlanReview(request: ReviewRequest): Promise<LoadedAndPlanned>;
   /**
    * What reconciling needs, read together just after judging: the trigger (has a person moved it
    * on?) and, while it still waits, the entity's version (was a change saved while benchmarks ran?).

@@ -1,13 +1,14 @@
-// The review's steps that need no server round trip of their own: planning, judging a review that
-// fits in memory, and reconciling run as local activities, one after another inside the workflow
-// task that follows the load or the last benchmark run. A no-op review then waits on the server for
-// only the work no review can skip: read, measure, write.
+// The review's steps that need no server round trip of their own: loading what is under review,
+// planning, judging a review that fits in memory, and reconciling run as local activities, inside
+// the workflow task that starts the review or follows the last benchmark run. A no-op review then
+// waits on the server for only the work no review can skip: measure, and write the decision.
 // A local step has one attempt; when it fails, its ordinary activity takes over and retries in view
 // (pending in the Temporal UI, counted by the stuck reviews, named by a failure notification).
 // Histories recorded before ran these steps as ordinary activities; `patched(LOCAL_STEPS_PATCH)`
-// keeps those replaying as they were, each step asking at its own point.
+// (and `patched(LOCAL_LOAD_PATCH)` for the load, which came later) keeps those replaying as they
+// were, each step asking at its own point.
 import { isCancellation, patched, TemporalFailure } from '@temporalio/workflow';
-import type { ReviewPlan, RunRecord } from '../src/gate/wire';
+import type { RunRecord } from '../src/gate/wire';
 import {
   judging,
   localJudging,
@@ -19,12 +20,17 @@ import {
 import type {
   EvaluateReviewInput,
   EvaluateReviewResult,
-  PlannedPolicy,
+  LoadedAndPlanned,
+  LoadedTarget,
+  PlannedReview,
   PlanReviewInput,
   ReviewActivities,
+  ReviewRequest,
 } from './contract';
 
 export const LOCAL_STEPS_PATCH = 'local-steps';
+/** The load (trigger, entity, the phase's pipeline) as a local step; reviews started before read it as an activity. */
+export const LOCAL_LOAD_PATCH = 'local-load';
 
 /**
  * Judging runs locally while it reads at most this many runs holding this many measurements
@@ -58,9 +64,35 @@ async function locallyFirst<T>(local: () => Promise<T>, ordinary: () => Promise<
   }
 }
 
-export function planReview(
-  input: PlanReviewInput,
-): Promise<ReviewPlan & { policy: PlannedPolicy }> {
+/**
+ * The review's start: the trigger, the entity (stored as a snapshot), the phase and, while the
+ * trigger still waits, the plan, in one local step. When that step fails, the ordinary load takes
+ * over (retried in view) and the plan is left to planReview.
+ */
+export async function loadAndPlan(
+  request: ReviewRequest,
+): Promise<{ loaded: LoadedTarget; plan?: PlannedReview }> {
+  if (!patched(LOCAL_LOAD_PATCH)) return { loaded: await statsigReads.loadReviewTarget(request) };
+  const { plan, ...loaded } = await locallyFirst<LoadedAndPlanned>(
+    () => localReads.loadAndPlanReview(request),
+    () => statsigReads.loadReviewTarget(request),
+  );
+  return plan ? { loaded, plan } : { loaded };
+}
+
+/**
+ * What the review is about, read again when the entity changed while its benchmarks ran: locally,
+ * then (after a failure) as the ordinary activity.
+ */
+export function loadReviewTarget(request: ReviewRequest): Promise<LoadedTarget> {
+  if (!patched(LOCAL_LOAD_PATCH)) return statsigReads.loadReviewTarget(request);
+  return locallyFirst(
+    () => localReads.loadReviewTarget(request),
+    () => statsigReads.loadReviewTarget(request),
+  );
+}
+
+export function planReview(input: PlanReviewInput): Promise<PlannedReview> {
   if (!patched(LOCAL_STEPS_PATCH)) return planning.planReview(input);
   return locallyFirst(
     () => localPlanning.planReview(input),

@@ -36,7 +36,7 @@ import {
 } from './contract';
 import { actionOf, changing, type Decision, decide, supersededReason } from './decide';
 import { rollBack } from './kill-switch';
-import { planReview, reconcileReview } from './local-steps';
+import { loadAndPlan, loadReviewTarget, planReview, reconcileReview } from './local-steps';
 import { measureAndEvaluate, passOn } from './measure';
 import { notify, notifyFailure } from './notify';
 import type { RollbackActivities } from './rollback-contract';
@@ -72,7 +72,7 @@ async function review(
   installHandlers(state);
   started.state = state;
 
-  let loaded = await statsigReads.loadReviewTarget(request);
+  let { loaded, plan: plannedWithLoad } = await loadAndPlan(request);
   // Without Statsig's start time, changes after the webhook arrived are certainly new versions.
   state.releaseStartedAtMs = loaded.trigger.createdTime ?? request.receivedAtMs;
   const loadedTarget = setTarget(state, loaded);
@@ -83,11 +83,13 @@ async function review(
   if (!waitsForReview(loaded.trigger, request.phaseID)) return superseded(state, loaded.trigger);
 
   state.progress.stage = 'plan';
-  const plan: ReviewPlan = await planReview({
-    ...passOn(loaded),
-    releasePipelineID: loaded.trigger.releasePipelineID,
-    ...(loaded.phase ? { phase: loaded.phase } : {}),
-  });
+  const plan: ReviewPlan =
+    plannedWithLoad ??
+    (await planReview({
+      ...passOn(loaded),
+      releasePipelineID: loaded.trigger.releasePipelineID,
+      ...(loaded.phase ? { phase: loaded.phase } : {}),
+    }));
   state.policy = plan.policy;
   // The baseline is the version before the one this review started on, and stays so across
   // reruns: a version saved during the review is a new candidate, not what is released.
@@ -133,7 +135,7 @@ async function review(
     // The entity changed while its benchmarks ran: judge the version that would actually roll out.
     state.progress.reruns += 1;
     state.entityChanged = false;
-    loaded = await statsigReads.loadReviewTarget(request);
+    loaded = await loadReviewTarget(request);
     setTarget(state, loaded);
   }
 

@@ -71,11 +71,22 @@ function earlierReads(): ReviewActivities {
     await rm(path.join(stack.reportsDir, 'snapshots'), { recursive: true, force: true });
     return target;
   };
+  const loadReviewTarget: ReviewActivities['loadReviewTarget'] = async (request) => {
+    const { targetRef, ...loaded } = await activities.loadReviewTarget(request);
+    return targetRef ? { ...loaded, target: await whole(targetRef) } : loaded;
+  };
   return {
     ...activities,
-    async loadReviewTarget(request) {
-      const { targetRef, ...loaded } = await activities.loadReviewTarget(request);
-      return targetRef ? { ...loaded, target: await whole(targetRef) } : loaded;
+    loadReviewTarget,
+    // The load and plan step, as it would answer from the earlier load: planned from the whole Target.
+    async loadAndPlanReview(request) {
+      const loaded = await loadReviewTarget(request);
+      const plan = await activities.planReview({
+        ...(loaded.target ? { target: loaded.target } : {}),
+        releasePipelineID: loaded.trigger.releasePipelineID,
+        ...(loaded.phase ? { phase: loaded.phase } : {}),
+      });
+      return { ...loaded, plan };
     },
     async loadBaseline(input) {
       const { targetRef, ...baseline } = await activities.loadBaseline(input);

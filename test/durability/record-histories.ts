@@ -87,6 +87,10 @@ const SCENARIOS: Record<string, Scenario> = {
   async 'local-steps-approve'(stack) {
     return startReview(stack, releaseConfig(stack.sandbox.sandbox, { quality: 0.9 }));
   },
+  // Recorded after the local load (patched 'local-load'): loading and planning in one local step.
+  async 'local-load-approve'(stack) {
+    return startReview(stack, releaseConfig(stack.sandbox.sandbox, { quality: 0.9 }));
+  },
   // The second phase of a release whose first was reviewed: every run taken from the run cache.
   async 'next-phase-from-cache'(stack) {
     const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });

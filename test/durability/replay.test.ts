@@ -17,6 +17,8 @@ const SCENARIOS = [
   'decide-reject-mid-run',
   'decision-deadline',
   'inconclusive-then-approve',
+  // Recorded after the local load: loading and planning in one local step.
+  'local-load-approve',
   // Recorded after local steps: planning, judging and reconciling as local activities.
   'local-steps-approve',
   // Its runs all taken from the run cache (the first phase's review measured them).

@@ -183,7 +183,8 @@ it('tells of a failed review: the stage, the activity, the failure', async () =>
     method: 'GET',
     path: `/release_pipeline_triggers/${trigger.id}$`,
     status: 403,
-    times: 1,
+    // The local load's read, then the ordinary load's: the failure the notification names.
+    times: 2,
   });
   const handle = await startReview(stack, trigger);
   await expect(handle.result()).rejects.toThrow();

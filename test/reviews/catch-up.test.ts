@@ -157,7 +157,8 @@ describe('the catch-up schedule', () => {
       method: 'GET',
       path: `/release_pipeline_triggers/${failed.id}$`,
       status: 403,
-      times: 1,
+      // The local load's read and the ordinary load's (a refusal is not retried).
+      times: 2,
     });
 
     const [waitingId, retryingId, failedId] = [waiting, retrying, failed].map(reviewIdOf);

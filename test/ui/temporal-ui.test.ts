@@ -153,7 +153,7 @@ it("shows on a review's page its activities by name, the benchmark's summary, an
     .waitFor({ timeout: 20_000 });
   // The timeline names each step of the review, and the benchmark by its suite and name.
   for (const step of [
-    'loadReviewTarget',
+    'loadAndPlanReview',
     'reconcileReview',
     'approvePhase',
     'recordReviewResult',

@@ -56,16 +56,19 @@ describe('refusals fail at once, clearly, and write nothing', () => {
       details: [{ code: 'STATSIG_UNAUTHORIZED', status: 401 }],
     });
     expect(failure.message).not.toContain('console-revoked-key');
-    // One read of the trigger, and of the entity and pipeline the webhook named (read beside it),
-    // none retried; nothing written; the phase still waits for review in Statsig.
+    // The trigger, and the entity and pipeline the webhook named (read beside it), read by the
+    // local load and then once by the ordinary load that records the failure in view, never
+    // retried; nothing written; the phase still waits for review in Statsig.
     const calls = stack.sandbox.sandbox.calls.map(
       (call) => `${call.method} ${call.path.replace('/console/v1', '')} ${call.status}`,
     );
-    expect(calls.sort()).toEqual([
-      `GET /dynamic_configs/${trigger.dynamicConfigID} 401`,
-      `GET /release_pipeline_triggers/${trigger.id} 401`,
-      `GET /release_pipelines/${trigger.releasePipelineID} 401`,
-    ]);
+    expect(calls.sort()).toEqual(
+      [
+        `GET /dynamic_configs/${trigger.dynamicConfigID} 401`,
+        `GET /release_pipeline_triggers/${trigger.id} 401`,
+        `GET /release_pipelines/${trigger.releasePipelineID} 401`,
+      ].flatMap((call) => [call, call]),
+    );
     expect(writesFor(stack, trigger)).toEqual([]);
     expect(stack.sandbox.sandbox.getTrigger(trigger.id)?.status).toBe('WAITING_FOR_REVIEW');
     const description = await handle.describe();
@@ -144,7 +147,8 @@ describe('outages are retried until Statsig answers', () => {
       method: 'GET',
       path: `/release_pipeline_triggers/${trigger.id}$`,
       delayMs: 3_000,
-      times: 1,
+      // The local load's read, then the ordinary load's first attempt: both time out.
+      times: 2,
     });
     const handle = await startReview(stack, trigger);
     expect(await resultOf(stack, trigger)).toMatchObject({ action: 'approved' });

@@ -254,8 +254,11 @@ export class ReportStore {
 
   async writeReport(key: ReviewKey, report: StoredReport): Promise<ReportFiles> {
     const files = this.reportFiles(key);
-    await writeAtomically(files.json, `${JSON.stringify(report, null, 1)}\n`);
-    await writeAtomically(files.markdown, renderMarkdown(report));
+    // Side by side: judging waits for both, and the review's decision waits for judging.
+    await Promise.all([
+      writeAtomically(files.json, `${JSON.stringify(report, null, 1)}\n`),
+      writeAtomically(files.markdown, renderMarkdown(report)),
+    ]);
     return files;
   }
 
