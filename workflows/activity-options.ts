@@ -71,7 +71,10 @@ export const localJudging = proxyLocalActivities<ReviewActivities>({
   startToCloseTimeout: '1m',
   retry: localAttempt,
 });
-/** Two Statsig reads at once, each bounded by STATSIG_TIMEOUT_MS (10 s by default). */
+/**
+ * Statsig reads (the trigger, the entity and the pipeline; reconciling: two at once), each bounded
+ * by STATSIG_TIMEOUT_MS (10 s by default), and for the load the snapshot's write and the plan.
+ */
 export const localReads = proxyLocalActivities<ReviewActivities>({
   startToCloseTimeout: '30s',
   retry: localAttempt,

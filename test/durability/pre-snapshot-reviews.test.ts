@@ -6,7 +6,7 @@
 // on the store would fail the review.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { defineGate } from '../../src/gate/define';
@@ -78,15 +78,10 @@ function earlierReads(): ReviewActivities {
   return {
     ...activities,
     loadReviewTarget,
-    // The load and plan step, as it would answer from the earlier load: planned from the whole Target.
-    async loadAndPlanReview(request) {
-      const loaded = await loadReviewTarget(request);
-      const plan = await activities.planReview({
-        ...(loaded.target ? { target: loaded.target } : {}),
-        releasePipelineID: loaded.trigger.releasePipelineID,
-        ...(loaded.phase ? { phase: loaded.phase } : {}),
-      });
-      return { ...loaded, plan };
+    // Workers from before snapshots had no such step: the review falls back to the ordinary load
+    // above and plans from the whole Target the workflow carries on.
+    async loadAndPlanReview() {
+      throw ApplicationFailure.nonRetryable('no loadAndPlanReview before snapshots');
     },
     async loadBaseline(input) {
       const { targetRef, ...baseline } = await activities.loadBaseline(input);

@@ -26,6 +26,20 @@ type Scenario = (
 
 const progressOf = (handle: WorkflowHandle) => handle.query<ReviewProgress>('progress');
 
+/** A review whose entity is saved again while its first run measures: it reruns on the new version. */
+function changedWhileMeasured(stack: Stack, gate: ReturnType<typeof controllableGate>) {
+  const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+  const configID = trigger.dynamicConfigID ?? '';
+  gate.control(configID, {
+    async during(run) {
+      if (run !== 1) return;
+      await inConsole(stack, 'PUT', `/dynamic_configs/${configID}/disable`);
+      await inConsole(stack, 'PUT', `/dynamic_configs/${configID}/enable`);
+    },
+  });
+  return startReview(stack, trigger);
+}
+
 /** Each review ends in a different way; together they cover every path through the workflow. */
 const SCENARIOS: Record<string, Scenario> = {
   async approve(stack) {
@@ -72,16 +86,7 @@ const SCENARIOS: Record<string, Scenario> = {
     return handle;
   },
   async 'rerun-on-change'(stack, gate) {
-    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
-    const configID = trigger.dynamicConfigID ?? '';
-    gate.control(configID, {
-      async during(run) {
-        if (run !== 1) return;
-        await inConsole(stack, 'PUT', `/dynamic_configs/${configID}/disable`);
-        await inConsole(stack, 'PUT', `/dynamic_configs/${configID}/enable`);
-      },
-    });
-    return startReview(stack, trigger);
+    return changedWhileMeasured(stack, gate);
   },
   // Recorded after local steps (patched 'local-steps'): planning, judging and reconciling locally.
   async 'local-steps-approve'(stack) {
@@ -90,6 +95,21 @@ const SCENARIOS: Record<string, Scenario> = {
   // Recorded after the local load (patched 'local-load'): loading and planning in one local step.
   async 'local-load-approve'(stack) {
     return startReview(stack, releaseConfig(stack.sandbox.sandbox, { quality: 0.9 }));
+  },
+  // Recorded after the local load: the rerun's load of the changed entity is local too.
+  async 'local-load-rerun'(stack, gate) {
+    return changedWhileMeasured(stack, gate);
+  },
+  // The local load failed (Statsig answered 503 once): the ordinary load, then the local plan.
+  async 'local-load-fallback'(stack) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    stack.sandbox.sandbox.addFault({
+      method: 'GET',
+      path: `/release_pipeline_triggers/${trigger.id}$`,
+      status: 503,
+      times: 1,
+    });
+    return startReview(stack, trigger);
   },
   // The second phase of a release whose first was reviewed: every run taken from the run cache.
   async 'next-phase-from-cache'(stack) {

@@ -19,6 +19,10 @@ const SCENARIOS = [
   'inconclusive-then-approve',
   // Recorded after the local load: loading and planning in one local step.
   'local-load-approve',
+  // Its local load failed once: the ordinary load, then planning locally.
+  'local-load-fallback',
+  // Recorded after the local load: a rerun whose second load is local too.
+  'local-load-rerun',
   // Recorded after local steps: planning, judging and reconciling as local activities.
   'local-steps-approve',
   // Its runs all taken from the run cache (the first phase's review measured them).

@@ -1,5 +1,5 @@
-// What a review asks of the Temporal server: only measuring and writing the decision wait for an
-// activity task; loading with planning, judging (while it fits in memory) and reconciling run as
+// What a review asks of the Temporal server: without a baseline or a person, only measuring and
+// writing the decision wait for an activity task; loading with planning, judging (while it fits in memory) and reconciling run as
 // local activities inside the workflow tasks. A review too large to judge in memory is judged by an
 // ordinary activity, on any worker, as before; a local load that fails hands over to the ordinary
 // load, retried in view.
