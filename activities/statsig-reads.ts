@@ -113,9 +113,7 @@ function entityOf(
 }
 
 /** What loadReviewTarget returns, with the whole entity it stored (for a step that goes on with it). */
-export type LoadTarget = (
-  request: ReviewRequest,
-) => Promise<{ loaded: LoadedTarget; target: Target }>;
+type LoadTarget = (request: ReviewRequest) => Promise<{ loaded: LoadedTarget; target: Target }>;
 
 /**
  * Reads Statsig. The entity under review and its baseline are stored whole in the snapshot store

@@ -12,7 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type DevServer, getFreePort, startDevServer } from '../../src/temporal/dev-server';
 import type { ReviewProgress } from '../../workflows/contract';
 import { controllableGate } from '../helpers/controllable-gate';
-import { eventually, inConsole, startReview } from '../helpers/review';
+import { eventually, faultTriggerReads, inConsole, startReview } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 
@@ -103,9 +103,7 @@ const SCENARIOS: Record<string, Scenario> = {
   // The local load failed (Statsig answered 503 once): the ordinary load, then the local plan.
   async 'local-load-fallback'(stack) {
     const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
-    stack.sandbox.sandbox.addFault({
-      method: 'GET',
-      path: `/release_pipeline_triggers/${trigger.id}$`,
+    faultTriggerReads(stack.sandbox.sandbox, trigger.id, {
       status: 503,
       times: 1,
     });

@@ -1,6 +1,6 @@
 // Shorthands for tests that drive one review through the stack.
 
-import type { SandboxTrigger } from '../../src/sandbox';
+import type { FaultRule, SandboxTrigger } from '../../src/sandbox';
 import { type ReviewReport, reviewWorkflowId } from '../../workflows/contract';
 import type { Stack } from './stack';
 
@@ -19,6 +19,18 @@ export function workflowIdOf(trigger: Pick<SandboxTrigger, 'id'>): string {
 }
 
 /** Sends the signed review webhook for the trigger's waiting phase; returns the review's handle. */
+/**
+ * A fault on Statsig's answers to reads of one trigger (`GET /release_pipeline_triggers/{id}`): the
+ * first read a review makes, and the one every reconcile and write repeats.
+ */
+export function faultTriggerReads(
+  sandbox: { addFault(rule: FaultRule): unknown },
+  triggerID: string,
+  fault: Omit<FaultRule, 'method' | 'path'>,
+): void {
+  sandbox.addFault({ method: 'GET', path: `/release_pipeline_triggers/${triggerID}$`, ...fault });
+}
+
 export async function startReview(stack: Stack, trigger: Pick<SandboxTrigger, 'id'>) {
   const event = stack.sandbox.sandbox.reviewEvent(trigger.id);
   reviewedPhases.set(trigger.id, event.releasePipelineMetadata.phaseID);

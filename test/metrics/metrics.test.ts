@@ -19,6 +19,7 @@ import {
   startRole,
   waitForHttp,
 } from '../helpers/processes';
+import { faultTriggerReads } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { testTemporalAddress } from '../helpers/temporal';
 
@@ -77,9 +78,7 @@ beforeAll(async () => {
   // ordinary load's first attempt get a 503, then a retry.
   const good = releaseConfig(sandbox.sandbox, { quality: 0.95 });
   const bad = releaseConfig(sandbox.sandbox, { quality: 0.2 });
-  sandbox.sandbox.addFault({
-    method: 'GET',
-    path: `/release_pipeline_triggers/${good.id}$`,
+  faultTriggerReads(sandbox.sandbox, good.id, {
     status: 503,
     times: 2,
   });

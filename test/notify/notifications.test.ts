@@ -9,7 +9,7 @@ import type { ReceivedNotification } from '../../src/sandbox';
 import { verifySignature } from '../../src/statsig/webhook-signature';
 import type { ReviewReport } from '../../workflows/contract';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
-import { eventually, startReview, writesFor } from '../helpers/review';
+import { eventually, faultTriggerReads, startReview, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 import { workflowBundleOption } from '../helpers/temporal';
@@ -179,9 +179,7 @@ it('tells Slack and the signed webhook once that an inconclusive review waits, w
 
 it('tells of a failed review: the stage, the activity, the failure', async () => {
   const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
-  stack.sandbox.sandbox.addFault({
-    method: 'GET',
-    path: `/release_pipeline_triggers/${trigger.id}$`,
+  faultTriggerReads(stack.sandbox.sandbox, trigger.id, {
     status: 403,
     // The local load's read, then the ordinary load's: the failure the notification names.
     times: 2,

@@ -8,7 +8,14 @@ import { createClient } from '../../src/temporal/connection';
 import { getFreePort } from '../../src/temporal/dev-server';
 import type { ReviewProgress, ReviewReport } from '../../workflows/contract';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
-import { eventually, resultOf, startReview, workflowIdOf, writesFor } from '../helpers/review';
+import {
+  eventually,
+  faultTriggerReads,
+  resultOf,
+  startReview,
+  workflowIdOf,
+  writesFor,
+} from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 import { type CapturedLogs, captureLogs, http, listen, unique } from './helpers';
@@ -283,9 +290,7 @@ describe('POST /reviews/:id/decision', () => {
   it('answers 409 REVIEW_ALREADY_DECIDED to a second decision', async () => {
     const { trigger, workflowId } = await heldReview();
     // Hold the review between the decision and the action, so the second one arrives in between.
-    stack.sandbox.sandbox.addFault({
-      method: 'GET',
-      path: `/release_pipeline_triggers/${trigger.id}$`,
+    faultTriggerReads(stack.sandbox.sandbox, trigger.id, {
       delayMs: 2_000,
       times: 1,
     });

@@ -15,7 +15,7 @@ import { CATCH_UP_WORKFLOW_TYPE, type CatchUpFindings } from '../../workflows/si
 import { ROOT, runBin } from '../helpers/cli';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
 import { startRole } from '../helpers/processes';
-import { eventually, writesFor } from '../helpers/review';
+import { eventually, faultTriggerReads, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 import { testTemporalAddress } from '../helpers/temporal';
@@ -148,14 +148,10 @@ describe('the catch-up schedule', () => {
     gate.control(waiting.dynamicConfigID ?? '', { error: 'eval service unreachable' });
     const retrying = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
     const failed = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
-    stack.sandbox.sandbox.addFault({
-      method: 'GET',
-      path: `/release_pipeline_triggers/${retrying.id}$`,
+    faultTriggerReads(stack.sandbox.sandbox, retrying.id, {
       status: 503,
     });
-    stack.sandbox.sandbox.addFault({
-      method: 'GET',
-      path: `/release_pipeline_triggers/${failed.id}$`,
+    faultTriggerReads(stack.sandbox.sandbox, failed.id, {
       status: 403,
       // The local load's read and the ordinary load's (a refusal is not retried).
       times: 2,

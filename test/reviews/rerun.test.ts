@@ -9,7 +9,13 @@ import type { ReviewReport } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { runBin } from '../helpers/cli';
 import { type ControllableGate, controllableGate } from '../helpers/controllable-gate';
-import { eventually, startReview, workflowIdOf, writesFor } from '../helpers/review';
+import {
+  eventually,
+  faultTriggerReads,
+  startReview,
+  workflowIdOf,
+  writesFor,
+} from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 import { testTemporalAddress } from '../helpers/temporal';
@@ -52,9 +58,7 @@ const rerunOverApi = (workflowId: string, body?: unknown) =>
 /** A review whose first read of the trigger Statsig refuses with 403: it fails at once. */
 async function failedReview(quality = 0.9) {
   const trigger = releaseConfig(stack.sandbox.sandbox, { quality });
-  stack.sandbox.sandbox.addFault({
-    method: 'GET',
-    path: `/release_pipeline_triggers/${trigger.id}$`,
+  faultTriggerReads(stack.sandbox.sandbox, trigger.id, {
     status: 403,
     // The local load's read, then the ordinary load's (not retried): a re-run finds Statsig answering.
     times: 2,

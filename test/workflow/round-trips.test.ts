@@ -7,7 +7,7 @@ import { defineGate } from '../../src/gate/define';
 import type { Target } from '../../src/gate/types';
 import { qualityGate } from '../helpers/gates';
 import { localActivities, scheduledActivities } from '../helpers/history';
-import { startReview } from '../helpers/review';
+import { faultTriggerReads, startReview } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 
@@ -84,9 +84,7 @@ it('hands a failed local load over to the ordinary load, then plans locally and 
   stack = await startStack({ gate: qualityGate(), seed: testSeed() });
   const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
   // Statsig fails the first read of the trigger: the local step's one attempt.
-  stack.sandbox.sandbox.addFault({
-    method: 'GET',
-    path: `/release_pipeline_triggers/${trigger.id}$`,
+  faultTriggerReads(stack.sandbox.sandbox, trigger.id, {
     status: 503,
     times: 1,
   });

@@ -8,7 +8,7 @@ import { controllableGate } from '../helpers/controllable-gate';
 import { qualityGate } from '../helpers/gates';
 import { activityAttempts, localActivities } from '../helpers/history';
 import { type OutageProxy, startOutageProxy } from '../helpers/outage-proxy';
-import { eventually, resultOf, startReview, writesFor } from '../helpers/review';
+import { eventually, faultTriggerReads, resultOf, startReview, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 
@@ -143,9 +143,7 @@ describe('outages are retried until Statsig answers', () => {
   it('gives up on a call that outlives the client timeout, and retries it', async () => {
     const stack = await stackWith({ statsigTimeoutMs: 1_000 });
     const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
-    stack.sandbox.sandbox.addFault({
-      method: 'GET',
-      path: `/release_pipeline_triggers/${trigger.id}$`,
+    faultTriggerReads(stack.sandbox.sandbox, trigger.id, {
       delayMs: 3_000,
       // The local load's read, then the ordinary load's first attempt: both time out.
       times: 2,

@@ -5,7 +5,7 @@
 import type { SandboxOptions } from '../../src/sandbox';
 import type { ReviewReport } from '../../workflows/contract';
 import { qualityGate } from '../helpers/gates';
-import { resultOf, startReview, writesFor } from '../helpers/review';
+import { faultTriggerReads, resultOf, startReview, writesFor } from '../helpers/review';
 import { releaseConfig, testSeed } from '../helpers/seed';
 import { type Stack, startStack } from '../helpers/stack';
 
@@ -94,9 +94,7 @@ describe('answers that surprise', () => {
 
   it('a trigger read answered with a body it cannot read is read again', async () => {
     const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
-    stack.sandbox.sandbox.addFault({
-      method: 'GET',
-      path: `/release_pipeline_triggers/${trigger.id}$`,
+    faultTriggerReads(stack.sandbox.sandbox, trigger.id, {
       corrupt: 'wrong-shape',
       times: 1,
     });
@@ -107,9 +105,7 @@ describe('answers that surprise', () => {
 
   it('a status Statsig does not document is no review to act on, and says so', async () => {
     const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
-    stack.sandbox.sandbox.addFault({
-      method: 'GET',
-      path: `/release_pipeline_triggers/${trigger.id}$`,
+    faultTriggerReads(stack.sandbox.sandbox, trigger.id, {
       corrupt: 'unknown-enums',
     });
     await startReview(stack, trigger);
