@@ -1,6 +1,9 @@
 // The Statsig client against the sandbox over real HTTP: one request per call, a timeout on every
 // call, and each way Statsig can answer mapped to a stable code that says whether a retry can help.
 
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import { StatsigConsoleClient } from '../../src/statsig/console-client';
 import { StatsigApiError, type StatsigErrorCode } from '../../src/statsig/errors';
@@ -116,6 +119,57 @@ describe('every call has a timeout', () => {
     expect(error.message).toMatch(
       new RegExp(`^Statsig ${method} \\S+ timed out after ${TIMEOUT_MS} ms$`),
     );
+  });
+});
+
+describe('an answer that stops midway', () => {
+  // A raw loopback server: the sandbox always answers whole, these answers do not.
+  async function halfAnswering(
+    onRequest: (response: ServerResponse) => void,
+  ): Promise<{ client: StatsigConsoleClient; close: () => Promise<void> }> {
+    const server = createServer((_request, response) => onRequest(response));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    return {
+      client: new StatsigConsoleClient({
+        baseUrl: `http://127.0.0.1:${port}/console/v1`,
+        apiKey: API_KEY,
+        timeoutMs: TIMEOUT_MS,
+      }),
+      close: async () => {
+        server.closeAllConnections();
+        server.close();
+        await once(server, 'close');
+      },
+    };
+  }
+
+  it('a body that stalls after the headers times out, retried', async () => {
+    const server = await halfAnswering((response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"message":"ok","data":{');
+    });
+    try {
+      const error = await errorOf(server.client.getGate('new_ranker'));
+      expect(error).toMatchObject({ code: 'STATSIG_TIMEOUT', retryable: true });
+      expect(error.message).toBe(`Statsig GET /gates/new_ranker timed out after ${TIMEOUT_MS} ms`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a body cut off by the server is an unreadable answer, retried', async () => {
+    const server = await halfAnswering((response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });
+      response.write('{"message":"ok","data":{', () => response.socket?.destroy());
+    });
+    try {
+      const error = await errorOf(server.client.getGate('new_ranker'));
+      expect(error).toMatchObject({ code: 'STATSIG_BAD_RESPONSE', retryable: true });
+    } finally {
+      await server.close();
+    }
   });
 });
 
