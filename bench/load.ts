@@ -342,7 +342,7 @@ async function main(): Promise<void> {
         `- Date: ${new Date().toISOString()}`,
         `- Machine: ${machine()}`,
         `- Command: \`npm run bench:load\` (\`tsx bench/load.ts --sequential ${sequential}${only ? ` --only ${only}` : ''}\`)`,
-        '- Setup: as below (SQLite dev server, receiver and worker processes, no-op gate); the plain workflow (bench/baseline/) runs read, measure and write as three no-op activities on its own worker process against the same server. "webhook → approve": from sending the signed webhook to the sandbox receiving the approve call; "start → write": from the start call to the third activity running.',
+        '- Setup: as below (SQLite dev server reading new tasks as they arrive, as `npm start` runs it: src/temporal/dev-server.ts; receiver and worker processes, no-op gate); the plain workflow (bench/baseline/) runs read, measure and write as three no-op activities on its own worker process against the same server. "webhook → approve": from sending the signed webhook to the sandbox receiving the approve call; "start → write": from the start call to the third activity running.',
         '',
         sequentialSection(sequentialResult),
       ].join('\n'),
