@@ -19,7 +19,7 @@ export { getFreePort } from './ports';
  * by default, so every such hand-over waited for the next read: up to 50 ms, 25 ms on average, and
  * a review makes several in a row. Read as often as tasks arrive instead, up to 1,000 a second.
  */
-export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
   'history.transferProcessorMaxPollRPS': 1000,
 };
 
