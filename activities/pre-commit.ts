@@ -53,8 +53,8 @@ function provablyNotTaken(error: unknown): boolean {
   if (!(error instanceof StatsigApiError)) return false;
   if (error.details.status !== undefined) return true;
   if (error.code !== 'STATSIG_NETWORK') return false;
-  const fetchError = error.cause as { cause?: unknown } | undefined;
-  const codes = codesOf(fetchError?.cause);
+  // The HTTP client's own error: a system error, or an AggregateError of one per address tried.
+  const codes = codesOf(error.cause);
   return codes.length > 0 && codes.every((code) => NOT_CONNECTED.has(code));
 }
 

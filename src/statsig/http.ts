@@ -121,6 +121,17 @@ function exchange(
   });
 }
 
+/**
+ * Why no answer came. A host with several addresses fails with an AggregateError whose own message
+ * is empty: its reason is in the errors, one per address tried.
+ */
+export function networkReason(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '') {
+    return error.errors.map(errorMessage).join('; ');
+  }
+  return errorMessage(error);
+}
+
 async function fetchJsonOnce(
   url: string,
   input: FetchJsonInput,
@@ -143,7 +154,7 @@ async function fetchJsonOnce(
     if (input.signal?.aborted) throw input.signal.reason;
     throw new StatsigApiError(
       'STATSIG_NETWORK',
-      `Statsig ${method} ${path} failed: ${errorMessage(error)}`,
+      `Statsig ${method} ${path} failed: ${networkReason(error)}`,
       { method, path },
       { cause: error },
     );

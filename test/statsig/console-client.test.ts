@@ -8,6 +8,7 @@ import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import { StatsigConsoleClient } from '../../src/statsig/console-client';
 import { StatsigApiError, type StatsigErrorCode } from '../../src/statsig/errors';
 import { StatsigEventsClient } from '../../src/statsig/events-client';
+import { networkReason } from '../../src/statsig/http';
 import { getFreePort } from '../../src/temporal/dev-server';
 import { releaseConfig, testSeed } from '../helpers/seed';
 
@@ -269,6 +270,18 @@ describe('answers map to stable codes', () => {
     const error = await errorOf(nowhere.getGate('new_ranker'));
     expect(error).toMatchObject({ code: 'STATSIG_NETWORK', retryable: true });
     expect(error.message).toMatch(/^Statsig GET \/gates\/new_ranker failed: /);
+  });
+
+  it('a host whose every address refused names each refusal', () => {
+    // Node tries each address of a name in turn and, when all fail, throws an AggregateError whose
+    // own message is empty.
+    const refusals = new AggregateError([
+      Object.assign(new Error('connect ECONNREFUSED ::1:443'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }),
+    ]);
+    expect(networkReason(refusals)).toBe(
+      'connect ECONNREFUSED ::1:443; connect ECONNREFUSED 127.0.0.1:443',
+    );
   });
 
   it("a caller's cancellation is not mistaken for a Statsig failure", async () => {
