@@ -34,7 +34,7 @@ export class StatsigApiError extends Error {
       /** From Retry-After, when Statsig sent one. */
       readonly retryAfterMs?: number;
     },
-    /** What failed underneath (fetch's network error), for callers that must tell apart how. */
+    /** What failed underneath (the HTTP client's network error), for callers that must tell apart how. */
     options?: { cause?: unknown },
   ) {
     super(message, options);

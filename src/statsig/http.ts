@@ -75,13 +75,17 @@ interface Answer {
 // time and half the CPU (fetch's WHATWG streams and headers cost more than the request itself), and
 // a review makes half a dozen calls. Idle connections are kept for 4 s, as fetch keeps them.
 const KEEP_IDLE_MS = 4_000;
+const USER_AGENT = 'rollout-gate';
 const httpAgent = new http.Agent({ keepAlive: true, timeout: KEEP_IDLE_MS });
 const httpsAgent = new https.Agent({ keepAlive: true, timeout: KEEP_IDLE_MS });
 
 /**
- * One HTTP exchange. Rejects when no answer came (refused, reset) or the signal fired before the
- * whole answer did (a body that stalls counts against the timeout); a body the server cut off
- * midway reads as '', like an unreadable one.
+ * One HTTP exchange. Rejects only when no answer came (refused, reset, or the signal fired before
+ * the status did). Once the status is in, the answer stands: a body cut off midway, or still
+ * arriving when the signal fires, reads as '', like an unreadable one. A write Statsig answered 2xx
+ * happened, whatever became of its body (console-client.ts reads it back as unconfirmed), and an
+ * error status still says what Statsig refused. Redirects are not followed: the Console API
+ * documents none.
  */
 function exchange(
   url: string,
@@ -89,12 +93,13 @@ function exchange(
   signal: AbortSignal,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
+    /** Set once the status is in: settles the answer with an unreadable body. */
+    let cutOff: (() => void) | undefined;
     const target = new URL(url);
     const secure = target.protocol === 'https:';
-    const headers =
-      init.body === undefined
-        ? init.headers
-        : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
+    // fetch named itself; Node's client sends no User-Agent, which some front ends refuse.
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...init.headers };
+    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     const request = (secure ? https : http).request(
       target,
       { method: init.method, headers, agent: secure ? httpsAgent : httpAgent, signal },
@@ -109,14 +114,15 @@ function exchange(
           });
         };
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        cutOff = () => answer('');
         // Settling twice is harmless: 'close' after 'end' changes nothing.
-        const cutOff = () => (signal.aborted ? reject(signal.reason) : answer(''));
         response.on('end', () => answer(Buffer.concat(chunks).toString('utf8')));
         response.on('error', cutOff);
         response.on('close', cutOff);
       },
     );
-    request.on('error', reject);
+    // An abort or reset after the status came ends the body, not the answer.
+    request.on('error', (error) => (cutOff ? cutOff() : reject(error)));
     request.end(init.body);
   });
 }

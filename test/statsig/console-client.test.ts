@@ -146,15 +146,39 @@ describe('an answer that stops midway', () => {
     };
   }
 
-  it('a body that stalls after the headers times out, retried', async () => {
+  it('a read whose body stalls after the headers ends at the timeout as an unreadable answer, retried', async () => {
     const server = await halfAnswering((response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.write('{"message":"ok","data":{');
     });
     try {
       const error = await errorOf(server.client.getGate('new_ranker'));
-      expect(error).toMatchObject({ code: 'STATSIG_TIMEOUT', retryable: true });
-      expect(error.message).toBe(`Statsig GET /gates/new_ranker timed out after ${TIMEOUT_MS} ms`);
+      expect(error).toMatchObject({ code: 'STATSIG_BAD_RESPONSE', retryable: true });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a write answered 2xx whose body stalls happened: unconfirmed, not failed', async () => {
+    const server = await halfAnswering((response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"message":"ok","data":{');
+    });
+    try {
+      expect(await server.client.disableEntity('gate', 'new_ranker')).toEqual({ confirmed: false });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an error status whose body stalls still says what Statsig refused', async () => {
+    const server = await halfAnswering((response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.write('{"status":400,');
+    });
+    try {
+      const error = await errorOf(server.client.disableEntity('gate', 'new_ranker'));
+      expect(error).toMatchObject({ code: 'STATSIG_BAD_REQUEST', details: { status: 400 } });
     } finally {
       await server.close();
     }
