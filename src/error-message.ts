@@ -14,3 +14,14 @@ export function causeMessage(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   return cause === undefined ? errorMessage(error) : errorMessage(cause);
 }
+
+/**
+ * Why no answer came. A host with several addresses fails with an AggregateError whose own message
+ * is empty: its reason is in the errors, one per address tried.
+ */
+export function networkReason(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '') {
+    return error.errors.map(errorMessage).join('; ');
+  }
+  return errorMessage(error);
+}

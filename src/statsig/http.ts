@@ -3,7 +3,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { errorMessage } from '../error-message';
+import { networkReason } from '../error-message';
 import { redactSecrets } from '../redact';
 import { codeForStatus, parseRetryAfter, StatsigApiError } from './errors';
 import { errorBodySchema } from './schemas';
@@ -125,17 +125,6 @@ function exchange(
     request.on('error', (error) => (cutOff ? cutOff() : reject(error)));
     request.end(init.body);
   });
-}
-
-/**
- * Why no answer came. A host with several addresses fails with an AggregateError whose own message
- * is empty: its reason is in the errors, one per address tried.
- */
-export function networkReason(error: unknown): string {
-  if (error instanceof AggregateError && error.message === '') {
-    return error.errors.map(errorMessage).join('; ');
-  }
-  return errorMessage(error);
 }
 
 async function fetchJsonOnce(

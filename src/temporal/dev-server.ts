@@ -19,16 +19,7 @@ export { getFreePort } from './ports';
  * by default, so every such hand-over waited for the next read: up to 50 ms, 25 ms on average, and
  * a review makes several in a row. Read as often as tasks arrive instead, up to 1,000 a second.
  */
-const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
-  'history.transferProcessorMaxPollRPS': 1000,
-};
-
-function dynamicConfigFlags(): string[] {
-  return Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => [
-    '--dynamic-config-value',
-    `${key}=${value}`,
-  ]);
-}
+const DYNAMIC_CONFIG_FLAGS = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'];
 
 export interface DevServer {
   /** host:port of the frontend gRPC service. */
@@ -100,7 +91,7 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
   if (options.dbFilename !== undefined) args.push('--db-filename', options.dbFilename);
   args.push('--log-level', options.logLevel ?? 'warn');
   for (const flag of searchAttributeFlags()) args.push('--search-attribute', flag);
-  args.push(...dynamicConfigFlags());
+  args.push(...DYNAMIC_CONFIG_FLAGS);
 
   const address = `${connectHost(ip)}:${options.port}`;
   log(`temporal dev server: starting ${cli.path} (${cli.source}) on ${address}`);
@@ -306,7 +297,7 @@ async function startWithSdkDownload(
         dbFilename: options.dbFilename,
         log: { format: 'pretty', level: options.logLevel ?? 'warn' },
         searchAttributes: Object.values(SEARCH_ATTRIBUTES),
-        extraArgs: dynamicConfigFlags(),
+        extraArgs: DYNAMIC_CONFIG_FLAGS,
       },
     });
     const uiUrl =

@@ -4,11 +4,11 @@
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkReason } from '../../src/error-message';
 import { type StartedSandbox, startSandbox } from '../../src/sandbox/app';
 import { StatsigConsoleClient } from '../../src/statsig/console-client';
 import { StatsigApiError, type StatsigErrorCode } from '../../src/statsig/errors';
 import { StatsigEventsClient } from '../../src/statsig/events-client';
-import { networkReason } from '../../src/statsig/http';
 import { getFreePort } from '../../src/temporal/dev-server';
 import { releaseConfig, testSeed } from '../helpers/seed';
 
@@ -124,77 +124,67 @@ describe('every call has a timeout', () => {
 });
 
 describe('an answer that stops midway', () => {
-  // A raw loopback server: the sandbox always answers whole, these answers do not.
-  async function halfAnswering(
+  /**
+   * Calls a raw loopback server (the sandbox always answers whole, these answers do not) through a
+   * client of its own, then closes the server.
+   */
+  async function against<T>(
     onRequest: (response: ServerResponse) => void,
-  ): Promise<{ client: StatsigConsoleClient; close: () => Promise<void> }> {
+    call: (client: StatsigConsoleClient) => Promise<T>,
+  ): Promise<T> {
     const server = createServer((_request, response) => onRequest(response));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
-    return {
-      client: new StatsigConsoleClient({
-        baseUrl: `http://127.0.0.1:${port}/console/v1`,
-        apiKey: API_KEY,
-        timeoutMs: TIMEOUT_MS,
-      }),
-      close: async () => {
-        server.closeAllConnections();
-        server.close();
-        await once(server, 'close');
-      },
-    };
+    try {
+      return await call(
+        new StatsigConsoleClient({
+          baseUrl: `http://127.0.0.1:${port}/console/v1`,
+          apiKey: API_KEY,
+          timeoutMs: TIMEOUT_MS,
+        }),
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    }
   }
 
+  /** Sends the status and the start of a JSON body, then nothing more. */
+  const stalling = (status: number, bodyStart: string) => (response: ServerResponse) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.write(bodyStart);
+  };
+
   it('a read whose body stalls after the headers ends at the timeout as an unreadable answer, retried', async () => {
-    const server = await halfAnswering((response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.write('{"message":"ok","data":{');
-    });
-    try {
-      const error = await errorOf(server.client.getGate('new_ranker'));
-      expect(error).toMatchObject({ code: 'STATSIG_BAD_RESPONSE', retryable: true });
-    } finally {
-      await server.close();
-    }
+    const error = await against(stalling(200, '{"message":"ok","data":{'), (client) =>
+      errorOf(client.getGate('new_ranker')),
+    );
+    expect(error).toMatchObject({ code: 'STATSIG_BAD_RESPONSE', retryable: true });
   });
 
   it('a write answered 2xx whose body stalls happened: unconfirmed, not failed', async () => {
-    const server = await halfAnswering((response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.write('{"message":"ok","data":{');
-    });
-    try {
-      expect(await server.client.disableEntity('gate', 'new_ranker')).toEqual({ confirmed: false });
-    } finally {
-      await server.close();
-    }
+    const answer = await against(stalling(200, '{"message":"ok","data":{'), (client) =>
+      client.disableEntity('gate', 'new_ranker'),
+    );
+    expect(answer).toEqual({ confirmed: false });
   });
 
   it('an error status whose body stalls still says what Statsig refused', async () => {
-    const server = await halfAnswering((response) => {
-      response.writeHead(400, { 'content-type': 'application/json' });
-      response.write('{"status":400,');
-    });
-    try {
-      const error = await errorOf(server.client.disableEntity('gate', 'new_ranker'));
-      expect(error).toMatchObject({ code: 'STATSIG_BAD_REQUEST', details: { status: 400 } });
-    } finally {
-      await server.close();
-    }
+    const error = await against(stalling(400, '{"status":400,'), (client) =>
+      errorOf(client.disableEntity('gate', 'new_ranker')),
+    );
+    expect(error).toMatchObject({ code: 'STATSIG_BAD_REQUEST', details: { status: 400 } });
   });
 
   it('a body cut off by the server is an unreadable answer, retried', async () => {
-    const server = await halfAnswering((response) => {
+    const cutOff = (response: ServerResponse) => {
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });
       response.write('{"message":"ok","data":{', () => response.socket?.destroy());
-    });
-    try {
-      const error = await errorOf(server.client.getGate('new_ranker'));
-      expect(error).toMatchObject({ code: 'STATSIG_BAD_RESPONSE', retryable: true });
-    } finally {
-      await server.close();
-    }
+    };
+    const error = await against(cutOff, (client) => errorOf(client.getGate('new_ranker')));
+    expect(error).toMatchObject({ code: 'STATSIG_BAD_RESPONSE', retryable: true });
   });
 });
 
