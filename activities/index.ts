@@ -73,6 +73,7 @@ export function createActivities(
   const triggers = createTriggerReader(statsig);
   const notify = { reportsDir, ...deps.notify };
   const { loadTarget, ...reads } = createStatsigReads(statsig, triggers, reports);
+  const evaluateReview = createEvaluateReview(reports);
   const planFor = (target: Target, input: PlanReviewInput): PlannedReview => {
     const planned = planReview(gate, target, input.releasePipelineID, 'phase', input.phase ?? null);
     const review = {
@@ -112,7 +113,19 @@ export function createActivities(
       ),
       deps.secrets ?? [],
     ),
-    evaluateReview: createEvaluateReview(reports),
+    evaluateReview,
+    async judgeAndReconcileReview({ evaluate, reconcile }) {
+      // Side by side, as the two steps it merges ran: the reads wait on Statsig while judging
+      // computes. Both end before the step does, so its ordinary fallback never runs beside a
+      // leftover half of it.
+      const [evaluated, reconciled] = await Promise.allSettled([
+        evaluateReview(evaluate),
+        reads.reconcileReview(reconcile),
+      ]);
+      if (evaluated.status === 'rejected') throw evaluated.reason;
+      if (reconciled.status === 'rejected') throw reconciled.reason;
+      return { evaluated: evaluated.value, reconciled: reconciled.value };
+    },
     ...createStatsigWrites(statsig, triggers),
     ...createRollbackActivities(statsig, triggers, reports),
     ...createUndoActivities(statsig, triggers),

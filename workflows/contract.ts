@@ -17,15 +17,24 @@ import type {
   ReviewPlan,
   RollbackRecord,
   RunCounts,
-  RunRecord,
   SuiteResult,
   TargetRef,
   Verdict,
 } from '../src/gate/wire';
 import type { EntityKind } from '../src/statsig/schemas';
-import type { ReviewEvaluation } from './evidence-contract';
+import type {
+  EvaluateReviewInput,
+  EvaluateReviewResult,
+  ReviewEvaluation,
+} from './evidence-contract';
 
-export type { CaseListSummary, ReusedRunsSummary, ReviewEvaluation } from './evidence-contract';
+export type {
+  CaseListSummary,
+  EvaluateReviewInput,
+  EvaluateReviewResult,
+  ReusedRunsSummary,
+  ReviewEvaluation,
+} from './evidence-contract';
 
 /** The review workflow's type name: callers start and find it by name, never importing its code. */
 export const REVIEW_WORKFLOW_TYPE = 'releasePipelineReview';
@@ -323,36 +332,14 @@ export interface RunBenchmarkResult {
   reused?: ReusedRun;
 }
 
-export interface EvaluateReviewInput extends VersionFields {
-  request?: ReviewRequest;
-  /**
-   * The review's plan; its `benchmarks` (their repeats and maxRepeats) tell the judge how many
-   * looks adaptive sampling may take, so each look's tests spend part of α. Without them every
-   * judging is a single look.
-   */
-  plan: Pick<ReviewPlan, 'criteria' | 'suites' | 'gateVersion' | 'skippedSuites'> &
-    Partial<Pick<ReviewPlan, 'benchmarks'>>;
-  baseline: BaselineResult;
-  /** Every run of this version; with `earlierRuns`, only those since the evaluation that stored them. */
-  runs: RunRecord[];
-  /**
-   * Where an earlier evaluation of this version stored the runs it judged (its result's
-   * `judgedRuns`). Each sampling round then sends only its own runs, so a long adaptive review's
-   * history grows with its runs, not with runs × rounds.
-   */
-  earlierRuns?: string;
-  onError: 'inconclusive' | 'fail';
-  samplingRounds: number;
-  /** The phase under review, kept in the stored report (re-judging resolves thresholds with it). */
-  phase?: PhaseSummary;
-}
+/** Reconciling reads the trigger and, while it still waits, the entity. */
+export type ReconcileInput = EntityRef & { triggerID: string; phaseID?: string };
 
-export interface EvaluateReviewResult {
-  judgement: Judgement;
-  moreSamples: Array<{ suite: string; benchmark: string }>;
-  evaluation: ReviewEvaluation;
-  /** Where every run judged (earlier ones included) is stored, for the next round's `earlierRuns`. */
-  judgedRuns?: string;
+/** What reconciling read: the trigger, and the entity's version while the trigger still waits. */
+export interface Reconciled {
+  trigger: TriggerState;
+  version: number | null;
+  configHash?: string;
 }
 
 /** Which trigger and phase a write acts for; every write first checks they still wait for review. */
@@ -382,16 +369,17 @@ export interface ReviewActivities {
    * What reconciling needs, read together just after judging: the trigger (has a person moved it
    * on?) and, while it still waits, the entity's version (was a change saved while benchmarks ran?).
    */
-  reconcileReview(input: EntityRef & { triggerID: string; phaseID?: string }): Promise<{
-    trigger: TriggerState;
-    version: number | null;
-    configHash?: string;
-  }>;
+  reconcileReview(input: ReconcileInput): Promise<Reconciled>;
   loadBaseline(
     input: EntityRef & { version: number | null; configHash?: string },
   ): Promise<BaselineResult>;
   runBenchmark(input: RunBenchmarkInput): Promise<RunBenchmarkResult>;
   evaluateReview(input: EvaluateReviewInput): Promise<EvaluateReviewResult>;
+  /** The last judging and the reconciling reads beside it: one local step (local-steps.ts). */
+  judgeAndReconcileReview(input: {
+    evaluate: EvaluateReviewInput;
+    reconcile: ReconcileInput;
+  }): Promise<{ evaluated: EvaluateReviewResult; reconciled: Reconciled }>;
   approvePhase(input: ReviewedPhase): Promise<WriteResult>;
   abortRollout(input: ReviewedPhase): Promise<WriteResult>;
   disableEntity(input: ReviewedPhase & EntityRef): Promise<WriteResult>;

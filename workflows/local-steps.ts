@@ -5,8 +5,9 @@
 // A local step has one attempt; when it fails, its ordinary activity takes over and retries in view
 // (pending in the Temporal UI, counted by the stuck reviews, named by a failure notification).
 // Histories recorded before ran these steps as ordinary activities; `patched(LOCAL_STEPS_PATCH)`
-// (and `patched(LOCAL_LOAD_PATCH)` for the load, which came later) keeps those replaying as they
-// were, each step asking at its own point.
+// (and `patched(LOCAL_LOAD_PATCH)` for the load, `patched(LAST_LOOK_PATCH)` for the last judging
+// and reconciling as one step, which came later) keeps those replaying as they were, each step
+// asking at its own point.
 import { isCancellation, patched, TemporalFailure } from '@temporalio/workflow';
 import type { RunRecord } from '../src/gate/wire';
 import {
@@ -24,13 +25,16 @@ import type {
   LoadedTarget,
   PlannedReview,
   PlanReviewInput,
-  ReviewActivities,
+  Reconciled,
+  ReconcileInput,
   ReviewRequest,
 } from './contract';
 
 export const LOCAL_STEPS_PATCH = 'local-steps';
 /** The load (trigger, entity, the phase's pipeline) as a local step; reviews started before read it as an activity. */
 export const LOCAL_LOAD_PATCH = 'local-load';
+/** The last judging and the reconciling reads as one local step; reviews started before ran two. */
+export const LAST_LOOK_PATCH = 'last-look';
 
 /**
  * Judging runs locally while it reads at most this many runs holding this many measurements
@@ -112,15 +116,37 @@ export function evaluateReview(
   );
 }
 
-/** What reconciling read: the trigger, and the entity's version while the trigger still waits. */
-export type Reconciled = Awaited<ReturnType<ReviewActivities['reconcileReview']>>;
-
-export function reconcileReview(
-  input: Parameters<ReviewActivities['reconcileReview']>[0],
-): Promise<Reconciled> {
+export function reconcileReview(input: ReconcileInput): Promise<Reconciled> {
   if (!patched(LOCAL_STEPS_PATCH)) return statsigReads.reconcileReview(input);
   return locallyFirst(
     () => localReads.reconcileReview(input),
     () => statsigReads.reconcileReview(input),
   );
+}
+
+/**
+ * The last judging (while it fits in memory) and the reconciling reads beside it, as one local step:
+ * each local step costs hand-overs between the SDK's core and the worker, which a no-op review waits
+ * for. When the step fails, each takes its ordinary activity, side by side. The two results settle
+ * apart: a judging that fails for good makes the review inconclusive, a reconciling that does fails
+ * it, as when they were two steps.
+ */
+export function judgeAndReconcile(
+  evaluate: EvaluateReviewInput,
+  reconcile: ReconcileInput,
+  inMemory: boolean,
+): { judged: Promise<EvaluateReviewResult>; reconciled: Promise<Reconciled> } {
+  if (!inMemory || !patched(LAST_LOOK_PATCH)) {
+    return { judged: evaluateReview(evaluate, inMemory), reconciled: reconcileReview(reconcile) };
+  }
+  const local = localJudging
+    .judgeAndReconcileReview({ evaluate, reconcile })
+    .catch((error: unknown) => {
+      if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
+      return undefined;
+    });
+  return {
+    judged: local.then((both) => both?.evaluated ?? judging.evaluateReview(evaluate)),
+    reconciled: local.then((both) => both?.reconciled ?? statsigReads.reconcileReview(reconcile)),
+  };
 }

@@ -12,14 +12,22 @@ import type { PhaseSummary, PlannedBenchmark, ReviewPlan, RunRecord } from '../s
 import { benchmarkRunActivities, failureMessage } from './activity-options';
 import {
   type BaselineResult,
+  type EvaluateReviewInput,
   type EvaluateReviewResult,
   type LoadedTarget,
+  type Reconciled,
+  type ReconcileInput,
   type ReviewEvaluation,
   type RunBenchmarkInput,
   type VersionFields,
   versionOf,
 } from './contract';
-import { evaluateReview, judgedInMemory, LOCAL_STEPS_PATCH, type Reconciled } from './local-steps';
+import {
+  evaluateReview,
+  judgeAndReconcile,
+  judgedInMemory,
+  LOCAL_STEPS_PATCH,
+} from './local-steps';
 import { outcomeOf, type RunRequest, runRequests } from './runs';
 import type { MeasuringState } from './state';
 
@@ -65,7 +73,7 @@ export async function measureAndEvaluate(
   plan: ReviewPlan,
   baseline: BaselineResult,
   current: Pick<LoadedTarget, 'target' | 'phase'>,
-  reconcile?: () => Promise<Reconciled>,
+  reconcile?: ReconcileInput,
 ): Promise<(Evaluated & { reconciled?: Reconciled }) | 'decided'> {
   const { progress } = state;
   const withBaseline = versionOf(baseline) !== undefined;
@@ -95,11 +103,8 @@ export async function measureAndEvaluate(
     // A judging no round can follow is the last: the reads that reconcile with Statsig go beside
     // it (local steps, new histories only), not after it.
     const last = reconcile && atLastLook(plan, runs) && patched(LOCAL_STEPS_PATCH);
-    const [evaluated, reconciled] = await Promise.all([
-      evaluateRuns(measurement, samplingRounds),
-      last ? reconcile() : undefined,
-    ]);
-    if (reconciled) return { ...evaluated, reconciled };
+    const evaluated = await evaluateRuns(measurement, samplingRounds, last ? reconcile : undefined);
+    if (evaluated.reconciled) return evaluated;
     if (evaluated.judgement.verdict !== 'inconclusive' || state.override) return evaluated;
     requests = evaluated.moreSamples.flatMap(({ suite, benchmark }) => {
       const planned = plan.benchmarks.find(
@@ -129,25 +134,44 @@ function atLastLook(plan: ReviewPlan, runs: readonly RunRecord[]): boolean {
   );
 }
 
-/** Judging failed after its retries: the review cannot pass, so a person decides. */
-async function evaluateRuns(measurement: Measurement, samplingRounds: number): Promise<Evaluated> {
+/** Judges the runs and, at the last look, reconciles beside it (`reconcile`: what to read). */
+async function evaluateRuns(
+  measurement: Measurement,
+  samplingRounds: number,
+  reconcile?: ReconcileInput,
+): Promise<Evaluated & { reconciled?: Reconciled }> {
   const { state, plan, baseline, target, runs, judged, phase } = measurement;
+  // Histories recorded before judged runs were stored have no reference: all runs are sent.
+  const input: EvaluateReviewInput = {
+    request: state.request,
+    plan,
+    ...target,
+    baseline,
+    runs: judged ? runs.slice(judged.count) : runs,
+    ...(judged ? { earlierRuns: judged.ref } : {}),
+    onError: plan.policy.onError,
+    samplingRounds,
+    ...(phase ? { phase } : {}),
+  };
+  const inMemory = judgedInMemory(runs);
+  const steps = reconcile
+    ? judgeAndReconcile(input, reconcile, inMemory)
+    : { judged: evaluateReview(input, inMemory), reconciled: undefined };
+  const [evaluated, reconciled] = await Promise.all([
+    judgedOrFailed(measurement, steps.judged),
+    steps.reconciled,
+  ]);
+  return reconciled ? { ...evaluated, reconciled } : evaluated;
+}
+
+/** Judging failed after its retries: the review cannot pass, so a person decides. */
+async function judgedOrFailed(
+  measurement: Measurement,
+  judging: Promise<EvaluateReviewResult>,
+): Promise<Evaluated> {
+  const { plan, runs } = measurement;
   try {
-    // Histories recorded before judged runs were stored have no reference: all runs are sent.
-    const { judgedRuns, ...evaluated } = await evaluateReview(
-      {
-        request: state.request,
-        plan,
-        ...target,
-        baseline,
-        runs: judged ? runs.slice(judged.count) : runs,
-        ...(judged ? { earlierRuns: judged.ref } : {}),
-        onError: plan.policy.onError,
-        samplingRounds,
-        ...(phase ? { phase } : {}),
-      },
-      judgedInMemory(runs),
-    );
+    const { judgedRuns, ...evaluated } = await judging;
     measurement.judged = judgedRuns ? { ref: judgedRuns, count: runs.length } : undefined;
     return evaluated;
   } catch (error) {

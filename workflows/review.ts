@@ -109,20 +109,20 @@ async function review(
     state.progress.judgement = undefined;
     state.progress.evaluation = undefined;
     const target = state.target as TargetSummary;
-    const reconcile = () =>
-      reconcileReview({
-        triggerID: request.triggerID,
-        phaseID: request.phaseID,
-        kind: target.kind,
-        id: target.id,
-      });
-    const evaluated = await measureAndEvaluate(state, plan, baseline, loaded, reconcile);
+    const reconciling = {
+      triggerID: request.triggerID,
+      phaseID: request.phaseID,
+      kind: target.kind,
+      id: target.id,
+    };
+    const evaluated = await measureAndEvaluate(state, plan, baseline, loaded, reconciling);
     if (evaluated === 'decided') break;
     state.progress.judgement = evaluated.judgement;
     state.progress.evaluation = evaluated.evaluation;
 
     state.progress.stage = 'reconcile';
-    const { trigger, version, configHash } = evaluated.reconciled ?? (await reconcile());
+    const { trigger, version, configHash } =
+      evaluated.reconciled ?? (await reconcileReview(reconciling));
     if (!waitsForReview(trigger, request.phaseID)) return superseded(state, trigger);
     // Statsig's version number tells a new save apart; without one, the content hash does.
     const unchanged =

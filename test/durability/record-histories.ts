@@ -109,6 +109,19 @@ const SCENARIOS: Record<string, Scenario> = {
     });
     return startReview(stack, trigger);
   },
+  // Recorded after the last look (patched 'last-look'): judging and reconciling in one local step.
+  async 'last-look-approve'(stack) {
+    return startReview(stack, releaseConfig(stack.sandbox.sandbox, { quality: 0.9 }));
+  },
+  // The last look failed (Statsig answered the trigger's read 503 once): the ordinary judging and
+  // reconciling, side by side.
+  async 'last-look-fallback'(stack, gate) {
+    const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+    gate.control(trigger.dynamicConfigID ?? '', {
+      during: () => faultTriggerReads(stack.sandbox.sandbox, trigger.id, { status: 503, times: 1 }),
+    });
+    return startReview(stack, trigger);
+  },
   // The second phase of a release whose first was reviewed: every run taken from the run cache.
   async 'next-phase-from-cache'(stack) {
     const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });

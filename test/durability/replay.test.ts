@@ -17,6 +17,10 @@ const SCENARIOS = [
   'decide-reject-mid-run',
   'decision-deadline',
   'inconclusive-then-approve',
+  // Recorded after the last look: judging and reconciling in one local step.
+  'last-look-approve',
+  // Its last look failed once: the ordinary judging and reconciling, side by side.
+  'last-look-fallback',
   // Recorded after the local load: loading and planning in one local step.
   'local-load-approve',
   // Its local load failed once: the ordinary load, then planning locally.

@@ -154,7 +154,7 @@ it("shows on a review's page its activities by name, the benchmark's summary, an
   // The timeline names each step of the review, and the benchmark by its suite and name.
   for (const step of [
     'loadAndPlanReview',
-    'reconcileReview',
+    'judgeAndReconcileReview',
     'approvePhase',
     'recordReviewResult',
   ]) {

@@ -1,10 +1,11 @@
 // What a review asks of the Temporal server: without a baseline or a person, only measuring and
-// writing the decision wait for an activity task; loading with planning, judging (while it fits in memory) and reconciling run as
-// local activities inside the workflow tasks. A review too large to judge in memory is judged by an
-// ordinary activity, on any worker, as before; a local load that fails hands over to the ordinary
-// load, retried in view.
+// writing the decision wait for an activity task; loading with planning, and judging (while it fits
+// in memory) with reconciling, run as local activities inside the workflow tasks. A review too large
+// to judge in memory is judged by an ordinary activity, on any worker, as before; a local step that
+// fails hands over to its ordinary activities, retried in view.
 import { defineGate } from '../../src/gate/define';
 import type { Target } from '../../src/gate/types';
+import { controllableGate } from '../helpers/controllable-gate';
 import { qualityGate } from '../helpers/gates';
 import { localActivities, scheduledActivities } from '../helpers/history';
 import { faultTriggerReads, startReview } from '../helpers/review';
@@ -15,6 +16,13 @@ let stack: Stack;
 afterEach(async () => {
   await stack?.stop();
 });
+
+/** What Statsig answered each approve of the trigger: exactly one call means no approve twice. */
+function approveStatuses(triggerID: string): number[] {
+  return stack.sandbox.sandbox.calls
+    .filter((call) => call.method === 'PUT' && call.path.endsWith(`/${triggerID}/approve`))
+    .map((call) => call.status);
+}
 
 it('waits on the server only to measure and write; loads, plans, judges and reconciles locally', async () => {
   stack = await startStack({ gate: qualityGate(), seed: testSeed() });
@@ -30,15 +38,9 @@ it('waits on the server only to measure and write; loads, plans, judges and reco
   const [planned, ...afterRuns] = await localActivities(handle);
   // The load and the plan in one local step of the first workflow task.
   expect(planned).toEqual({ type: 'loadAndPlanReview', failed: false });
-  // Side by side, recorded as each ended: the judging is the last (no repeats to add), so the reads
-  // that reconcile with Statsig go beside it.
-  expect(afterRuns).toHaveLength(2);
-  expect(afterRuns).toEqual(
-    expect.arrayContaining([
-      { type: 'evaluateReview', failed: false },
-      { type: 'reconcileReview', failed: false },
-    ]),
-  );
+  // The judging is the last (no repeats to add): the reads that reconcile with Statsig go with it,
+  // in one local step.
+  expect(afterRuns).toEqual([{ type: 'judgeAndReconcileReview', failed: false }]);
   const events = (await handle.fetchHistory()).events ?? [];
   const workflowTasks = events.filter((event) => event.workflowTaskCompletedEventAttributes);
   // The start, and one after each activity: nothing waits for a step of its own.
@@ -100,8 +102,35 @@ it('hands a failed local load over to the ordinary load, then plans locally and 
     'approvePhase',
     'recordReviewResult',
   ]);
-  const approvals = stack.sandbox.sandbox.calls.filter(
-    (call) => call.method === 'PUT' && call.path.endsWith(`/${trigger.id}/approve`),
-  );
-  expect(approvals.map((call) => call.status)).toEqual([200]);
+  expect(approveStatuses(trigger.id)).toEqual([200]);
+});
+
+it('hands a failed last look over to the ordinary judging and reconciling, and decides once', async () => {
+  const { gate, control } = controllableGate();
+  stack = await startStack({ gate, seed: testSeed() });
+  const trigger = releaseConfig(stack.sandbox.sandbox, { quality: 0.9 });
+  control(trigger.dynamicConfigID ?? '', {
+    // While the benchmark runs, Statsig fails the next read of the trigger: the last look's.
+    during: () =>
+      faultTriggerReads(stack.sandbox.sandbox, trigger.id, {
+        status: 503,
+        times: 1,
+      }),
+  });
+  const handle = await startReview(stack, trigger);
+  expect(await handle.result()).toMatchObject({ verdict: 'pass', action: 'approved' });
+
+  expect(await localActivities(handle)).toEqual([
+    { type: 'loadAndPlanReview', failed: false },
+    { type: 'judgeAndReconcileReview', failed: true },
+  ]);
+  // Each half retried in view, where the Temporal UI and the stuck reviews see it.
+  expect(await scheduledActivities(handle)).toEqual([
+    'runBenchmark',
+    'evaluateReview',
+    'reconcileReview',
+    'approvePhase',
+    'recordReviewResult',
+  ]);
+  expect(approveStatuses(trigger.id)).toEqual([200]);
 });

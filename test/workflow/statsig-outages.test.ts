@@ -126,8 +126,12 @@ describe('outages are retried until Statsig answers', () => {
       return activity ?? undefined;
     });
     expect(pending.activityType?.name).toBe('reconcileReview');
-    // Its local attempt failed first, and handed over to the ordinary activity the UI shows.
-    expect(await localActivities(handle)).toContainEqual({ type: 'reconcileReview', failed: true });
+    // Its local attempt (with the judging, one step) failed first, and handed over to the ordinary
+    // activity the UI shows.
+    expect(await localActivities(handle)).toContainEqual({
+      type: 'judgeAndReconcileReview',
+      failed: true,
+    });
     expect(pending.lastFailure?.message).toMatch(
       new RegExp(`Statsig GET /release_pipeline_triggers/${trigger.id} failed: `),
     );
