@@ -326,7 +326,7 @@ async function main(): Promise<void> {
   const client = createClient({ address, namespace: 'default' });
   const stacks: BenchStack[] = [];
   try {
-    // 1. Sequential: webhook → approve against the plain workflow of the irreducible activities.
+    // 1. Sequential: webhook → approve against a plain review doing only the irreducible work.
     const sequentialResult = await sequentialComparison({
       address,
       client,
@@ -342,7 +342,7 @@ async function main(): Promise<void> {
         `- Date: ${new Date().toISOString()}`,
         `- Machine: ${machine()}`,
         `- Command: \`npm run bench:load\` (\`tsx bench/load.ts --sequential ${sequential}${only ? ` --only ${only}` : ''}\`)`,
-        '- Setup: as below (SQLite dev server reading new tasks as they arrive, as `npm start` runs it: src/temporal/dev-server.ts; receiver and worker processes, no-op gate); the plain workflow (bench/baseline/) runs read, measure and write as three no-op activities on its own worker process against the same server. "webhook → approve": from sending the signed webhook to the sandbox receiving the approve call; "start → write": from the start call to the third activity running.',
+        '- Setup: as below (SQLite dev server reading new tasks as they arrive, as `npm start` runs it: src/temporal/dev-server.ts; receiver and worker processes, no-op gate); the plain review (bench/baseline/, its own worker process, the same server and sandbox) reads the trigger and the config, runs a no-op measure and approves, as three activities written with fetch; the no-op run is three activities that do nothing. "→ approve": from sending the signed webhook (or the start call) to the sandbox receiving the approve call; "no-op activities ran": from the start call to the third activity running.',
         '',
         sequentialSection(sequentialResult),
       ].join('\n'),

@@ -73,6 +73,8 @@ export interface Delivery {
 
 export interface BenchStack {
   sandbox: StartedSandbox;
+  /** The sandbox's Console API key for this run (random). */
+  consoleApiKey: string;
   client: Client;
   taskQueue: string;
   receiver: () => RoleProcess;
@@ -192,6 +194,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
 
   return {
     sandbox,
+    consoleApiKey,
     client,
     taskQueue,
     receiver: () => receiver as RoleProcess,
