@@ -116,8 +116,9 @@ export function createActivities(
     evaluateReview,
     async judgeAndReconcileReview({ evaluate, reconcile }) {
       // Side by side, as the two steps it merges ran: the reads wait on Statsig while judging
-      // computes. Both end before the step does, so its ordinary fallback never runs beside a
-      // leftover half of it.
+      // computes. A half that fails waits for the other to end, so the ordinary fallback does not
+      // start beside a leftover half (unless the whole step timed out). The fallback redoes both
+      // halves: a judging that fits in memory is cheap to redo, and a Statsig blip is rare.
       const [evaluated, reconciled] = await Promise.allSettled([
         evaluateReview(evaluate),
         reads.reconcileReview(reconcile),

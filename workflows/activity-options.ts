@@ -73,7 +73,8 @@ export const localJudging = proxyLocalActivities<ReviewActivities>({
 });
 /**
  * Statsig reads (the trigger, the entity and the pipeline; reconciling: two at once), each bounded
- * by STATSIG_TIMEOUT_MS (10 s by default), and for the load the snapshot's write and the plan.
+ * by STATSIG_TIMEOUT_MS (10 s by default), and for the load the snapshot's write and the plan. A
+ * last judging that fits in memory takes its reconciling reads along, under localJudging.
  */
 export const localReads = proxyLocalActivities<ReviewActivities>({
   startToCloseTimeout: '30s',
