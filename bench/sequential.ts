@@ -5,7 +5,7 @@
 // so all see the machine as it is at the moment. Also counts what one review asks of the server
 // (its history's activity tasks, local activities and workflow tasks), the figure round trips are
 // cut on.
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { RecordedCall, SandboxTrigger } from '../src/sandbox/app';
 import { fmt, median, table } from './report';
@@ -86,11 +86,12 @@ export async function sequentialComparison(options: {
   let history: HistoryCounts | undefined;
   const timelines: SequentialResult['timelines'] = { review: [], plain: [], noop: [] };
   try {
-    const releases = stack.release(2 * (count + 1));
     // One of each first: the first review pays for cold caches (the pipeline read, module loads).
-    for (const [index, [trigger, plainTrigger]] of pairs(releases).entries()) {
+    for (let index = 0; index <= count; index += 1) {
+      const [trigger, plainTrigger] = stack.release(2);
+      if (!trigger || !plainTrigger) throw new Error('the bench stack released no trigger');
       const label = index === 0 ? 'warm-up' : String(index);
-      let review: (Run & { history: HistoryCounts }) | undefined;
+      let review: (Run & { events: temporal.api.history.v1.IHistory }) | undefined;
       let plain: Run | undefined;
       let noop: Run | undefined;
       const turns = [
@@ -110,7 +111,7 @@ export async function sequentialComparison(options: {
       for (const turn of [...turns.slice(first), ...turns.slice(0, first)]) await turn();
       if (!review || !plain || !noop) throw new Error('a sequential round skipped a run');
       if (index === 0) continue;
-      history ??= review.history;
+      history ??= countHistory(review.events);
       for (const [ms, lines, run] of [
         [reviewMs, timelines.review, review],
         [plainMs, timelines.plain, plain],
@@ -136,30 +137,28 @@ interface Run {
 }
 
 /** One review: ms from sending its webhook to the sandbox receiving its approve. */
-async function reviewRun(
-  stack: BenchStack,
-  trigger: SandboxTrigger,
-): Promise<Run & { history: HistoryCounts }> {
+async function reviewRun(stack: BenchStack, trigger: SandboxTrigger) {
   const delivery = await stack.deliver(trigger);
   const handle = stack.client.workflow.getHandle(delivery.workflowId);
+  return untilApproved(stack, trigger, handle, delivery.sentAtMs);
+}
+
+/** Waits for the run to close; times it from `sentAtMs` to the sandbox receiving its approve. */
+async function untilApproved(
+  stack: BenchStack,
+  trigger: SandboxTrigger,
+  handle: WorkflowHandle,
+  sentAtMs: number,
+): Promise<Run & { events: temporal.api.history.v1.IHistory }> {
   await handle.result();
   const landedAtMs = approvedAtMs(stack, trigger);
   const events = await handle.fetchHistory();
   const timeline = timelineOf(events, {
-    sentAtMs: delivery.sentAtMs,
+    sentAtMs,
     landedAtMs,
     isWrite: (type) => type === 'approvePhase',
   });
-  return { ms: landedAtMs - delivery.sentAtMs, timeline, history: countHistory(events) };
-}
-
-/** The releases two by two: one for a review, one for a plain review. */
-function pairs<T>(items: readonly T[]): Array<[T, T]> {
-  const paired: Array<[T, T]> = [];
-  for (let index = 0; index + 1 < items.length; index += 2) {
-    paired.push([items[index] as T, items[index + 1] as T]);
-  }
-  return paired;
+  return { ms: landedAtMs - sentAtMs, timeline, events };
 }
 
 /**
@@ -187,14 +186,7 @@ async function plainReviewRun(
       },
     ],
   });
-  await handle.result();
-  const landedAtMs = approvedAtMs(stack, trigger);
-  const timeline = timelineOf(await handle.fetchHistory(), {
-    sentAtMs,
-    landedAtMs,
-    isWrite: (type) => type === 'approvePhase',
-  });
-  return { ms: landedAtMs - sentAtMs, timeline };
+  return untilApproved(stack, trigger, handle, sentAtMs);
 }
 
 /** Three activities that do nothing; ms from the start call to the third one running. */

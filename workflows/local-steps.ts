@@ -55,15 +55,20 @@ export function judgedInMemory(runs: readonly RunRecord[]): boolean {
 }
 
 /**
- * The local attempt, then (after a failure, never a cancellation) the ordinary activity. A local
- * activity's failure arrives as the failure itself (an ApplicationFailure, a TimeoutFailure), not
- * wrapped in an ActivityFailure as an ordinary activity's is.
+ * Whether a local step's error hands over to its ordinary activity: a failure, never a
+ * cancellation. A local activity's failure arrives as the failure itself (an ApplicationFailure, a
+ * TimeoutFailure), not wrapped in an ActivityFailure as an ordinary activity's is.
  */
+function handsOver(error: unknown): boolean {
+  return error instanceof TemporalFailure && !isCancellation(error);
+}
+
+/** The local attempt, then (after a failure that hands over) the ordinary activity. */
 async function locallyFirst<T>(local: () => Promise<T>, ordinary: () => Promise<T>): Promise<T> {
   try {
     return await local();
   } catch (error) {
-    if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
+    if (!handsOver(error)) throw error;
     return ordinary();
   }
 }
@@ -142,7 +147,7 @@ export function judgeAndReconcile(
   const local = localJudging
     .judgeAndReconcileReview({ evaluate, reconcile })
     .catch((error: unknown) => {
-      if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
+      if (!handsOver(error)) throw error;
       return undefined;
     });
   return {
